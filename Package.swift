@@ -1,0 +1,53 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "memos",
+    products: [
+        .executable(name: "memosd", targets: ["memosd"]),
+        .executable(name: "memctl", targets: ["memctl"]),
+        .library(name: "MemAPI", targets: ["MemAPI"]),
+    ],
+    targets: [
+        // C libraries, through system-library targets (module maps only).
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+
+        // Pure value types; no I/O.
+        .target(name: "MemCube"),
+        // SQLite storage: connection, statements, migrations, repositories.
+        .target(name: "MemStore", dependencies: ["MemCube", "CSQLite"]),
+        // Embedders, vector index, keyword query building, fusion.
+        .target(name: "Retrieval", dependencies: ["MemCube", "MemStore", "COpenBLAS"]),
+        // Tier policy, heat, TTL sweeps.
+        .target(name: "MemScheduler", dependencies: ["MemCube", "MemStore", "Retrieval"]),
+        // Wire types and the socket client (no SQLite, no BLAS).
+        .target(name: "MemAPI", dependencies: ["MemCube"]),
+        // The daemon as a library: config, dispatch, socket server.
+        .target(
+            name: "MemServer",
+            dependencies: ["MemCube", "MemStore", "Retrieval", "MemScheduler", "MemAPI"]),
+
+        .executableTarget(name: "memosd", dependencies: ["MemServer"]),
+        .executableTarget(name: "memctl", dependencies: ["MemAPI", "MemCube"]),
+        .executableTarget(
+            name: "memos-bench",
+            dependencies: ["MemServer", "MemAPI", "MemCube", "MemStore", "Retrieval"]),
+
+        .testTarget(name: "MemCubeTests", dependencies: ["MemCube"]),
+        .testTarget(name: "MemStoreTests", dependencies: ["MemStore", "MemCube"]),
+        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "MemStore", "MemCube"]),
+        .testTarget(
+            name: "MemServerTests",
+            dependencies: ["MemServer", "MemAPI", "MemCube", "MemScheduler"]),
+        // Drives the built memosd and memctl binaries over a temp socket.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["MemAPI", "MemCube", "memosd", "memctl"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

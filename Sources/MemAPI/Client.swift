@@ -1,0 +1,108 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+import MemCube
+
+/// What can go wrong calling memosd.
+public enum ClientError: Error, Sendable, CustomStringConvertible {
+    /// The socket is missing or refuses connections: memosd is not running there.
+    case unreachable(path: String, reason: String)
+    /// memosd answered with an error.
+    case rpc(RPCError)
+    /// The connection broke or the reply was not a JSON-RPC response.
+    case protocolError(String)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let path, let reason): "cannot reach memosd at \(path): \(reason)"
+        case .rpc(let error): error.message
+        case .protocolError(let detail): "bad reply from memosd: \(detail)"
+        }
+    }
+}
+
+/// A blocking JSON-RPC client over memosd's Unix socket.
+///
+/// One connection, opened on first use and reused; not thread-safe (use one
+/// client per thread). Requests carry increasing integer ids.
+public final class MemosClient {
+    public let socketPath: String
+    private var fd: Int32 = -1
+    private var reader: LineReader?
+    private var nextID: Int64 = 1
+    private let encoder: JSONEncoder
+    private let decoder = JSONDecoder()
+
+    public init(socketPath: String) {
+        self.socketPath = socketPath
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    }
+
+    deinit { close() }
+
+    public func close() {
+        if fd >= 0 { SocketIO.close(fd) }
+        fd = -1
+        reader = nil
+    }
+
+    /// Calls `method` and decodes its result; memosd's errors throw `ClientError.rpc`.
+    public func call<M: RPCMethod>(_ method: M.Type, _ params: M.Params) throws -> M.Result {
+        let id = nextID
+        nextID += 1
+        let request = Request(id: id, method: M.name, params: params)
+        let line = try send(encoder.encode(request))
+        let response: RPCResponse<M.Result>
+        do {
+            response = try decoder.decode(RPCResponse<M.Result>.self, from: Data(line))
+        } catch {
+            throw ClientError.protocolError("cannot decode the reply to \(M.name): \(error)")
+        }
+        if let error = response.error { throw ClientError.rpc(error) }
+        guard let result = response.result else { throw ClientError.protocolError("reply has neither result nor error") }
+        return result
+    }
+
+    /// Sends one raw frame (without newline) and returns the reply's bytes.
+    public func send(_ frame: Data) throws -> [UInt8] {
+        try connectIfNeeded()
+        var bytes = [UInt8](frame)
+        bytes.append(UInt8(ascii: "\n"))
+        do {
+            try SocketIO.writeAll(fd, bytes)
+            switch try reader!.next() {
+            case .line(let line): return line
+            case .tooLong: throw ClientError.protocolError("reply larger than the client's frame limit")
+            case .end:
+                close()
+                throw ClientError.protocolError("memosd closed the connection")
+            }
+        } catch let error as SocketError {
+            close()
+            throw ClientError.protocolError(error.description)
+        }
+    }
+
+    private func connectIfNeeded() throws {
+        guard fd < 0 else { return }
+        do {
+            fd = try SocketIO.connect(path: socketPath)
+        } catch let error as SocketError {
+            throw ClientError.unreachable(path: socketPath, reason: String(cString: strerror(error.code)))
+        }
+        reader = LineReader(fd: fd, maxFrameBytes: 256 * 1024 * 1024)
+    }
+
+    private struct Request<P: Encodable>: Encodable {
+        let jsonrpc = "2.0"
+        let id: Int64
+        let method: String
+        let params: P
+    }
+}

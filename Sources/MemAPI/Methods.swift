@@ -1,0 +1,445 @@
+import MemCube
+
+
+/// `memory.add`: store one memory (`text`) or a batch (`items`).
+public enum MemoryAdd: RPCMethod {
+    public static let name = "memory.add"
+    public static let paramKeys: Set<String> = Item.keys.union(["namespace", "items"])
+
+    public struct Item: Codable, Sendable, Hashable {
+        public var text: String?
+        public var agent: String?
+        public var session: String?
+        public var tags: [String]?
+        public var attributes: [String: JSONValue]?
+        public var importance: Double?
+        public var occurredAt: Timestamp?
+        public var source: JSONValue?
+        public var ttlSeconds: Double?
+
+        public static let keys: Set<String> = [
+            "text", "agent", "session", "tags", "attributes", "importance", "occurred_at", "source",
+            "ttl_seconds",
+        ]
+
+        enum CodingKeys: String, CodingKey {
+            case text, agent, session, tags, attributes, importance, source
+            case occurredAt = "occurred_at", ttlSeconds = "ttl_seconds"
+        }
+
+        public init(
+            text: String? = nil, agent: String? = nil, session: String? = nil, tags: [String]? = nil,
+            attributes: [String: JSONValue]? = nil, importance: Double? = nil, occurredAt: Timestamp? = nil,
+            source: JSONValue? = nil, ttlSeconds: Double? = nil
+        ) {
+            self.text = text
+            self.agent = agent
+            self.session = session
+            self.tags = tags
+            self.attributes = attributes
+            self.importance = importance
+            self.occurredAt = occurredAt
+            self.source = source
+            self.ttlSeconds = ttlSeconds
+        }
+    }
+
+    public struct Params: Codable, Sendable {
+        public var namespace: String
+        public var item: Item
+        public var items: [Item]?
+
+        public init(namespace: String, item: Item) {
+            self.namespace = namespace
+            self.item = item
+        }
+
+        public init(namespace: String, items: [Item]) {
+            self.namespace = namespace
+            self.item = Item()
+            self.items = items
+        }
+
+        enum CodingKeys: String, CodingKey { case namespace, items }
+
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            namespace = try container.decode(String.self, forKey: .namespace)
+            items = try container.decodeIfPresent([Item].self, forKey: .items)
+            item = try Item(from: decoder)
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(namespace, forKey: .namespace)
+            try container.encodeIfPresent(items, forKey: .items)
+            if items == nil { try item.encode(to: encoder) }
+        }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var id: String?
+        public var version: Int?
+        public var ids: [String]?
+
+        public init(id: String? = nil, version: Int? = nil, ids: [String]? = nil) {
+            self.id = id
+            self.version = version
+            self.ids = ids
+        }
+    }
+}
+
+/// `memory.recall`: the best memories for a query, best first.
+public enum MemoryRecall: RPCMethod {
+    public static let name = "memory.recall"
+    public static let paramKeys: Set<String> = ["namespace", "query", "k", "filter", "explain", "weights"]
+
+    public struct Params: Codable, Sendable {
+        public var namespace: String
+        public var query: String
+        public var k: Int?
+        public var filter: WireFilter?
+        public var explain: Bool?
+        /// Per-request fusion weights by signal name (`vector`, `keyword`).
+        public var weights: [String: Double]?
+
+        public init(
+            namespace: String, query: String, k: Int? = nil, filter: WireFilter? = nil, explain: Bool? = nil,
+            weights: [String: Double]? = nil
+        ) {
+            self.namespace = namespace
+            self.query = query
+            self.k = k
+            self.filter = filter
+            self.explain = explain
+            self.weights = weights
+        }
+    }
+
+    public struct Signal: Codable, Sendable, Hashable {
+        public var rank: Int
+        public var score: Double
+        /// With `explain`: what the signal added to the fused score.
+        public var contribution: Double?
+        /// With `explain`: the signal's weight in the fusion.
+        public var weight: Double?
+
+        public init(rank: Int, score: Double, contribution: Double? = nil, weight: Double? = nil) {
+            self.rank = rank
+            self.score = score
+            self.contribution = contribution
+            self.weight = weight
+        }
+    }
+
+    public struct Hit: Codable, Sendable, Hashable {
+        public var id: String
+        public var score: Double
+        public var text: String?
+        public var version: Int
+        public var tags: [String]
+        public var attributes: [String: JSONValue]
+        public var importance: Double
+        public var agent: String?
+        public var session: String?
+        public var occurredAt: Timestamp?
+        public var createdAt: Timestamp
+        public var signals: [String: Signal]
+
+        enum CodingKeys: String, CodingKey {
+            case id, score, text, version, tags, attributes, importance, agent, session, signals
+            case occurredAt = "occurred_at", createdAt = "created_at"
+        }
+
+        public init(
+            id: String, score: Double, text: String?, version: Int, tags: [String],
+            attributes: [String: JSONValue], importance: Double, agent: String?, session: String?,
+            occurredAt: Timestamp?, createdAt: Timestamp, signals: [String: Signal]
+        ) {
+            self.id = id
+            self.score = score
+            self.text = text
+            self.version = version
+            self.tags = tags
+            self.attributes = attributes
+            self.importance = importance
+            self.agent = agent
+            self.session = session
+            self.occurredAt = occurredAt
+            self.createdAt = createdAt
+            self.signals = signals
+        }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var hits: [Hit]
+        public init(hits: [Hit]) { self.hits = hits }
+    }
+}
+
+/// `memory.forget`: tombstone (default) or purge memories; all or nothing.
+public enum MemoryForget: RPCMethod {
+    public static let name = "memory.forget"
+    public static let paramKeys: Set<String> = ["namespace", "id", "ids", "purge", "agent"]
+
+    public struct Params: Codable, Sendable {
+        public var namespace: String
+        public var id: String?
+        public var ids: [String]?
+        public var purge: Bool?
+        public var agent: String?
+
+        public init(namespace: String, id: String? = nil, ids: [String]? = nil, purge: Bool? = nil, agent: String? = nil) {
+            self.namespace = namespace
+            self.id = id
+            self.ids = ids
+            self.purge = purge
+            self.agent = agent
+        }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var forgotten: Int
+        public init(forgotten: Int) { self.forgotten = forgotten }
+    }
+}
+
+/// `memory.get`: one memory, current or at a given version.
+public enum MemoryGet: RPCMethod {
+    public static let name = "memory.get"
+    public static let paramKeys: Set<String> = ["namespace", "id", "version"]
+
+    public struct Params: Codable, Sendable {
+        public var namespace: String
+        public var id: String
+        public var version: Int?
+
+        public init(namespace: String, id: String, version: Int? = nil) {
+            self.namespace = namespace
+            self.id = id
+            self.version = version
+        }
+    }
+
+    /// The current memory, or (with `version`) that version's snapshot.
+    public struct Result: Codable, Sendable, Hashable {
+        public var memory: WireMemory?
+        public var version: WireVersion?
+
+        public init(memory: WireMemory? = nil, version: WireVersion? = nil) {
+            self.memory = memory
+            self.version = version
+        }
+    }
+}
+
+/// `memory.update`: change fields of a memory, writing a new version.
+public enum MemoryUpdate: RPCMethod {
+    public static let name = "memory.update"
+    public static let paramKeys: Set<String> = [
+        "namespace", "id", "text", "tags", "attributes", "importance", "occurred_at", "session",
+        "ttl_seconds", "expected_version", "agent",
+    ]
+
+    public struct Params: Codable, Sendable {
+        public var namespace: String
+        public var id: String
+        public var text: String?
+        public var tags: [String]?
+        public var attributes: [String: JSONValue]?
+        public var importance: Double?
+        public var occurredAt: Timestamp?
+        public var session: String?
+        /// Seconds from now until the memory expires; 0 removes the TTL.
+        public var ttlSeconds: Double?
+        public var expectedVersion: Int?
+        public var agent: String?
+
+        enum CodingKeys: String, CodingKey {
+            case namespace, id, text, tags, attributes, importance, session, agent
+            case occurredAt = "occurred_at", ttlSeconds = "ttl_seconds", expectedVersion = "expected_version"
+        }
+
+        public init(
+            namespace: String, id: String, text: String? = nil, tags: [String]? = nil,
+            attributes: [String: JSONValue]? = nil, importance: Double? = nil, occurredAt: Timestamp? = nil,
+            session: String? = nil, ttlSeconds: Double? = nil, expectedVersion: Int? = nil, agent: String? = nil
+        ) {
+            self.namespace = namespace
+            self.id = id
+            self.text = text
+            self.tags = tags
+            self.attributes = attributes
+            self.importance = importance
+            self.occurredAt = occurredAt
+            self.session = session
+            self.ttlSeconds = ttlSeconds
+            self.expectedVersion = expectedVersion
+            self.agent = agent
+        }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var id: String
+        public var version: Int
+        public init(id: String, version: Int) {
+            self.id = id
+            self.version = version
+        }
+    }
+}
+
+/// `memory.history`: every version of a memory, oldest first.
+public enum MemoryHistory: RPCMethod {
+    public static let name = "memory.history"
+    public static let paramKeys: Set<String> = ["namespace", "id"]
+
+    public struct Params: Codable, Sendable {
+        public var namespace: String
+        public var id: String
+        public init(namespace: String, id: String) {
+            self.namespace = namespace
+            self.id = id
+        }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var id: String
+        public var versions: [WireVersion]
+
+        public init(id: String, versions: [WireVersion]) {
+            self.id = id
+            self.versions = versions
+        }
+    }
+}
+
+/// `memory.list`: memories of a namespace, newest first, a page at a time.
+public enum MemoryList: RPCMethod {
+    public static let name = "memory.list"
+    public static let paramKeys: Set<String> = ["namespace", "filter", "limit", "cursor"]
+
+    public struct Params: Codable, Sendable {
+        public var namespace: String
+        public var filter: WireFilter?
+        public var limit: Int?
+        public var cursor: String?
+
+        public init(namespace: String, filter: WireFilter? = nil, limit: Int? = nil, cursor: String? = nil) {
+            self.namespace = namespace
+            self.filter = filter
+            self.limit = limit
+            self.cursor = cursor
+        }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var memories: [WireMemory]
+        public var nextCursor: String?
+
+        enum CodingKeys: String, CodingKey {
+            case memories
+            case nextCursor = "next_cursor"
+        }
+
+        public init(memories: [WireMemory], nextCursor: String?) {
+            self.memories = memories
+            self.nextCursor = nextCursor
+        }
+    }
+}
+
+/// Params of methods that take none: `{}` or absent.
+public struct NoParams: Codable, Sendable, Hashable {
+    public init() {}
+}
+
+/// `system.health`: is the daemon up, and what is it running.
+public enum SystemHealth: RPCMethod {
+    public static let name = "system.health"
+    public static let paramKeys: Set<String> = []
+    public typealias Params = NoParams
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var status: String
+        public var version: String
+        public var uptimeSeconds: Double
+        public var embedder: String
+
+        enum CodingKeys: String, CodingKey {
+            case status, version, embedder
+            case uptimeSeconds = "uptime_seconds"
+        }
+
+        public init(status: String, version: String, uptimeSeconds: Double, embedder: String) {
+            self.status = status
+            self.version = version
+            self.uptimeSeconds = uptimeSeconds
+            self.embedder = embedder
+        }
+    }
+}
+
+/// `system.stats`: counts, sizes and traffic.
+public enum SystemStats: RPCMethod {
+    public static let name = "system.stats"
+    public static let paramKeys: Set<String> = []
+    public typealias Params = NoParams
+
+    public struct NamespaceStats: Codable, Sendable, Hashable {
+        public var namespace: String
+        public var active: Int
+        public var superseded: Int
+        public var forgotten: Int
+        public var indexed: Int
+
+        public init(namespace: String, active: Int, superseded: Int, forgotten: Int, indexed: Int) {
+            self.namespace = namespace
+            self.active = active
+            self.superseded = superseded
+            self.forgotten = forgotten
+            self.indexed = indexed
+        }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var namespaces: [NamespaceStats]
+        public var versions: Int
+        public var vectors: Int
+        public var auditEntries: Int
+        public var databaseBytes: Int64
+        public var walBytes: Int64
+        public var indexedVectors: Int
+        public var embedder: String
+        public var connections: Int
+        public var requests: Int
+        public var errors: Int
+        public var uptimeSeconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case namespaces, versions, vectors, embedder, connections, requests, errors
+            case auditEntries = "audit_entries", databaseBytes = "database_bytes", walBytes = "wal_bytes"
+            case indexedVectors = "indexed_vectors", uptimeSeconds = "uptime_seconds"
+        }
+
+        public init(
+            namespaces: [NamespaceStats], versions: Int, vectors: Int, auditEntries: Int, databaseBytes: Int64,
+            walBytes: Int64, indexedVectors: Int, embedder: String, connections: Int, requests: Int, errors: Int,
+            uptimeSeconds: Double
+        ) {
+            self.namespaces = namespaces
+            self.versions = versions
+            self.vectors = vectors
+            self.auditEntries = auditEntries
+            self.databaseBytes = databaseBytes
+            self.walBytes = walBytes
+            self.indexedVectors = indexedVectors
+            self.embedder = embedder
+            self.connections = connections
+            self.requests = requests
+            self.errors = errors
+            self.uptimeSeconds = uptimeSeconds
+        }
+    }
+}

@@ -1,0 +1,164 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A failed socket call: which call, and errno.
+public struct SocketError: Error, Sendable, CustomStringConvertible {
+    public let operation: String
+    public let code: Int32
+    public let path: String?
+
+    public init(_ operation: String, code: Int32 = errno, path: String? = nil) {
+        self.operation = operation
+        self.code = code
+        self.path = path
+    }
+
+    public var description: String {
+        let reason = String(cString: strerror(code))
+        return path.map { "\(operation) \($0): \(reason)" } ?? "\(operation): \(reason)"
+    }
+}
+
+/// The raw socket calls memos makes, in one place. Every call retries on
+/// EINTR and sends with MSG_NOSIGNAL (a vanished peer must not raise SIGPIPE).
+public enum SocketIO {
+    /// Fills a `sockaddr_un` for `path`; fails when the path is too long.
+    public static func address(_ path: String) throws -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard bytes.count < capacity else {
+            throw SocketError("socket path longer than \(capacity - 1) bytes", code: ENAMETOOLONG, path: path)
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return address
+    }
+
+    /// Connects a new stream socket to the Unix socket at `path`.
+    public static func connect(path: String) throws -> Int32 {
+        var address = try address(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw SocketError("socket") }
+        let rc = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        if rc != 0 {
+            let error = SocketError("connect", code: errno, path: path)
+            Glibc.close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// Writes every byte, retrying short writes and EINTR.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = send(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SocketError("send")
+            }
+            offset += n
+        }
+    }
+
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try writeAll(fd, $0) }
+    }
+
+    public static func close(_ fd: Int32) {
+        _ = Glibc.close(fd)
+    }
+}
+
+/// Reads newline-delimited frames from a socket, never holding more than
+/// `maxFrameBytes` of one frame in memory.
+///
+/// A longer frame is skipped up to its newline and reported as `.tooLong`,
+/// so a client cannot make the reader buffer an unbounded line.
+public struct LineReader {
+    public enum Frame: Equatable {
+        case line([UInt8])
+        /// A frame over the limit; its bytes were discarded.
+        case tooLong
+        case end
+    }
+
+    let fd: Int32
+    public let maxFrameBytes: Int
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    private var skipping = false
+    private var ended = false
+    /// Where the newline search resumes: bytes before it hold no newline.
+    private var scanned = 0
+
+    public init(fd: Int32, maxFrameBytes: Int) {
+        self.fd = fd
+        self.maxFrameBytes = maxFrameBytes
+    }
+
+    /// The next frame (without its newline); blocks until one is complete.
+    public mutating func next() throws -> Frame {
+        while true {
+            if let newline = buffer[max(start, scanned)...].firstIndex(of: UInt8(ascii: "\n")) {
+                let wasSkipping = skipping
+                skipping = false
+                let line = Array(buffer[start..<newline])
+                start = newline + 1
+                scanned = start
+                compact()
+                if wasSkipping { return .tooLong }
+                if line.count > maxFrameBytes { return .tooLong }
+                return .line(line)
+            }
+            if buffer.count - start > maxFrameBytes {
+                // Over the limit with no newline yet: drop what we have, keep skipping.
+                buffer.removeAll(keepingCapacity: true)
+                start = 0
+                scanned = 0
+                skipping = true
+            }
+            if ended {
+                let rest = Array(buffer[start...])
+                buffer.removeAll()
+                start = 0
+                scanned = 0
+                if skipping {
+                    skipping = false
+                    return .tooLong
+                }
+                return rest.isEmpty ? .end : .line(rest)
+            }
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == ECONNRESET { ended = true; continue }
+                throw SocketError("recv")
+            }
+            if n == 0 {
+                ended = true
+            } else {
+                scanned = buffer.count
+                buffer.append(contentsOf: chunk[0..<n])
+            }
+        }
+    }
+
+    private mutating func compact() {
+        if start > 0 && start >= buffer.count / 2 {
+            buffer.removeFirst(start)
+            start = 0
+            scanned = 0
+        }
+    }
+}

@@ -1,0 +1,20 @@
+/// The three forms of memory (MemOS): text, activation snapshots
+/// (KV-cache / hidden states) and parameter deltas (e.g. LoRA adapters).
+public enum Kind: String, Codable, Sendable, CaseIterable {
+    case plaintext, activation, parameter
+}
+
+/// Where the scheduler keeps a cube: hot in RAM, indexed on disk, or cold.
+public enum Tier: String, Codable, Sendable, CaseIterable {
+    case working, active, archive
+}
+
+/// The life cycle of a cube. Purged cubes have no state: their rows are gone.
+public enum CubeState: String, Codable, Sendable, CaseIterable {
+    case active, superseded, forgotten
+}
+
+/// What a version row records as the change that produced it.
+public enum Operation: String, Codable, Sendable {
+    case add, update, forget, purge, merge, summarize, `import`, promote, demote, expire
+}

@@ -1,0 +1,144 @@
+import Foundation
+import MemCube
+import MemScheduler
+import MemStore
+import Retrieval
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// memosd's life cycle: open the store, build the index, serve, tick, and on
+/// SIGTERM/SIGINT drain and shut down cleanly.
+public enum Daemon {
+    /// Runs until SIGTERM or SIGINT; returns the process exit code.
+    public static func run(_ config: DaemonConfig) -> Int32 {
+        let logger = Logger(level: config.logLevel)
+        // Block the signals in every thread (threads inherit the mask); the
+        // main thread takes them synchronously with sigwait below.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        signal(SIGPIPE, SIG_IGN)
+
+        do {
+            try makeDirectory(config.dataDir)
+            try makeDirectory((config.socketPath as NSString).deletingLastPathComponent)
+            let store = try SQLiteStore(path: config.databasePath, durability: config.durability)
+            let embedder = HashingEmbedder()
+            BLAS.setThreads(1)
+            let index = ExactIndex(dimension: embedder.dimension)
+            let (loaded, skipped) = try MemoryService.buildIndex(index, from: store, embedder: embedder)
+            logger.info("index built", [("vectors", "\(loaded)"), ("other_embedders", "\(skipped)"), ("blas_core", BLAS.coreName)])
+            if skipped > 0 {
+                logger.warning("some vectors come from another embedder and are not searchable", [("count", "\(skipped)")])
+            }
+
+            let accessLog = AccessLog()
+            var limits = Limits()
+            limits.maxBatchItems = config.maxBatchItems
+            let box = ServerBox()
+            let service = MemoryService(
+                store: store, index: index, embedder: embedder, accessLog: accessLog, limits: limits,
+                serverStats: { box.stats() })
+            let dispatcher = service.dispatcher(logger: logger)
+            let server = SocketServer(
+                path: config.socketPath, maxFrameBytes: config.maxFrameBytes, maxConnections: config.maxConnections,
+                logger: logger
+            ) { frame, peer in dispatcher.handle(frame: frame, peer: peer) }
+            box.set(server: server, dispatcher: dispatcher)
+            try server.start()
+            logger.info("memosd ready", [
+                ("socket", config.socketPath), ("database", config.databasePath), ("embedder", embedder.id),
+                ("synchronous", config.durability.rawValue), ("pid", "\(getpid())"),
+            ])
+
+            let ticker = Ticker(every: config.tickSeconds) {
+                do { try accessLog.flush(to: store, heat: Heat()) } catch {
+                    logger.warning("access flush failed; will retry", [("error", "\(error)")])
+                }
+            }
+            ticker.start()
+
+            var received: Int32 = 0
+            sigwait(&signals, &received)
+            logger.info("shutting down", [("signal", received == SIGTERM ? "SIGTERM" : "SIGINT")])
+            server.stop()
+            ticker.stop()
+            try? accessLog.flush(to: store, heat: Heat())  // best effort: access counts are advisory
+            try store.checkpoint()
+            logger.info("memosd stopped")
+            return 0
+        } catch let error as DaemonError {
+            logger.error("cannot start", [("reason", error.description)])
+            return 1
+        } catch {
+            logger.error("memosd failed", [("error", "\(error)")])
+            return 1
+        }
+    }
+
+    static func makeDirectory(_ path: String) throws {
+        guard !path.isEmpty else { return }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw DaemonError.cannotCreate(path, error.localizedDescription)
+        }
+    }
+}
+
+/// Lets the service report server counters once the server exists.
+final class ServerBox: Sendable {
+    private let parts = Mutex<(SocketServer?, Dispatcher?)>((nil, nil))
+
+    func set(server: SocketServer, dispatcher: Dispatcher) {
+        parts.withLock { $0 = (server, dispatcher) }
+    }
+
+    func stats() -> (connections: Int, requests: Int, errors: Int) {
+        let (server, dispatcher) = parts.withLock { $0 }
+        return (
+            server?.connectionCount ?? 0,
+            dispatcher?.counters.requests.load(ordering: .relaxed) ?? 0,
+            dispatcher?.counters.errors.load(ordering: .relaxed) ?? 0
+        )
+    }
+}
+
+import Synchronization
+
+/// Runs `body` every `interval` seconds on its own thread until stopped.
+final class Ticker: Sendable {
+    private let interval: Double
+    private let body: @Sendable () -> Void
+    private let wakeup = DispatchSemaphore(value: 0)
+    private let stopped = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(every interval: Double, _ body: @escaping @Sendable () -> Void) {
+        self.interval = interval
+        self.body = body
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            while !stopped.load(ordering: .acquiring) {
+                _ = wakeup.wait(timeout: .now() + interval)
+                if stopped.load(ordering: .acquiring) { break }
+                body()
+            }
+            finished.signal()
+        }
+        thread.name = "memosd-tick"
+        thread.start()
+    }
+
+    func stop() {
+        stopped.store(true, ordering: .releasing)
+        wakeup.signal()
+        finished.wait()
+    }
+}

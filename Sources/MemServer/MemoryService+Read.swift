@@ -1,0 +1,98 @@
+import MemAPI
+import MemCube
+import MemStore
+import Retrieval
+
+extension MemoryService {
+    func recall(_ params: MemoryRecall.Params, _ context: RequestContext) throws -> MemoryRecall.Result {
+        try limits.checkName(params.namespace, field: "namespace")
+        try limits.checkText(params.query, field: "query")
+        let k = params.k ?? 10
+        guard (1...limits.maxK).contains(k) else {
+            throw ValidationError(field: "k", "must be between 1 and \(limits.maxK) (got \(k))")
+        }
+        let filter = try filter(params.filter, field: "filter", allowState: false)
+        var weights: [Signal: Double] = [:]
+        for (name, weight) in params.weights ?? [:] {
+            guard let signal = Signal(rawValue: name) else {
+                throw ValidationError(
+                    field: "weights.\(name)", "is not a signal; use \(Signal.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard weight >= 0, weight.isFinite else { throw ValidationError(field: "weights.\(name)", "must be 0 or more") }
+            weights[signal] = weight
+        }
+        let hits = try engine.recall(RecallQuery(
+            namespace: params.namespace, text: params.query, k: k, filter: filter, weights: weights, now: context.now))
+        accessLog.record(keys: hits.map(\.key), at: context.now)
+        let explain = params.explain ?? false
+        let effective = engine.fusion.weights.merging(weights) { _, new in new }
+        return MemoryRecall.Result(hits: hits.map { hit in
+            let cube = hit.cube
+            let signals = Dictionary(uniqueKeysWithValues: hit.signals.map { signal, score in
+                (signal.rawValue, MemoryRecall.Signal(
+                    rank: score.rank, score: score.score,
+                    contribution: explain ? score.contribution : nil,
+                    weight: explain ? effective[signal] : nil))
+            })
+            return MemoryRecall.Hit(
+                id: cube.id.rawValue, score: hit.score, text: cube.text, version: cube.version, tags: cube.tags,
+                attributes: cube.attributes, importance: cube.importance, agent: cube.agent, session: cube.session,
+                occurredAt: cube.occurredAt, createdAt: cube.createdAt, signals: signals)
+        })
+    }
+
+    func get(_ params: MemoryGet.Params, _ context: RequestContext) throws -> MemoryGet.Result {
+        try limits.checkName(params.namespace, field: "namespace")
+        let id = try cubeID(params.id, field: "id")
+        if let version = params.version {
+            guard version >= 1 else { throw ValidationError(field: "version", "must be 1 or more") }
+            return MemoryGet.Result(version: WireVersion(try store.version(namespace: params.namespace, id: id, version: version)))
+        }
+        let stored = try store.get(namespace: params.namespace, id: id, now: context.now)
+        accessLog.record(keys: [stored.key], at: context.now)
+        return MemoryGet.Result(memory: WireMemory(stored.cube))
+    }
+
+    func history(_ params: MemoryHistory.Params, _ context: RequestContext) throws -> MemoryHistory.Result {
+        try limits.checkName(params.namespace, field: "namespace")
+        let id = try cubeID(params.id, field: "id")
+        let versions = try store.history(namespace: params.namespace, id: id)
+        return MemoryHistory.Result(id: id.rawValue, versions: versions.map(WireVersion.init))
+    }
+
+    func list(_ params: MemoryList.Params, _ context: RequestContext) throws -> MemoryList.Result {
+        try limits.checkName(params.namespace, field: "namespace")
+        let limit = params.limit ?? 50
+        guard (1...limits.maxListLimit).contains(limit) else {
+            throw ValidationError(field: "limit", "must be between 1 and \(limits.maxListLimit) (got \(limit))")
+        }
+        let cursor = try params.cursor.map { text throws(ValidationError) in
+            guard let id = CubeID(text) else { throw ValidationError(field: "cursor", "is not a cursor from a previous page") }
+            return id
+        }
+        let filter = try filter(params.filter, field: "filter", allowState: true)
+        let page = try store.list(namespace: params.namespace, filter: filter, limit: limit, cursor: cursor, now: context.now)
+        return MemoryList.Result(memories: page.cubes.map(WireMemory.init), nextCursor: page.nextCursor)
+    }
+
+    func health(_ params: NoParams, _ context: RequestContext) -> SystemHealth.Result {
+        SystemHealth.Result(
+            status: "ok", version: Self.version,
+            uptimeSeconds: Double(context.now.millis - startedAt.millis) / 1000, embedder: embedder.id)
+    }
+
+    func stats(_ params: NoParams, _ context: RequestContext) throws -> SystemStats.Result {
+        let stats = try store.stats()
+        let server = serverStats()
+        return SystemStats.Result(
+            namespaces: stats.namespaces.map {
+                SystemStats.NamespaceStats(
+                    namespace: $0.namespace, active: $0.active, superseded: $0.superseded, forgotten: $0.forgotten,
+                    indexed: index.count(namespace: $0.namespace))
+            },
+            versions: stats.versions, vectors: stats.vectors, auditEntries: stats.auditEntries,
+            databaseBytes: stats.databaseBytes, walBytes: stats.walBytes, indexedVectors: index.totalCount,
+            embedder: embedder.id, connections: server.connections, requests: server.requests, errors: server.errors,
+            uptimeSeconds: Double(context.now.millis - startedAt.millis) / 1000)
+    }
+}

@@ -1,0 +1,164 @@
+import MemAPI
+import MemCube
+import MemStore
+import Retrieval
+
+extension MemoryService {
+    func add(_ params: MemoryAdd.Params, _ context: RequestContext) throws -> MemoryAdd.Result {
+        try limits.checkName(params.namespace, field: "namespace")
+        let batch = params.items != nil
+        let items: [(MemoryAdd.Item, String)]
+        if let list = params.items {
+            if params.item.text != nil {
+                throw ValidationError(field: "text", "give either text or items, not both")
+            }
+            if list.isEmpty { throw ValidationError(field: "items", "must hold at least one memory") }
+            if list.count > limits.maxBatchItems {
+                throw RPCError(
+                    .payloadTooLarge, "items holds \(list.count) memories; one request may add at most \(limits.maxBatchItems)",
+                    field: "params.items", limit: limits.maxBatchItems)
+            }
+            items = list.enumerated().map { ($1, "items[\($0)].") }
+        } else {
+            items = [(params.item, "")]
+        }
+
+        var cubes: [MemCube] = []
+        cubes.reserveCapacity(items.count)
+        for (item, prefix) in items {
+            cubes.append(try cube(from: item, prefix: prefix, namespace: params.namespace, context: context))
+        }
+        let vectors = try embedder.embed(cubes.map { $0.text ?? "" })
+        let newCubes = zip(cubes, vectors).map { cube, vector in
+            NewCube(cube: cube, embedding: Embedding(embedder: embedder.id, vector: vector))
+        }
+        let stored = try store.add(newCubes) { stored in
+            for (entry, new) in zip(stored, newCubes) {
+                guard let vector = new.embedding?.vector else { continue }
+                index.upsert(namespace: entry.cube.namespace, key: entry.key, vector: vector, meta: VectorMeta(entry.cube))
+            }
+        }
+        if batch { return MemoryAdd.Result(ids: stored.map(\.cube.id.rawValue)) }
+        return MemoryAdd.Result(id: stored[0].cube.id.rawValue, version: stored[0].cube.version)
+    }
+
+    /// Validates one item and builds its cube (not yet stored).
+    private func cube(
+        from item: MemoryAdd.Item, prefix: String, namespace: String, context: RequestContext
+    ) throws -> MemCube {
+        guard let text = item.text else { throw ValidationError(field: "\(prefix)text", "is required") }
+        try limits.checkText(text, field: "\(prefix)text")
+        if let agent = item.agent { try limits.checkName(agent, field: "\(prefix)agent") }
+        if let session = item.session { try limits.checkName(session, field: "\(prefix)session") }
+        let tags = try uniqueTags(item.tags, field: "\(prefix)tags")
+        try checkAttributes(item.attributes, field: "\(prefix)attributes")
+        let importance = item.importance ?? 0.5
+        try limits.checkImportance(importance, field: "\(prefix)importance")
+        var expiresAt: Timestamp?
+        if let ttl = item.ttlSeconds {
+            guard ttl > 0, ttl.isFinite else { throw ValidationError(field: "\(prefix)ttl_seconds", "must be a positive number of seconds") }
+            expiresAt = context.now.adding(seconds: ttl)
+        }
+        return MemCube(
+            id: .generate(at: context.now.millis), namespace: namespace, agent: item.agent, session: item.session,
+            text: text, tags: tags, attributes: item.attributes ?? [:], importance: importance,
+            occurredAt: item.occurredAt, createdAt: context.now, expiresAt: expiresAt,
+            provenance: provenance(.add, agent: item.agent, context: context, source: item.source))
+    }
+
+    func uniqueTags(_ tags: [String]?, field: String) throws(ValidationError) -> [String] {
+        guard let tags else { return [] }
+        try limits.checkTags(tags, field: field)
+        var seen = Set<String>()
+        return tags.filter { seen.insert($0).inserted }
+    }
+
+    func checkAttributes(_ attributes: [String: JSONValue]?, field: String) throws(ValidationError) {
+        guard let attributes else { return }
+        let size = JSONSize.of(.object(attributes))
+        if size > limits.maxAttributesBytes {
+            throw ValidationError(field: field, "is about \(size) bytes of JSON; the limit is \(limits.maxAttributesBytes)")
+        }
+    }
+
+    func update(_ params: MemoryUpdate.Params, _ context: RequestContext) throws -> MemoryUpdate.Result {
+        try limits.checkName(params.namespace, field: "namespace")
+        let id = try cubeID(params.id, field: "id")
+        if let agent = params.agent { try limits.checkName(agent, field: "agent") }
+        var change = CubeChange()
+        if let text = params.text {
+            try limits.checkText(text, field: "text")
+            change.text = text
+            change.embedding = Embedding(embedder: embedder.id, vector: try embedder.embed(text))
+        }
+        if params.tags != nil { change.tags = try uniqueTags(params.tags, field: "tags") }
+        if let attributes = params.attributes {
+            try checkAttributes(attributes, field: "attributes")
+            change.attributes = attributes
+        }
+        if let importance = params.importance {
+            try limits.checkImportance(importance, field: "importance")
+            change.importance = importance
+        }
+        change.occurredAt = params.occurredAt
+        if let session = params.session {
+            try limits.checkName(session, field: "session")
+            change.session = session
+        }
+        if let ttl = params.ttlSeconds {
+            guard ttl >= 0, ttl.isFinite else { throw ValidationError(field: "ttl_seconds", "must be 0 (no TTL) or a positive number of seconds") }
+            change.expiresAt = .some(ttl == 0 ? nil : context.now.adding(seconds: ttl))
+        }
+        if let expected = params.expectedVersion, expected < 1 {
+            throw ValidationError(field: "expected_version", "must be 1 or more")
+        }
+        if change.isEmpty {
+            throw ValidationError(field: "", "name at least one field to change (text, tags, attributes, importance, occurred_at, session, ttl_seconds)")
+        }
+        let updated = try store.update(
+            namespace: params.namespace, id: id, change: change, expectedVersion: params.expectedVersion,
+            provenance: provenance(.update, agent: params.agent, context: context), at: context.now
+        ) { stored in
+            let meta = VectorMeta(stored.cube)
+            if let vector = change.embedding?.vector {
+                index.upsert(namespace: stored.cube.namespace, key: stored.key, vector: vector, meta: meta)
+            } else {
+                index.updateMeta(namespace: stored.cube.namespace, key: stored.key, meta: meta)
+            }
+        }
+        return MemoryUpdate.Result(id: updated.cube.id.rawValue, version: updated.cube.version)
+    }
+
+    func forget(_ params: MemoryForget.Params, _ context: RequestContext) throws -> MemoryForget.Result {
+        try limits.checkName(params.namespace, field: "namespace")
+        if let agent = params.agent { try limits.checkName(agent, field: "agent") }
+        var ids: [CubeID] = []
+        if let id = params.id { ids.append(try cubeID(id, field: "id")) }
+        if let list = params.ids {
+            if list.count > limits.maxBatchItems {
+                throw RPCError(
+                    .payloadTooLarge, "ids holds \(list.count) ids; one request may forget at most \(limits.maxBatchItems)",
+                    field: "params.ids", limit: limits.maxBatchItems)
+            }
+            for (i, text) in list.enumerated() { ids.append(try cubeID(text, field: "ids[\(i)]")) }
+        }
+        if ids.isEmpty { throw ValidationError(field: "id", "is required (or give ids)") }
+        let purge = params.purge ?? false
+        let count = try store.forget(
+            namespace: params.namespace, ids: ids, purge: purge,
+            provenance: provenance(purge ? .purge : .forget, agent: params.agent, context: context), at: context.now
+        ) { keys in
+            index.remove(namespace: params.namespace, keys: keys)
+        }
+        return MemoryForget.Result(forgotten: count)
+    }
+}
+
+import Foundation
+
+/// The size of a JSON value as compact JSON text, for limits.
+enum JSONSize {
+    static func of(_ value: JSONValue) -> Int {
+        (try? JSONEncoder().encode(value).count) ?? Int.max
+    }
+}

@@ -1,0 +1,116 @@
+import MemAPI
+import MemCube
+import MemScheduler
+import MemStore
+import Retrieval
+
+/// The protocol's methods, implemented over the store, the index and recall.
+///
+/// Each method validates its params first (a `ValidationError` names the
+/// field), then does its work; nothing is written unless all input is valid.
+public final class MemoryService: Sendable {
+    let store: any CubeStore
+    let index: any VectorIndex
+    let embedder: any Embedder
+    let engine: RecallEngine
+    let accessLog: AccessLog
+    let limits: Limits
+    let startedAt: Timestamp
+    let serverStats: @Sendable () -> (connections: Int, requests: Int, errors: Int)
+
+    public static let version = "0.1.0"
+
+    public init(
+        store: any CubeStore, index: any VectorIndex, embedder: any Embedder, accessLog: AccessLog,
+        limits: Limits = Limits(), fusion: RankFusion = RankFusion(),
+        serverStats: @escaping @Sendable () -> (connections: Int, requests: Int, errors: Int) = { (0, 0, 0) }
+    ) {
+        self.store = store
+        self.index = index
+        self.embedder = embedder
+        self.engine = RecallEngine(store: store, index: index, embedder: embedder, fusion: fusion)
+        self.accessLog = accessLog
+        self.limits = limits
+        self.startedAt = .now()
+        self.serverStats = serverStats
+    }
+
+    /// The dispatcher serving every method of this service.
+    public func dispatcher(logger: Logger, maxBatchRequests: Int = 100) -> Dispatcher {
+        let handlers: [(String, Dispatcher.Handler)] = [
+            Dispatcher.entry(MemoryAdd.self) { [self] in try add($0, $1) },
+            Dispatcher.entry(MemoryRecall.self) { [self] in try recall($0, $1) },
+            Dispatcher.entry(MemoryForget.self) { [self] in try forget($0, $1) },
+            Dispatcher.entry(MemoryGet.self) { [self] in try get($0, $1) },
+            Dispatcher.entry(MemoryUpdate.self) { [self] in try update($0, $1) },
+            Dispatcher.entry(MemoryHistory.self) { [self] in try history($0, $1) },
+            Dispatcher.entry(MemoryList.self) { [self] in try list($0, $1) },
+            Dispatcher.entry(SystemHealth.self) { [self] in health($0, $1) },
+            Dispatcher.entry(SystemStats.self) { [self] in try stats($0, $1) },
+        ]
+        return Dispatcher(
+            handlers: Dictionary(handlers, uniquingKeysWith: { _, _ in preconditionFailure("method registered twice") }),
+            logger: logger, maxBatchRequests: maxBatchRequests)
+    }
+
+    /// Loads every stored vector of the current embedder into the index.
+    /// Returns (loaded, skipped): skipped vectors came from another embedder.
+    public static func buildIndex(
+        _ index: any VectorIndex, from store: any CubeStore, embedder: any Embedder
+    ) throws -> (loaded: Int, skipped: Int) {
+        var loaded = 0, skipped = 0
+        try store.forEachVector { record in
+            guard record.embedding.embedder == embedder.id, record.embedding.vector.count == embedder.dimension else {
+                skipped += 1
+                return
+            }
+            index.upsert(namespace: record.namespace, key: record.key, vector: record.embedding.vector, meta: record.meta)
+            loaded += 1
+        }
+        return (loaded, skipped)
+    }
+
+    // MARK: - Shared validation
+
+    func cubeID(_ text: String, field: String) throws(ValidationError) -> CubeID {
+        guard let id = CubeID(text) else {
+            throw ValidationError(field: field, "'\(text)' is not a memory id (26 characters, e.g. 01JD3Q6T5V8XKZ2M4N6P8R0S2T)")
+        }
+        return id
+    }
+
+    func filter(_ wire: WireFilter?, field: String, allowState: Bool) throws(ValidationError) -> CubeFilter {
+        guard let wire else { return CubeFilter() }
+        var filter = CubeFilter()
+        if let tags = wire.tags {
+            try limits.checkTags(tags, field: "\(field).tags")
+            filter.tags = tags
+        }
+        if let agent = wire.agent {
+            try limits.checkName(agent, field: "\(field).agent")
+            filter.agent = agent
+        }
+        if let session = wire.session {
+            try limits.checkName(session, field: "\(field).session")
+            filter.session = session
+        }
+        filter.since = wire.since
+        filter.until = wire.until
+        if let since = wire.since, let until = wire.until, since > until {
+            throw ValidationError(field: "\(field).until", "is before since")
+        }
+        if let state = wire.state {
+            guard allowState else { throw ValidationError(field: "\(field).state", "is only accepted by memory.list") }
+            guard let states = CubeFilter.States(rawValue: state) else {
+                throw ValidationError(field: "\(field).state", "must be one of active, superseded, forgotten, any")
+            }
+            filter.states = states
+        }
+        return filter
+    }
+
+    func provenance(_ operation: Operation, agent: String?, context: RequestContext, source: JSONValue? = nil) -> Provenance {
+        Provenance(
+            agent: agent, peerUID: context.peer?.uid, peerPID: context.peer?.pid, operation: operation, source: source)
+    }
+}

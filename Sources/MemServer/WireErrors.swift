@@ -1,0 +1,46 @@
+import MemAPI
+import MemCube
+import MemStore
+
+/// The one place where errors become wire errors (and get logged).
+enum WireErrors {
+    static func convert(_ error: any Error, method: String, logger: Logger) -> RPCError {
+        switch error {
+        case let error as RPCError:
+            return error
+        case let error as ValidationError:
+            let field = error.field.isEmpty ? "params" : "params.\(error.field)"
+            return RPCError(.invalidParams, "\(field) \(error.message)", field: field)
+        case let error as StoreError:
+            return convert(error)
+        case let error as SQLiteError where error.isBusy:
+            logger.warning("database busy", [("method", method), ("error", error.description)])
+            return RPCError(.busy, "the database is busy; retry in a moment")
+        default:
+            logger.error("request failed", [("method", method), ("error", "\(error)")])
+            return RPCError(.internalError, "internal error in \(method); the memosd log has the details")
+        }
+    }
+
+    static func convert(_ error: StoreError) -> RPCError {
+        switch error {
+        case .notFound(let id):
+            return RPCError(.notFound, "no memory with id \(id) in this namespace", field: "params.id", id: id.rawValue)
+        case .purged(let id):
+            return RPCError(.gone, "memory \(id) was purged; only the fact of the purge is kept", field: "params.id", id: id.rawValue)
+        case .expired(let id):
+            return RPCError(.notFound, "memory \(id) has expired (its TTL passed)", field: "params.id", id: id.rawValue)
+        case .versionNotFound(let id, let version):
+            return RPCError(.notFound, "memory \(id) has no version \(version)", field: "params.version", id: id.rawValue)
+        case .versionConflict(let id, let expected, let actual):
+            return RPCError(
+                .versionConflict,
+                "memory \(id) is at version \(actual), not the expected \(expected); get it again and retry",
+                field: "params.expected_version", id: id.rawValue)
+        case .invalidState(let id, let state, let operation):
+            return RPCError(.invalidState, "memory \(id) is \(state.rawValue) and cannot be changed by \(operation)", id: id.rawValue)
+        case .schemaTooNew(let found, let supported):
+            return RPCError(.internalError, "the database schema (\(found)) is newer than this memosd supports (\(supported))")
+        }
+    }
+}

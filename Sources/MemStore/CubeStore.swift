@@ -1,0 +1,79 @@
+import MemCube
+
+/// The storage interface the rest of memos sees. SQLite types stay behind
+/// it, so a second backend (PostgreSQL + pgvector) can slot in unnoticed.
+///
+/// Writes take an `afterCommit` closure that runs after the transaction
+/// commits and before the next write starts, so derived structures (the
+/// vector index) see changes in commit order.
+public protocol CubeStore: AnyObject, Sendable {
+    func add(_ items: [NewCube], afterCommit: ([StoredCube]) -> Void) throws -> [StoredCube]
+
+    func update(
+        namespace: String, id: CubeID, change: CubeChange, expectedVersion: Int?,
+        provenance: Provenance, at: Timestamp, afterCommit: (StoredCube) -> Void
+    ) throws -> StoredCube
+
+    /// Soft-forgets (tombstone, kept in history) or purges the cubes; all or
+    /// nothing. Returns how many changed and hands their keys to `afterCommit`.
+    func forget(
+        namespace: String, ids: [CubeID], purge: Bool, provenance: Provenance, at: Timestamp,
+        afterCommit: ([Int64]) -> Void
+    ) throws -> Int
+
+    func get(namespace: String, id: CubeID, now: Timestamp) throws -> StoredCube
+    func version(namespace: String, id: CubeID, version: Int) throws -> CubeVersion
+    func history(namespace: String, id: CubeID) throws -> [CubeVersion]
+    func list(namespace: String, filter: CubeFilter, limit: Int, cursor: CubeID?, now: Timestamp) throws -> CubePage
+    /// Active, unexpired cubes of `namespace` with these keys.
+    func cubes(namespace: String, keys: [Int64], now: Timestamp) throws -> [Int64: MemCube]
+    /// BM25 matches of an FTS5 expression (built by the caller from user text).
+    func keywordSearch(
+        namespace: String, match: String, filter: CubeFilter, limit: Int, now: Timestamp
+    ) throws -> [KeywordHit]
+    /// Every stored vector of an active cube, for building the index.
+    func forEachVector(_ body: (VectorRecord) throws -> Void) throws
+    func recordAccess(_ events: [AccessEvent], heat: @Sendable (Double, Timestamp?, Int, Timestamp) -> Double) throws
+    func stats() throws -> StoreStats
+    /// Folds the write-ahead log into the database (at shutdown).
+    func checkpoint() throws
+}
+
+/// A stored vector with the metadata the index filters on.
+public struct VectorRecord: Sendable {
+    public var key: Int64
+    public var namespace: String
+    public var meta: VectorMeta
+    public var embedding: Embedding
+}
+
+/// What the vector index keeps per entry to apply filters in memory.
+public struct VectorMeta: Sendable, Hashable {
+    public var tags: [String]
+    public var agent: String?
+    public var session: String?
+    /// Event time, or record time when the event time is unknown.
+    public var time: Timestamp
+    public var expiresAt: Timestamp?
+
+    public init(_ cube: MemCube) {
+        tags = cube.tags
+        agent = cube.agent
+        session = cube.session
+        time = cube.occurredAt ?? cube.createdAt
+        expiresAt = cube.expiresAt
+    }
+
+    public init(tags: [String], agent: String?, session: String?, time: Timestamp, expiresAt: Timestamp?) {
+        self.tags = tags
+        self.agent = agent
+        self.session = session
+        self.time = time
+        self.expiresAt = expiresAt
+    }
+
+    public func matches(_ filter: CubeFilter, now: Timestamp) -> Bool {
+        if let expiresAt, expiresAt <= now { return false }
+        return filter.matches(tags: tags, agent: agent, session: session, time: time)
+    }
+}

@@ -1,0 +1,152 @@
+import MemCube
+
+/// A cube together with its storage key (the SQLite rowid), which the
+/// vector index uses as its compact key.
+public struct StoredCube: Sendable, Hashable {
+    public var key: Int64
+    public var cube: MemCube
+
+    public init(key: Int64, cube: MemCube) {
+        self.key = key
+        self.cube = cube
+    }
+}
+
+/// A cube to insert, with its embedding (nil when it has no text).
+public struct NewCube: Sendable {
+    public var cube: MemCube
+    public var embedding: Embedding?
+
+    public init(cube: MemCube, embedding: Embedding?) {
+        self.cube = cube
+        self.embedding = embedding
+    }
+}
+
+/// A vector and the embedder that produced it (a namespace never mixes two).
+public struct Embedding: Sendable, Hashable {
+    public var embedder: String
+    public var vector: [Float]
+
+    public init(embedder: String, vector: [Float]) {
+        self.embedder = embedder
+        self.vector = vector
+    }
+}
+
+/// Which cubes a read may return, beyond the namespace.
+///
+/// `tags` must all be present; `since`/`until` apply to the event time
+/// (`occurred_at`), or the record time when the event time is unknown.
+public struct CubeFilter: Sendable, Hashable {
+    public enum States: String, Sendable, Hashable, CaseIterable {
+        case active, superseded, forgotten, any
+    }
+
+    public var tags: [String]
+    public var agent: String?
+    public var session: String?
+    public var since: Timestamp?
+    public var until: Timestamp?
+    public var states: States
+
+    public init(
+        tags: [String] = [], agent: String? = nil, session: String? = nil,
+        since: Timestamp? = nil, until: Timestamp? = nil, states: States = .active
+    ) {
+        self.tags = tags
+        self.agent = agent
+        self.session = session
+        self.since = since
+        self.until = until
+        self.states = states
+    }
+
+    /// The same predicate as the SQL filter, for in-memory candidates.
+    public func matches(
+        tags cubeTags: [String], agent cubeAgent: String?, session cubeSession: String?,
+        time: Timestamp
+    ) -> Bool {
+        if let agent, agent != cubeAgent { return false }
+        if let session, session != cubeSession { return false }
+        if let since, time < since { return false }
+        if let until, time > until { return false }
+        return tags.allSatisfy(cubeTags.contains)
+    }
+}
+
+/// Fields an update changes; nil leaves a field as it is.
+public struct CubeChange: Sendable {
+    public var text: String?
+    public var tags: [String]?
+    public var attributes: [String: JSONValue]?
+    public var importance: Double?
+    public var occurredAt: Timestamp?
+    public var session: String?
+    /// `.some(nil)` clears the TTL.
+    public var expiresAt: Timestamp??
+    /// The new embedding when the text changes.
+    public var embedding: Embedding?
+
+    public init(
+        text: String? = nil, tags: [String]? = nil, attributes: [String: JSONValue]? = nil,
+        importance: Double? = nil, occurredAt: Timestamp? = nil, session: String? = nil,
+        expiresAt: Timestamp?? = nil, embedding: Embedding? = nil
+    ) {
+        self.text = text
+        self.tags = tags
+        self.attributes = attributes
+        self.importance = importance
+        self.occurredAt = occurredAt
+        self.session = session
+        self.expiresAt = expiresAt
+        self.embedding = embedding
+    }
+
+    public var isEmpty: Bool {
+        text == nil && tags == nil && attributes == nil && importance == nil && occurredAt == nil
+            && session == nil && expiresAt == nil
+    }
+}
+
+/// A keyword match: the cube's key and its BM25 score (higher is better).
+public struct KeywordHit: Sendable, Hashable {
+    public var key: Int64
+    public var score: Double
+}
+
+/// One use of a cube (a recall hit or a get), batched by the caller.
+public struct AccessEvent: Sendable, Hashable {
+    public var key: Int64
+    public var hits: Int
+    public var at: Timestamp
+
+    public init(key: Int64, hits: Int, at: Timestamp) {
+        self.key = key
+        self.hits = hits
+        self.at = at
+    }
+}
+
+/// One page of `list`: the cubes and the cursor for the next page.
+public struct CubePage: Sendable {
+    public var cubes: [MemCube]
+    public var nextCursor: String?
+}
+
+/// Counts for `system.stats`.
+public struct StoreStats: Sendable {
+    public struct NamespaceCounts: Sendable {
+        public var namespace: String
+        public var active: Int
+        public var superseded: Int
+        public var forgotten: Int
+    }
+
+    public var namespaces: [NamespaceCounts]
+    public var versions: Int
+    public var vectors: Int
+    public var auditEntries: Int
+    public var databaseBytes: Int64
+    public var walBytes: Int64
+}

@@ -1,0 +1,140 @@
+import MemCube
+
+extension SQLiteStore {
+    public func get(namespace: String, id: CubeID, now: Timestamp) throws -> StoredCube {
+        try read { db in
+            let rows = try db.prepare("SELECT \(RowCoding.cubeColumns) FROM cubes c WHERE c.id = ? AND c.namespace = ?")
+                .query([.text(id.rawValue), .text(namespace)], row: RowCoding.cube)
+            guard let found = rows.first else { throw try missing(db, namespace: namespace, id: id) }
+            if found.cube.state == .active, found.cube.isExpired(at: now) { throw StoreError.expired(id) }
+            return found
+        }
+    }
+
+    public func version(namespace: String, id: CubeID, version: Int) throws -> CubeVersion {
+        let versions = try history(namespace: namespace, id: id)
+        guard let match = versions.first(where: { $0.version == version }) else {
+            throw StoreError.versionNotFound(id, version: version)
+        }
+        return match
+    }
+
+    public func history(namespace: String, id: CubeID) throws -> [CubeVersion] {
+        try read { db in
+            try db.readTransaction {
+                guard let key = try db.scalarInt(
+                    "SELECT rowid FROM cubes WHERE id = ? AND namespace = ?", .text(id.rawValue), .text(namespace))
+                else { throw try missing(db, namespace: namespace, id: id) }
+                return try db.prepare(
+                    "SELECT \(RowCoding.versionColumns) FROM cube_versions WHERE cube_rowid = ? ORDER BY version")
+                    .query([.int(key)], row: RowCoding.version)
+            }
+        }
+    }
+
+    public func list(
+        namespace: String, filter: CubeFilter, limit: Int, cursor: CubeID?, now: Timestamp
+    ) throws -> CubePage {
+        var sql = "SELECT \(RowCoding.cubeColumns) FROM cubes c WHERE c.namespace = ?"
+        var values: [SQLValue] = [.text(namespace)]
+        FilterSQL.append(filter, now: now, to: &sql, &values)
+        if let cursor {
+            sql += " AND c.id < ?"
+            values.append(.text(cursor.rawValue))
+        }
+        sql += " ORDER BY c.id DESC LIMIT ?"
+        values.append(.int(Int64(limit + 1)))
+        let rows = try read { db in try db.prepare(sql).query(values, row: RowCoding.cube) }
+        let page = rows.prefix(limit).map(\.cube)
+        return CubePage(cubes: Array(page), nextCursor: rows.count > limit ? page.last?.id.rawValue : nil)
+    }
+
+    public func cubes(namespace: String, keys: [Int64], now: Timestamp) throws -> [Int64: MemCube] {
+        guard !keys.isEmpty else { return [:] }
+        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ",")
+        let sql = """
+            SELECT \(RowCoding.cubeColumns) FROM cubes c
+            WHERE c.rowid IN (\(placeholders)) AND c.namespace = ? AND c.state = 'active'
+              AND (c.expires_at IS NULL OR c.expires_at > ?)
+            """
+        let values = keys.map(SQLValue.int) + [.text(namespace), .int(now.millis)]
+        let rows = try read { db in try db.prepare(sql).query(values, row: RowCoding.cube) }
+        return Dictionary(rows.map { ($0.key, $0.cube) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public func keywordSearch(
+        namespace: String, match: String, filter: CubeFilter, limit: Int, now: Timestamp
+    ) throws -> [KeywordHit] {
+        var sql = """
+            SELECT c.rowid, bm25(cube_fts) FROM cube_fts JOIN cubes c ON c.rowid = cube_fts.rowid
+            WHERE cube_fts MATCH ? AND c.namespace = ?
+            """
+        var values: [SQLValue] = [.text(match), .text(namespace)]
+        FilterSQL.append(filter, now: now, to: &sql, &values)
+        sql += " ORDER BY bm25(cube_fts) LIMIT ?"
+        values.append(.int(Int64(limit)))
+        // FTS5's bm25() is lower-is-better; flip it so every signal is higher-is-better.
+        return try read { db in
+            try db.prepare(sql).query(values) { row in KeywordHit(key: row.int64(0), score: -row.double(1)) }
+        }
+    }
+
+    public func forEachVector(_ body: (VectorRecord) throws -> Void) throws {
+        // Runs on a reader connection inside one read transaction: a consistent snapshot.
+        let records = try read { db in
+            try db.readTransaction {
+                try db.prepare("""
+                    SELECT c.rowid, c.namespace, c.tags, c.agent, c.session, coalesce(c.occurred_at, c.created_at),
+                      c.expires_at, v.embedder, v.vector
+                    FROM cube_vectors v JOIN cubes c ON c.rowid = v.cube_rowid
+                    WHERE c.state = 'active' ORDER BY c.rowid
+                    """).query([]) { row in
+                    VectorRecord(
+                        key: row.int64(0), namespace: row.text(1) ?? "",
+                        meta: VectorMeta(
+                            tags: RowCoding.decode([String].self, row.text(2), default: []),
+                            agent: row.text(3), session: row.text(4), time: Timestamp(millis: row.int64(5)),
+                            expiresAt: row.optionalInt64(6).map(Timestamp.init(millis:))),
+                        embedding: Embedding(embedder: row.text(7) ?? "", vector: row.floats(8)))
+                }
+            }
+        }
+        for record in records { try body(record) }
+    }
+}
+
+/// The SQL form of `CubeFilter` (table alias `c`), shared by list and search.
+enum FilterSQL {
+    static func append(_ filter: CubeFilter, now: Timestamp, to sql: inout String, _ values: inout [SQLValue]) {
+        switch filter.states {
+        case .any: break
+        case .active, .superseded, .forgotten:
+            sql += " AND c.state = ?"
+            values.append(.text(filter.states.rawValue))
+        }
+        if filter.states == .active || filter.states == .any {
+            sql += " AND (c.state != 'active' OR c.expires_at IS NULL OR c.expires_at > ?)"
+            values.append(.int(now.millis))
+        }
+        if let agent = filter.agent {
+            sql += " AND c.agent = ?"
+            values.append(.text(agent))
+        }
+        if let session = filter.session {
+            sql += " AND c.session = ?"
+            values.append(.text(session))
+        }
+        if let since = filter.since {
+            sql += " AND coalesce(c.occurred_at, c.created_at) >= ?"
+            values.append(.int(since.millis))
+        }
+        if let until = filter.until {
+            sql += " AND coalesce(c.occurred_at, c.created_at) <= ?"
+            values.append(.int(until.millis))
+        }
+        for tag in filter.tags {
+            sql += " AND EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = ?)"
+            values.append(.text(tag))
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import MemCube
+
+extension SQLiteStore {
+    static let insertCubeSQL = """
+        INSERT INTO cubes(id, namespace, kind, agent, session, text, tags, attributes, importance,
+          version, state, tier, occurred_at, created_at, updated_at, valid_from, valid_to,
+          expires_at, source, derived_from, origin)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// Inserts the cubes, their first versions, vectors, FTS rows and audit
+    /// rows in one transaction: all are stored, or none.
+    public func add(_ items: [NewCube], afterCommit: ([StoredCube]) -> Void) throws -> [StoredCube] {
+        try write { db in
+            let stored = try db.transaction {
+                var stored: [StoredCube] = []
+                stored.reserveCapacity(items.count)
+                for item in items {
+                    let c = item.cube
+                    try db.prepare(Self.insertCubeSQL).run([
+                        .text(c.id.rawValue), .text(c.namespace), .text(c.kind.rawValue),
+                        .optional(c.agent), .optional(c.session), .optional(c.text),
+                        .text(RowCoding.json(c.tags)), .text(RowCoding.json(c.attributes)),
+                        .double(c.importance), .int(Int64(c.version)), .text(c.state.rawValue),
+                        .text(c.tier.rawValue), .optional(c.occurredAt?.millis), .int(c.createdAt.millis),
+                        .int(c.updatedAt.millis), .optional(c.validFrom?.millis),
+                        .optional(c.validTo?.millis), .optional(c.expiresAt?.millis),
+                        .optional(c.provenance.source.map { RowCoding.json($0) }),
+                        .text(RowCoding.json(c.provenance.derivedFrom)),
+                        .text(c.provenance.operation.rawValue),
+                    ])
+                    let key = db.lastInsertRowID
+                    try db.prepare(RowCoding.insertVersionSQL)
+                        .run(RowCoding.versionValues(key: key, CubeVersion(of: c, at: c.createdAt)))
+                    if let text = c.text {
+                        try db.prepare("INSERT INTO cube_fts(rowid, text) VALUES (?, ?)").run(.int(key), .text(text))
+                    }
+                    if let embedding = item.embedding {
+                        try insertVector(db, key: key, embedding)
+                    }
+                    try audit(db, c.namespace, c.id, c.provenance, version: c.version, at: c.createdAt)
+                    stored.append(StoredCube(key: key, cube: c))
+                }
+                return stored
+            }
+            afterCommit(stored)
+            return stored
+        }
+    }
+
+    public func update(
+        namespace: String, id: CubeID, change: CubeChange, expectedVersion: Int?,
+        provenance: Provenance, at: Timestamp, afterCommit: (StoredCube) -> Void
+    ) throws -> StoredCube {
+        try write { db in
+            let updated = try db.transaction {
+                var current = try loadForWrite(db, namespace: namespace, id: id)
+                if let expectedVersion, expectedVersion != current.cube.version {
+                    throw StoreError.versionConflict(id, expected: expectedVersion, actual: current.cube.version)
+                }
+                guard current.cube.state == .active else {
+                    throw StoreError.invalidState(id, state: current.cube.state, operation: "update")
+                }
+                if let expiresAt = current.cube.expiresAt, expiresAt <= at {
+                    throw StoreError.expired(id)
+                }
+                var cube = current.cube
+                if let text = change.text { cube.text = text }
+                if let tags = change.tags { cube.tags = tags }
+                if let attributes = change.attributes { cube.attributes = attributes }
+                if let importance = change.importance { cube.importance = importance }
+                if let occurredAt = change.occurredAt { cube.occurredAt = occurredAt }
+                if let session = change.session { cube.session = session }
+                if let expiresAt = change.expiresAt { cube.expiresAt = expiresAt }
+                cube.version += 1
+                cube.updatedAt = at
+                try db.prepare("""
+                    UPDATE cubes SET text = ?, tags = ?, attributes = ?, importance = ?, occurred_at = ?,
+                      session = ?, expires_at = ?, version = ?, updated_at = ? WHERE rowid = ?
+                    """).run([
+                        .optional(cube.text), .text(RowCoding.json(cube.tags)),
+                        .text(RowCoding.json(cube.attributes)), .double(cube.importance),
+                        .optional(cube.occurredAt?.millis), .optional(cube.session),
+                        .optional(cube.expiresAt?.millis), .int(Int64(cube.version)), .int(at.millis),
+                        .int(current.key),
+                    ])
+                var versionRow = CubeVersion(of: cube, at: at)
+                versionRow.provenance = provenance
+                try db.prepare(RowCoding.insertVersionSQL).run(RowCoding.versionValues(key: current.key, versionRow))
+                if let text = change.text, text != current.cube.text {
+                    try db.prepare("UPDATE cube_fts SET text = ? WHERE rowid = ?").run(.text(text), .int(current.key))
+                    if let embedding = change.embedding {
+                        try insertVector(db, key: current.key, embedding)
+                    }
+                }
+                try audit(db, namespace, id, provenance, version: cube.version, at: at)
+                current.cube = cube
+                return current
+            }
+            afterCommit(updated)
+            return updated
+        }
+    }
+
+    public func forget(
+        namespace: String, ids: [CubeID], purge: Bool, provenance: Provenance, at: Timestamp,
+        afterCommit: ([Int64]) -> Void
+    ) throws -> Int {
+        try write { db in
+            let changed: [Int64] = try db.transaction {
+                var targets: [StoredCube] = []
+                for id in Set(ids).sorted() {
+                    targets.append(try loadForWrite(db, namespace: namespace, id: id))
+                }
+                var changed: [Int64] = []
+                for target in targets {
+                    let key = target.key
+                    if purge {
+                        try db.prepare("DELETE FROM cube_fts WHERE rowid = ?").run(.int(key))
+                        try db.prepare("DELETE FROM cubes WHERE rowid = ?").run(.int(key))
+                        var record = provenance
+                        record.operation = .purge
+                        try audit(db, namespace, target.cube.id, record, version: nil, at: at)
+                        changed.append(key)
+                        continue
+                    }
+                    guard target.cube.state != .forgotten else { continue }  // idempotent
+                    var cube = target.cube
+                    cube.state = .forgotten
+                    cube.version += 1
+                    cube.updatedAt = at
+                    try db.prepare("UPDATE cubes SET state = 'forgotten', version = ?, updated_at = ? WHERE rowid = ?")
+                        .run(.int(Int64(cube.version)), .int(at.millis), .int(key))
+                    var versionRow = CubeVersion(of: cube, at: at)
+                    versionRow.provenance = provenance
+                    versionRow.provenance.operation = .forget
+                    try db.prepare(RowCoding.insertVersionSQL).run(RowCoding.versionValues(key: key, versionRow))
+                    try db.prepare("DELETE FROM cube_fts WHERE rowid = ?").run(.int(key))
+                    try db.prepare("DELETE FROM cube_vectors WHERE cube_rowid = ?").run(.int(key))
+                    try audit(db, namespace, cube.id, versionRow.provenance, version: cube.version, at: at)
+                    changed.append(key)
+                }
+                return changed
+            }
+            afterCommit(changed)
+            return changed.count
+        }
+    }
+
+    public func recordAccess(
+        _ events: [AccessEvent], heat: @Sendable (Double, Timestamp?, Int, Timestamp) -> Double
+    ) throws {
+        guard !events.isEmpty else { return }
+        try write { db in
+            try db.transaction {
+                for event in events {
+                    let select = try db.prepare("SELECT heat, last_access FROM cubes WHERE rowid = ?")
+                    let current = try select.query([.int(event.key)]) { row in
+                        (row.double(0), row.optionalInt64(1).map(Timestamp.init(millis:)))
+                    }
+                    guard let (oldHeat, last) = current.first else { continue }  // purged meanwhile
+                    let newHeat = heat(oldHeat, last, event.hits, event.at)
+                    try db.prepare("""
+                        UPDATE cubes SET access_count = access_count + ?, last_access = max(coalesce(last_access, 0), ?),
+                          heat = ? WHERE rowid = ?
+                        """).run(.int(Int64(event.hits)), .int(event.at.millis), .double(newHeat), .int(event.key))
+                }
+            }
+        }
+    }
+
+    // MARK: - Helpers (inside the writer's transaction)
+
+    /// The current row of a cube for a write; distinguishes purged from unknown.
+    func loadForWrite(_ db: Connection, namespace: String, id: CubeID) throws -> StoredCube {
+        let rows = try db.prepare("SELECT \(RowCoding.cubeColumns) FROM cubes c WHERE c.id = ? AND c.namespace = ?")
+            .query([.text(id.rawValue), .text(namespace)], row: RowCoding.cube)
+        guard let found = rows.first else { throw try missing(db, namespace: namespace, id: id) }
+        return found
+    }
+
+    /// `purged` when the audit log remembers a purge of `id` in `namespace`, else `notFound`.
+    func missing(_ db: Connection, namespace: String, id: CubeID) throws -> StoreError {
+        let purged = try db.scalarInt(
+            "SELECT count(*) FROM audit WHERE cube_id = ? AND namespace = ? AND operation = 'purge'",
+            .text(id.rawValue), .text(namespace)) ?? 0
+        return purged > 0 ? .purged(id) : .notFound(id)
+    }
+
+    func insertVector(_ db: Connection, key: Int64, _ embedding: Embedding) throws {
+        try db.prepare("INSERT OR REPLACE INTO cube_vectors(cube_rowid, embedder, dim, vector) VALUES (?, ?, ?, ?)")
+            .run(.int(key), .text(embedding.embedder), .int(Int64(embedding.vector.count)), .floats(embedding.vector))
+    }
+
+    func audit(
+        _ db: Connection, _ namespace: String, _ id: CubeID, _ provenance: Provenance, version: Int?,
+        at: Timestamp
+    ) throws {
+        try db.prepare("""
+            INSERT INTO audit(at, namespace, cube_id, operation, version, agent, peer_uid, peer_pid)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).run([
+                .int(at.millis), .text(namespace), .text(id.rawValue), .text(provenance.operation.rawValue),
+                .optional(version.map(Int64.init)), .optional(provenance.agent),
+                .optional(provenance.peerUID.map(Int64.init)), .optional(provenance.peerPID.map(Int64.init)),
+            ])
+    }
+}

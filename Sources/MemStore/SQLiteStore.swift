@@ -1,0 +1,92 @@
+import Synchronization
+import MemCube
+
+/// The SQLite implementation of `CubeStore`: one writer connection and a few
+/// WAL reader connections over one database file.
+///
+/// Thread-safe: writes serialize on the writer's lock; reads take one of the
+/// reader connections round-robin and see the last committed state.
+public final class SQLiteStore: CubeStore {
+    /// How hard a commit waits for the disk (`PRAGMA synchronous`).
+    public enum Durability: String, Sendable, CaseIterable {
+        /// fsync on every commit: survives kill -9 and power loss.
+        case full
+        /// WAL + NORMAL: survives kill -9; power loss may drop the last commits.
+        case normal
+    }
+
+    public let path: String
+    let writer: ConnectionLock
+    private let readers: [ConnectionLock]
+    private let nextReader = Atomic<Int>(0)
+
+    /// Opens (creating and migrating when needed) the database at `path`.
+    public init(path: String, durability: Durability = .full, readers readerCount: Int = 4) throws {
+        self.path = path
+        let writerConnection = try Connection(path: path)
+        try writerConnection.execute("""
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL");
+            PRAGMA foreign_keys = ON;
+            PRAGMA busy_timeout = 10000;
+            """)
+        try Schema.migrator.migrate(writerConnection)
+        writer = ConnectionLock(writerConnection)
+        var readers: [ConnectionLock] = []
+        for _ in 0..<max(1, readerCount) {
+            let reader = try Connection(path: path)
+            try reader.execute("PRAGMA busy_timeout = 10000; PRAGMA query_only = 1;")
+            readers.append(ConnectionLock(reader))
+        }
+        self.readers = readers
+    }
+
+    func read<R: Sendable>(_ body: (Connection) throws -> R) throws -> R {
+        let index = nextReader.add(1, ordering: .relaxed).oldValue % readers.count
+        return try readers[abs(index)].with(body)
+    }
+
+    func write<R: Sendable>(_ body: (Connection) throws -> R) throws -> R {
+        try writer.with(body)
+    }
+
+    public func checkpoint() throws {
+        try write { db in try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
+    public func stats() throws -> StoreStats {
+        try read { db in
+            try db.readTransaction {
+                let counts = try db.prepare("""
+                    SELECT namespace,
+                      sum(state = 'active'), sum(state = 'superseded'), sum(state = 'forgotten')
+                    FROM cubes GROUP BY namespace ORDER BY namespace
+                    """).query([]) { row in
+                    StoreStats.NamespaceCounts(
+                        namespace: row.text(0) ?? "", active: row.int(1), superseded: row.int(2),
+                        forgotten: row.int(3))
+                }
+                let pageSize = try db.scalarInt("PRAGMA page_size") ?? 4096
+                let pages = try db.scalarInt("PRAGMA page_count") ?? 0
+                return StoreStats(
+                    namespaces: counts,
+                    versions: Int(try db.scalarInt("SELECT count(*) FROM cube_versions") ?? 0),
+                    vectors: Int(try db.scalarInt("SELECT count(*) FROM cube_vectors") ?? 0),
+                    auditEntries: Int(try db.scalarInt("SELECT count(*) FROM audit") ?? 0),
+                    databaseBytes: pageSize * pages,
+                    walBytes: FileSize.of(path + "-wal"))
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum FileSize {
+    static func of(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
+    }
+}

@@ -1,0 +1,80 @@
+/// The memos schema. Append new migrations; never edit a shipped one.
+enum Schema {
+    static let migrator = Migrator([
+        .init(version: 1, name: "cubes, versions, vectors, fts, audit", sql: """
+            CREATE TABLE cubes(
+              rowid INTEGER PRIMARY KEY,
+              id TEXT NOT NULL UNIQUE,
+              namespace TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              agent TEXT,
+              session TEXT,
+              text TEXT,
+              tags TEXT NOT NULL DEFAULT '[]',
+              attributes TEXT NOT NULL DEFAULT '{}',
+              importance REAL NOT NULL,
+              version INTEGER NOT NULL,
+              state TEXT NOT NULL,
+              tier TEXT NOT NULL,
+              occurred_at INTEGER,
+              created_at INTEGER NOT NULL,
+              updated_at INTEGER NOT NULL,
+              valid_from INTEGER,
+              valid_to INTEGER,
+              expires_at INTEGER,
+              access_count INTEGER NOT NULL DEFAULT 0,
+              last_access INTEGER,
+              heat REAL NOT NULL DEFAULT 0,
+              source TEXT,
+              derived_from TEXT NOT NULL DEFAULT '[]',
+              origin TEXT NOT NULL DEFAULT 'add'
+            );
+            CREATE INDEX cubes_namespace ON cubes(namespace, state, id);
+
+            CREATE TABLE cube_versions(
+              cube_rowid INTEGER NOT NULL REFERENCES cubes(rowid) ON DELETE CASCADE,
+              version INTEGER NOT NULL,
+              text TEXT,
+              tags TEXT NOT NULL,
+              attributes TEXT NOT NULL,
+              importance REAL NOT NULL,
+              state TEXT NOT NULL,
+              session TEXT,
+              occurred_at INTEGER,
+              expires_at INTEGER,
+              valid_to INTEGER,
+              operation TEXT NOT NULL,
+              agent TEXT,
+              peer_uid INTEGER,
+              peer_pid INTEGER,
+              source TEXT,
+              derived_from TEXT NOT NULL DEFAULT '[]',
+              at INTEGER NOT NULL,
+              PRIMARY KEY(cube_rowid, version)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE cube_vectors(
+              cube_rowid INTEGER PRIMARY KEY REFERENCES cubes(rowid) ON DELETE CASCADE,
+              embedder TEXT NOT NULL,
+              dim INTEGER NOT NULL,
+              vector BLOB NOT NULL
+            );
+
+            CREATE VIRTUAL TABLE cube_fts USING fts5(
+              text, tokenize = 'porter unicode61 remove_diacritics 2');
+
+            CREATE TABLE audit(
+              seq INTEGER PRIMARY KEY,
+              at INTEGER NOT NULL,
+              namespace TEXT NOT NULL,
+              cube_id TEXT NOT NULL,
+              operation TEXT NOT NULL,
+              version INTEGER,
+              agent TEXT,
+              peer_uid INTEGER,
+              peer_pid INTEGER
+            );
+            CREATE INDEX audit_cube ON audit(cube_id);
+            """),
+    ])
+}

@@ -1,0 +1,41 @@
+import COpenBLAS
+
+/// The one place memos calls OpenBLAS. Every function checks its
+/// dimensions before handing pointers to C.
+public enum BLAS {
+    /// y = A·x for a row-major `rows`×`cols` matrix A.
+    public static func matrixVector(
+        _ a: UnsafeBufferPointer<Float>, rows: Int, cols: Int, _ x: UnsafeBufferPointer<Float>,
+        into y: UnsafeMutableBufferPointer<Float>
+    ) {
+        precondition(a.count >= rows * cols && x.count == cols && y.count >= rows, "BLAS.matrixVector: shape mismatch")
+        guard rows > 0, cols > 0, let aBase = a.baseAddress, let xBase = x.baseAddress, let yBase = y.baseAddress
+        else { return }
+        cblas_sgemv(
+            CblasRowMajor, CblasNoTrans, Int32(rows), Int32(cols), 1, aBase, Int32(cols), xBase, 1, 0, yBase, 1)
+    }
+
+    /// C = A·Bᵀ for row-major A (`m`×`k`) and B (`n`×`k`): C is `m`×`n`.
+    public static func matrixMultiplyTransposed(
+        _ a: UnsafeBufferPointer<Float>, m: Int, _ b: UnsafeBufferPointer<Float>, n: Int, k: Int,
+        into c: UnsafeMutableBufferPointer<Float>
+    ) {
+        precondition(a.count >= m * k && b.count >= n * k && c.count >= m * n, "BLAS.matrixMultiplyTransposed: shape mismatch")
+        guard m > 0, n > 0, k > 0, let aBase = a.baseAddress, let bBase = b.baseAddress, let cBase = c.baseAddress
+        else { return }
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, aBase, Int32(k), bBase,
+            Int32(k), 0, cBase, Int32(n))
+    }
+
+    /// Sets OpenBLAS's thread count (1 is the sane default on a small server).
+    public static func setThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+
+    /// The kernel OpenBLAS chose for this CPU (e.g. `Haswell`, `Prescott`).
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+}

@@ -1,0 +1,35 @@
+/// Splits text into lower-cased word tokens: maximal runs of letters and
+/// digits (any script), so "Caroline's" gives ["caroline", "s"].
+enum TextTokens {
+    static func words(_ text: String) -> [String] {
+        var words: [String] = []
+        var current = String.UnicodeScalarView()
+        for scalar in text.lowercased().unicodeScalars {
+            if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+                current.append(scalar)
+            } else if !current.isEmpty {
+                words.append(String(current))
+                current = String.UnicodeScalarView()
+            }
+        }
+        if !current.isEmpty { words.append(String(current)) }
+        return words
+    }
+}
+
+/// Common English function words: they carry little meaning for retrieval.
+enum StopWords {
+    static let english: Set<String> = [
+        "a", "about", "after", "again", "all", "am", "an", "and", "any", "are", "as", "at", "be",
+        "been", "before", "being", "both", "but", "by", "can", "could", "did", "do", "does",
+        "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have",
+        "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if",
+        "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself",
+        "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours",
+        "ourselves", "out", "over", "own", "s", "same", "she", "should", "so", "some", "such", "t",
+        "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these",
+        "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was",
+        "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will",
+        "with", "would", "you", "your", "yours", "yourself", "yourselves",
+    ]
+}

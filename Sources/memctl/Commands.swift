@@ -1,0 +1,320 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import MemAPI
+import MemCube
+
+enum Commands {
+    static let all: [Command] = [add, recall, forget, get, update, history, list, stats, health]
+
+    static func named(_ name: String) -> Command? { all.first { $0.name == name } }
+
+    // MARK: add
+
+    static let add = Command(
+        name: "add", summary: "Store a memory (or many, one per line, with --lines).",
+        help: """
+            TEXT is the memory; `-` reads it from standard input.
+            Options:
+              --lines              with `-`: every non-empty line is one memory (batched)
+              --tag TAG            a label (repeat for more)
+              --agent NAME         the agent writing this memory
+              --session NAME       the conversation or task it belongs to
+              --importance X       0...1 (default 0.5)
+              --attr KEY=VALUE     an attribute (repeat; VALUE is JSON if it parses, else text)
+              --occurred-at TIME   when the event happened (ISO 8601)
+              --ttl SECONDS        forget it after this long
+            """,
+        usage: "add TEXT|- [options]",
+        valued: ["--tag", "--agent", "--session", "--importance", "--attr", "--occurred-at", "--ttl"],
+        flags: ["--lines"]
+    ) { args, session in
+        guard args.positionals.count == 1 else { throw UsageError("add takes one TEXT argument (quote it), or - for stdin") }
+        var item = MemoryAdd.Item()
+        item.tags = args.all("--tag").isEmpty ? nil : args.all("--tag")
+        item.agent = args.value("--agent")
+        item.session = args.value("--session")
+        item.importance = try args.value("--importance").map { try number($0, "--importance") }
+        item.ttlSeconds = try args.value("--ttl").map { try number($0, "--ttl") }
+        item.occurredAt = try args.value("--occurred-at").map { text throws(UsageError) in
+            guard let t = Timestamp(iso8601: text) else { throw UsageError("--occurred-at must be ISO 8601, e.g. 2024-05-08T13:56:00Z") }
+            return t
+        }
+        if !args.all("--attr").isEmpty { item.attributes = try attributes(args.all("--attr")) }
+
+        var texts: [String]
+        if args.positionals[0] == "-" {
+            var lines: [String] = []
+            while let line = readLine(strippingNewline: true) { lines.append(line) }
+            texts = args.has("--lines") ? lines.filter { !$0.allSatisfy(\.isWhitespace) } : [lines.joined(separator: "\n")]
+        } else {
+            if args.has("--lines") { throw UsageError("--lines goes with `-` (read from stdin)") }
+            texts = [args.positionals[0]]
+        }
+        if args.has("--lines") {
+            var added = 0
+            let batch = 500
+            for start in stride(from: 0, to: texts.count, by: batch) {
+                let items = texts[start..<min(start + batch, texts.count)].map { text in
+                    var copy = item
+                    copy.text = text
+                    return copy
+                }
+                let result = try session.call(MemoryAdd.self, .init(namespace: session.namespace, items: items))
+                added += result.ids?.count ?? 0
+                if !session.json { result.ids?.forEach { print($0) } }
+            }
+            if !session.json { printErr("added \(added) memories to \(session.namespace)") }
+            return
+        }
+        item.text = texts[0]
+        let result = try session.call(MemoryAdd.self, .init(namespace: session.namespace, item: item))
+        if !session.json { print("\(result.id ?? "?")  v\(result.version ?? 1)") }
+    }
+
+    // MARK: recall
+
+    static let recall = Command(
+        name: "recall", summary: "Find the memories that best match a query, best first.",
+        help: """
+            Options:
+              -k N                 how many (default 10)
+              --tag TAG            only memories with this tag (repeat: all of them)
+              --agent NAME         only this agent's memories
+              --session NAME       only this session's memories
+              --since TIME         only events at or after TIME (ISO 8601)
+              --until TIME         only events at or before TIME
+              --explain            show each signal's rank and score
+            """,
+        usage: "recall QUERY [options]",
+        valued: ["--k", "--tag", "--agent", "--session", "--since", "--until"], flags: ["--explain"]
+    ) { args, session in
+        guard !args.positionals.isEmpty else { throw UsageError("recall needs a QUERY") }
+        let k = try args.value("--k").map { try integer($0, "-k") }
+        let filter = try filter(args)
+        let result = try session.call(
+            MemoryRecall.self,
+            .init(namespace: session.namespace, query: args.positionals.joined(separator: " "), k: k, filter: filter,
+                  explain: args.has("--explain") ? true : nil))
+        guard !session.json else { return }
+        if result.hits.isEmpty { printErr("no memories match") }
+        for (i, hit) in result.hits.enumerated() {
+            let rank = String(i + 1).leftPad(3)
+            print("\(rank)  \(String(format4(hit.score)))  \(hit.id)  \(Output.oneLine(hit.text))\(Output.tags(hit.tags))")
+            if args.has("--explain") {
+                let parts = hit.signals.keys.sorted().map { name -> String in
+                    let s = hit.signals[name]!
+                    return "\(name) #\(s.rank) (\(format4(s.score)))"
+                }
+                print("      " + parts.joined(separator: "  "))
+            }
+        }
+    }
+
+    // MARK: forget
+
+    static let forget = Command(
+        name: "forget", summary: "Forget memories: tombstoned and out of recall, still in history.",
+        help: """
+            Options:
+              --purge              erase text, vectors and history for good (the audit log
+                                   keeps only the id and the fact of the purge)
+            """,
+        usage: "forget ID... [--purge]", valued: [], flags: ["--purge"]
+    ) { args, session in
+        guard !args.positionals.isEmpty else { throw UsageError("forget needs at least one ID") }
+        let result = try session.call(
+            MemoryForget.self,
+            .init(namespace: session.namespace, ids: args.positionals, purge: args.has("--purge") ? true : nil))
+        if !session.json { print("\(args.has("--purge") ? "purged" : "forgot") \(result.forgotten)") }
+    }
+
+    // MARK: get
+
+    static let get = Command(
+        name: "get", summary: "Show one memory (or one version of it).",
+        help: """
+            Options:
+              --version N          that version's snapshot instead of the current memory
+            """,
+        usage: "get ID [--version N]", valued: ["--version"], flags: []
+    ) { args, session in
+        guard args.positionals.count == 1 else { throw UsageError("get takes one ID") }
+        let version = try args.value("--version").map { try integer($0, "--version") }
+        let result = try session.call(MemoryGet.self, .init(namespace: session.namespace, id: args.positionals[0], version: version))
+        guard !session.json else { return }
+        if let memory = result.memory { Output.memory(memory) }
+        if let v = result.version { printVersion(v, verbose: true) }
+    }
+
+    // MARK: update
+
+    static let update = Command(
+        name: "update", summary: "Change a memory; the old state stays in its history.",
+        help: """
+            Options:
+              --text TEXT          new text (re-embedded and re-indexed)
+              --tag TAG            replace the tags (repeat for more)
+              --importance X       0...1
+              --session NAME       move it to another session
+              --attr KEY=VALUE     replace the attributes (repeat)
+              --occurred-at TIME   when the event happened (ISO 8601)
+              --ttl SECONDS        expire it after this long (0 removes the TTL)
+              --expected-version N fail with a conflict unless it is at version N
+            """,
+        usage: "update ID [options]",
+        valued: ["--text", "--tag", "--importance", "--session", "--attr", "--occurred-at", "--ttl", "--expected-version"],
+        flags: []
+    ) { args, session in
+        guard args.positionals.count == 1 else { throw UsageError("update takes one ID") }
+        var params = MemoryUpdate.Params(namespace: session.namespace, id: args.positionals[0])
+        params.text = args.value("--text")
+        params.tags = args.all("--tag").isEmpty ? nil : args.all("--tag")
+        params.importance = try args.value("--importance").map { try number($0, "--importance") }
+        params.session = args.value("--session")
+        if !args.all("--attr").isEmpty { params.attributes = try attributes(args.all("--attr")) }
+        params.occurredAt = try args.value("--occurred-at").map { text throws(UsageError) in
+            guard let t = Timestamp(iso8601: text) else { throw UsageError("--occurred-at must be ISO 8601") }
+            return t
+        }
+        params.ttlSeconds = try args.value("--ttl").map { try number($0, "--ttl") }
+        params.expectedVersion = try args.value("--expected-version").map { try integer($0, "--expected-version") }
+        let result = try session.call(MemoryUpdate.self, params)
+        if !session.json { print("\(result.id)  v\(result.version)") }
+    }
+
+    // MARK: history
+
+    static let history = Command(
+        name: "history", summary: "Every version of a memory, oldest first, with who changed it and how.",
+        help: "", usage: "history ID", valued: [], flags: []
+    ) { args, session in
+        guard args.positionals.count == 1 else { throw UsageError("history takes one ID") }
+        let result = try session.call(MemoryHistory.self, .init(namespace: session.namespace, id: args.positionals[0]))
+        guard !session.json else { return }
+        for v in result.versions { printVersion(v, verbose: false) }
+    }
+
+    // MARK: list
+
+    static let list = Command(
+        name: "list", summary: "List memories, newest first.",
+        help: """
+            Options:
+              --limit N            how many (default 50)
+              --cursor C           continue after a previous page
+              --state STATE        active (default), superseded, forgotten or any
+              --tag, --agent, --session, --since, --until   as for recall
+            """,
+        usage: "list [options]",
+        valued: ["--limit", "--cursor", "--state", "--tag", "--agent", "--session", "--since", "--until"], flags: []
+    ) { args, session in
+        guard args.positionals.isEmpty else { throw UsageError("list takes no arguments") }
+        var filter = try filter(args) ?? WireFilter()
+        filter.state = args.value("--state")
+        let limit = try args.value("--limit").map { try integer($0, "--limit") }
+        let result = try session.call(
+            MemoryList.self, .init(namespace: session.namespace, filter: filter, limit: limit, cursor: args.value("--cursor")))
+        guard !session.json else { return }
+        for m in result.memories {
+            let state = m.state == "active" ? "" : " [\(m.state)]"
+            print("\(m.id)  \(Output.time(m.occurredAt ?? m.createdAt))  \(Output.oneLine(m.text, width: 80))\(Output.tags(m.tags))\(state)")
+        }
+        if let next = result.nextCursor { printErr("more: memctl list --cursor \(next)") }
+    }
+
+    // MARK: stats, health
+
+    static let stats = Command(
+        name: "stats", summary: "Counts, sizes and traffic of the daemon.", help: "", usage: "stats", valued: [], flags: []
+    ) { _, session in
+        let s = try session.call(SystemStats.self, NoParams())
+        guard !session.json else { return }
+        print("embedder    \(s.embedder)")
+        print("database    \(bytes(s.databaseBytes)) (+ \(bytes(s.walBytes)) WAL)")
+        print("memories    \(s.versions) versions, \(s.vectors) vectors, \(s.indexedVectors) indexed")
+        print("traffic     \(s.requests) requests, \(s.errors) errors, \(s.connections) connected, up \(Int(s.uptimeSeconds)) s")
+        for n in s.namespaces {
+            print("  \(n.namespace.padding(20))\(n.active) active, \(n.superseded) superseded, \(n.forgotten) forgotten")
+        }
+    }
+
+    static let health = Command(
+        name: "health", summary: "Is memosd up?", help: "", usage: "health", valued: [], flags: []
+    ) { _, session in
+        let h = try session.call(SystemHealth.self, NoParams())
+        if !session.json { print("\(h.status)  memosd \(h.version), up \(Int(h.uptimeSeconds)) s, embedder \(h.embedder)") }
+    }
+
+    // MARK: helpers
+
+    static func filter(_ args: Arguments) throws(UsageError) -> WireFilter? {
+        var filter = WireFilter()
+        var any = false
+        if !args.all("--tag").isEmpty { filter.tags = args.all("--tag"); any = true }
+        if let agent = args.value("--agent") { filter.agent = agent; any = true }
+        if let session = args.value("--session") { filter.session = session; any = true }
+        for (flag, keyPath) in [("--since", \WireFilter.since), ("--until", \WireFilter.until)] {
+            guard let text = args.value(flag) else { continue }
+            guard let t = Timestamp(iso8601: text) else { throw UsageError("\(flag) must be ISO 8601, e.g. 2024-05-08") }
+            filter[keyPath: keyPath] = t
+            any = true
+        }
+        return any ? filter : nil
+    }
+
+    static func attributes(_ pairs: [String]) throws(UsageError) -> [String: JSONValue] {
+        var result: [String: JSONValue] = [:]
+        for pair in pairs {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw UsageError("--attr takes KEY=VALUE (got '\(pair)')")
+            }
+            let key = String(pair[..<equals]), raw = String(pair[pair.index(after: equals)...])
+            result[key] = (try? JSONDecoder().decode(JSONValue.self, from: Data(raw.utf8))) ?? .string(raw)
+        }
+        return result
+    }
+
+    static func number(_ text: String, _ flag: String) throws(UsageError) -> Double {
+        guard let value = Double(text) else { throw UsageError("\(flag) must be a number (got '\(text)')") }
+        return value
+    }
+
+    static func integer(_ text: String, _ flag: String) throws(UsageError) -> Int {
+        guard let value = Int(text) else { throw UsageError("\(flag) must be an integer (got '\(text)')") }
+        return value
+    }
+
+    static func printVersion(_ v: WireVersion, verbose: Bool) {
+        var who = v.agent.map { " agent=\($0)" } ?? ""
+        if let uid = v.peerUID { who += " uid=\(uid)" }
+        if let pid = v.peerPID { who += " pid=\(pid)" }
+        print("v\(v.version)  \(Output.time(v.at))  \(v.operation.padding(8)) \(v.state.padding(10))\(Output.oneLine(v.text, width: 70))\(Output.tags(v.tags))\(who)")
+        if verbose, !v.attributes.isEmpty { print("    attributes \(Output.json(v.attributes))") }
+    }
+
+    static func format4(_ x: Double) -> String {
+        let scaled = (x * 10000).rounded() / 10000
+        var text = String(scaled)
+        if let dot = text.firstIndex(of: ".") {
+            let decimals = text.distance(from: dot, to: text.endIndex) - 1
+            if decimals < 4 { text += String(repeating: "0", count: 4 - decimals) }
+        }
+        return text
+    }
+
+    static func bytes(_ n: Int64) -> String {
+        if n >= 1 << 30 { return "\(n >> 30) GiB" }
+        if n >= 1 << 20 { return "\(n >> 20) MiB" }
+        if n >= 1 << 10 { return "\(n >> 10) KiB" }
+        return "\(n) B"
+    }
+}
+
+extension String {
+    func leftPad(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}
