@@ -1,0 +1,197 @@
+import Foundation
+import Testing
+import MemAPI
+
+/// The built binaries sit beside the test bundle in .build/<config>/.
+let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+
+/// A memosd process on a temp socket and data directory.
+final class LiveDaemon {
+    let directory: String
+    let socket: String
+    private(set) var process: Process?
+
+    init() throws {
+        // Short path: Unix socket paths are limited to 107 bytes.
+        directory = "/tmp/memos-e2e-\(UUID().uuidString.prefix(8))"
+        socket = directory + "/d.sock"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try start()
+    }
+
+    deinit {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func start(extra: [String] = []) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binDirectory + "/memosd")
+        process.arguments = ["--data-dir", directory + "/data", "--socket", socket, "--log-level", "warning"] + extra
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        self.process = process
+        try waitForSocket()
+    }
+
+    /// Polls until the daemon answers system.health (start-up, not timing).
+    func waitForSocket() throws {
+        for _ in 0..<500 {
+            let client = MemosClient(socketPath: socket)
+            if (try? client.call(SystemHealth.self, NoParams())) != nil { return }
+            usleep(10_000)
+        }
+        throw CocoaError(.fileNoSuchFile)
+    }
+
+    func kill9() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    func terminate() -> Int32 {
+        guard let process else { return -1 }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    /// Runs the built memctl against this daemon.
+    func memctl(_ arguments: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binDirectory + "/memctl")
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["MEMOS_SOCKET"] = socket
+        environment["MEMOS_NAMESPACE"] = nil
+        for (k, v) in env { environment[k] = v }
+        process.environment = environment
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+}
+
+@Suite(.serialized) struct LiveDaemonTests {
+    @Test func memctlDrivesTheWholeLifeCycle() throws {
+        let d = try LiveDaemon()
+        let add = try d.memctl(["add", "Melanie signed up for a pottery class", "--tag", "hobby", "--importance", "0.8"])
+        #expect(add.status == 0, "\(add.err)")
+        let id = try #require(add.out.split(separator: " ").first.map(String.init))
+
+        let recall = try d.memctl(["recall", "pottery", "--json"])
+        #expect(recall.status == 0)
+        let hits = try JSONDecoder().decode(MemoryRecall.Result.self, from: Data(recall.out.utf8)).hits
+        #expect(hits.first?.id == id)
+        #expect(try d.memctl(["recall", "pottery class"]).out.contains("Melanie signed up"))
+
+        #expect(try d.memctl(["get", id]).out.contains("importance  0.8"))
+        #expect(try d.memctl(["update", id, "--text", "Melanie finished her pottery class"]).out.contains("v2"))
+        let history = try d.memctl(["history", id])
+        #expect(history.out.contains("v1") && history.out.contains("v2") && history.out.contains("update"))
+        #expect(try d.memctl(["get", id, "--version", "1"]).out.contains("signed up"))
+
+        #expect(try d.memctl(["forget", id]).out.contains("forgot 1"))
+        #expect(try d.memctl(["recall", "pottery", "--json"]).out == "{\"hits\":[]}\n")
+        #expect(try d.memctl(["list", "--state", "forgotten"]).out.contains(id))
+        #expect(try d.memctl(["forget", id, "--purge"]).out.contains("purged 1"))
+        let gone = try d.memctl(["get", id])
+        #expect(gone.status == 1)
+        #expect(gone.err.contains("purged"))
+
+        let lines = try d.memctl(["add", "-", "--lines", "-n", "batch"], stdin: "first\nsecond\n\nthird\n")
+        #expect(lines.status == 0)
+        #expect(lines.out.split(separator: "\n").count == 3)
+        #expect(try d.memctl(["list", "-n", "batch", "--json"]).out.contains("second"))
+        #expect(try d.memctl(["stats"]).out.contains("batch"))
+    }
+
+    @Test func exitCodes() throws {
+        let d = try LiveDaemon()
+        #expect(try d.memctl(["recall"]).status == 64)
+        #expect(try d.memctl(["frobnicate"]).status == 64)
+        #expect(try d.memctl(["add", "x", "--bogus"]).status == 64)
+        #expect(try d.memctl(["get", "not-an-id"]).status == 1)
+        let unreachable = try d.memctl(["health"], env: ["MEMOS_SOCKET": d.directory + "/none.sock"])
+        #expect(unreachable.status == 69)
+        #expect(unreachable.err.contains("memosd"))
+        #expect(try d.memctl(["help", "recall"]).out.contains("usage: memctl recall QUERY"))
+    }
+
+    @Test func acknowledgedAddsSurviveKill9() throws {
+        let d = try LiveDaemon()
+        let client = MemosClient(socketPath: d.socket)
+        var ids: [String] = []
+        for i in 0..<200 {
+            let result = try client.call(MemoryAdd.self, .init(namespace: "durable", item: .init(text: "fact number \(i)")))
+            ids.append(try #require(result.id))
+        }
+        d.kill9()
+        try d.start()  // the stale socket of the killed daemon is replaced
+        let reader = MemosClient(socketPath: d.socket)
+        var seen = Set<String>()
+        var cursor: String?
+        repeat {
+            let page = try reader.call(MemoryList.self, .init(namespace: "durable", limit: 1000, cursor: cursor))
+            page.memories.forEach { seen.insert($0.id) }
+            cursor = page.nextCursor
+        } while cursor != nil
+        #expect(seen == Set(ids))
+        let hits = try reader.call(MemoryRecall.self, .init(namespace: "durable", query: "fact number 123", k: 3)).hits
+        #expect(hits.first?.text == "fact number 123")
+    }
+
+    @Test func oversizedFrameIsRejectedAndTheConnectionLives() throws {
+        let d = try LiveDaemon()
+        d.kill9()
+        try d.start(extra: ["--max-frame-bytes", "1024"])
+        let client = MemosClient(socketPath: d.socket)
+        let big = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"memory.add\",\"params\":{\"namespace\":\"n\",\"text\":\"" + String(repeating: "x", count: 200_000) + "\"}}"
+        let reply = try client.send(Data(big.utf8))
+        let response = try JSONDecoder().decode(RPCResponse<NoParams>.self, from: Data(reply))
+        #expect(response.error?.code == ErrorCode.payloadTooLarge.rawValue)
+        #expect(try client.call(SystemHealth.self, NoParams()).status == "ok")
+        #expect(try client.call(MemoryList.self, .init(namespace: "n")).memories.isEmpty)
+    }
+
+    @Test func secondDaemonIsRefusedAndSigtermCleansUp() throws {
+        let d = try LiveDaemon()
+        let second = Process()
+        second.executableURL = URL(fileURLWithPath: binDirectory + "/memosd")
+        second.arguments = ["--data-dir", d.directory + "/data2", "--socket", d.socket, "--log-level", "error"]
+        second.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try second.run()
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 1)
+        #expect(try MemosClient(socketPath: d.socket).call(SystemHealth.self, NoParams()).status == "ok")
+        let mode = try FileManager.default.attributesOfItem(atPath: d.socket)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(d.terminate() == 0)
+        #expect(!FileManager.default.fileExists(atPath: d.socket))
+    }
+
+    @Test func manyClientsAtOnce() throws {
+        let d = try LiveDaemon()
+        let socket = d.socket
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            let client = MemosClient(socketPath: socket)
+            for i in 0..<25 {
+                _ = try? client.call(MemoryAdd.self, .init(namespace: "many", item: .init(text: "worker \(worker) note \(i)")))
+            }
+        }
+        let client = MemosClient(socketPath: socket)
+        let page = try client.call(MemoryList.self, .init(namespace: "many", limit: 1000))
+        #expect(page.memories.count == 200)
+    }
+}
