@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import MemAPI
+import MemCube
+@testable import MemServer
+
+/// schemas/ lives at the package root, three levels above this file.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func loadJSON(_ relative: String) throws -> JSONValue {
+    try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: packageRoot.appendingPathComponent(relative)))
+}
+
+@Suite struct SchemaTests {
+    let schema: JSONValue
+    let validator: SchemaValidator
+
+    init() throws {
+        schema = try loadJSON("schemas/memos.schema.json")
+        validator = SchemaValidator(root: schema)
+    }
+
+    func check(_ value: JSONValue, against name: String) {
+        let errors = validator.errors(value, ["$ref": .string("#/$defs/\(name)")])
+        #expect(errors.isEmpty, "\(name): \(errors)")
+    }
+
+    @Test func everyMethodHasSchemasAndRecordedFixtures() throws {
+        let h = try Harness()
+        guard case .array(let fixtures) = try loadJSON("schemas/fixtures.json") else { Issue.record("fixtures.json is not an array"); return }
+        let recorded = Set(fixtures.compactMap { $0["method"]?.stringValue })
+        for method in h.dispatcher.methodNames {
+            #expect(schema["$defs"]?["\(method).params"] != nil, "no params schema for \(method)")
+            #expect(schema["$defs"]?["\(method).result"] != nil, "no result schema for \(method)")
+            #expect(recorded.contains(method), "no recorded fixture for \(method)")
+        }
+    }
+
+    @Test func recordedFixturesMatchTheSchemas() throws {
+        guard case .array(let fixtures) = try loadJSON("schemas/fixtures.json") else { return }
+        for fixture in fixtures {
+            let method = try #require(fixture["method"]?.stringValue)
+            if let result = fixture["response"]?["result"] {
+                check(fixture["params"] ?? .null, against: "\(method).params")
+                check(result, against: "\(method).result")
+            } else {
+                check(try #require(fixture["response"]?["error"]), against: "error")
+            }
+        }
+    }
+
+    /// What the daemon answers today, not just what was recorded, fits the schemas.
+    @Test func liveResponsesMatchTheSchemas() throws {
+        let h = try Harness()
+        var calls: [(String, JSONValue)] = [
+            ("memory.add", ["namespace": "n", "text": "Caroline moved to Berlin", "tags": ["travel"], "agent": "bot",
+                            "session": "s", "occurred_at": "2022-03-01T09:00:00Z", "attributes": ["k": 1], "source": ["type": "chat"]]),
+            ("memory.add", ["namespace": "n", "items": [["text": "one"], ["text": "two", "ttl_seconds": 60]]]),
+        ]
+        for (method, params) in calls { check(try h.result(method, params), against: "\(method).result") }
+        let id = try #require(try h.result("memory.list", ["namespace": "n", "limit": 1, "filter": ["state": "any"]])["memories"].flatMap {
+            if case .array(let list) = $0 { return list.last?["id"] } else { return nil }
+        })
+        calls = [
+            ("memory.recall", ["namespace": "n", "query": "where is Caroline", "explain": true, "weights": ["keyword": 2]]),
+            ("memory.update", ["namespace": "n", "id": id, "importance": 0.9]),
+            ("memory.get", ["namespace": "n", "id": id]),
+            ("memory.get", ["namespace": "n", "id": id, "version": 1]),
+            ("memory.history", ["namespace": "n", "id": id]),
+            ("memory.list", ["namespace": "n", "limit": 1]),
+            ("memory.forget", ["namespace": "n", "ids": [id]]),
+            ("system.health", [:]),
+            ("system.stats", [:]),
+        ]
+        for (method, params) in calls {
+            check(params, against: "\(method).params")
+            check(try h.result(method, params), against: "\(method).result")
+        }
+        check(try #require(try h.call("memory.get", ["namespace": "n", "id": "nope"])["error"]), against: "error")
+    }
+
+    @Test func theValidatorRejectsWhatTheSchemaForbids() {
+        let ref: JSONValue = ["$ref": "#/$defs/memory.recall.params"]
+        #expect(validator.errors(["namespace": "n", "query": "q"], ref).isEmpty)
+        #expect(!validator.errors(["namespace": "n"], ref).isEmpty)
+        #expect(!validator.errors(["namespace": "n", "query": "q", "k": 0], ref).isEmpty)
+        #expect(!validator.errors(["namespace": "n", "query": "q", "bogus": 1], ref).isEmpty)
+        #expect(!validator.errors(["namespace": "bad space", "query": "q"], ref).isEmpty)
+        #expect(!validator.errors(["code": -1, "message": "x"], ["$ref": "#/$defs/error"]).isEmpty)
+    }
+}
