@@ -38,9 +38,11 @@ let package = Package(
             name: "memos-bench",
             dependencies: ["MemServer", "MemAPI", "MemCube", "MemStore", "Retrieval"]),
 
+        // Fixtures shared by the test targets (temp databases, sample cubes).
+        .target(name: "MemTestSupport", dependencies: ["MemCube", "MemStore"], path: "Tests/MemTestSupport"),
         .testTarget(name: "MemCubeTests", dependencies: ["MemCube"]),
-        .testTarget(name: "MemStoreTests", dependencies: ["MemStore", "MemCube"]),
-        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "MemStore", "MemCube"]),
+        .testTarget(name: "MemStoreTests", dependencies: ["MemStore", "MemCube", "MemTestSupport"]),
+        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "MemStore", "MemCube", "MemTestSupport"]),
         .testTarget(
             name: "MemServerTests",
             dependencies: ["MemServer", "MemAPI", "MemCube", "MemScheduler"]),

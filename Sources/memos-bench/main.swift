@@ -30,18 +30,6 @@ struct Options {
     }
 }
 
-/// SplitMix64: the same texts on every run.
-struct Seeded: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 let vocabulary = """
     alice bob caroline melanie john dog cat garden painting hiking paris berlin tokyo coffee tea ramen pottery \
     concert guitar piano marathon yoga book novel school work project deadline meeting doctor birthday wedding \
@@ -54,7 +42,7 @@ let vocabulary = """
 /// words) drawn with a skew toward the front, roughly like word frequencies
 /// in real text: a few words are everywhere, most are rare.
 let lexicon: [String] = {
-    var rng = Seeded(state: 7)
+    var rng = SplitMix64(seed: 7)
     let syllables = ["ka", "lo", "mi", "ren", "ta", "vo", "shi", "pel", "dar", "nu", "qui", "zan", "bo", "ter", "gli", "mar"]
     var words = vocabulary
     while words.count < 5000 {
@@ -63,12 +51,12 @@ let lexicon: [String] = {
     return words
 }()
 
-func word(_ rng: inout Seeded) -> String {
+func word(_ rng: inout SplitMix64) -> String {
     let u = Double.random(in: 0..<1, using: &rng)
     return lexicon[min(lexicon.count - 1, Int(Double(lexicon.count) * u * u * u))]
 }
 
-func sentence(_ rng: inout Seeded) -> String {
+func sentence(_ rng: inout SplitMix64) -> String {
     (0..<Int.random(in: 10...30, using: &rng)).map { _ in word(&rng) }.joined(separator: " ")
 }
 
@@ -99,7 +87,7 @@ let server = SocketServer(
 try server.start()
 let client = MemosClient(socketPath: directory + "/s.sock")
 
-var rng = Seeded(state: 42)
+var rng = SplitMix64(seed: 42)
 print("memos-bench: \(options.memories) memories, hashing embedder, synchronous=\(options.durability.rawValue), BLAS core \(BLAS.coreName)")
 
 // Batched ingest.

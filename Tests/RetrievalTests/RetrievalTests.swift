@@ -1,22 +1,11 @@
 import Foundation
 import Testing
+import MemTestSupport
 @testable import MemCube
 @testable import MemStore
 @testable import Retrieval
 
-/// Seeded generator (SplitMix64) so every run sees the same data.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
-func randomUnitVector(_ d: Int, _ rng: inout SeededRandom) -> [Float] {
+func randomUnitVector(_ d: Int, _ rng: inout SplitMix64) -> [Float] {
     var v = (0..<d).map { _ in Float.random(in: -1...1, using: &rng) }
     normalize(&v)
     return v
@@ -47,7 +36,7 @@ func meta(tags: [String] = [], session: String? = nil) -> VectorMeta {
 
 @Suite struct ExactIndexTests {
     @Test func matchesABruteForceOracle() {
-        var rng = SeededRandom(state: 7)
+        var rng = SplitMix64(seed: 7)
         let d = 32
         let index = ExactIndex(dimension: d)
         var vectors: [Int64: [Float]] = [:]

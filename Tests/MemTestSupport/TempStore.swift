@@ -1,13 +1,13 @@
 import Foundation
-@testable import MemCube
-@testable import MemStore
+import MemCube
+import MemStore
 
 /// A fresh database in its own temp directory, removed at deinit.
-final class TempStore {
-    let directory: String
-    let store: SQLiteStore
+public final class TempStore {
+    public let directory: String
+    public let store: SQLiteStore
 
-    init() throws {
+    public init() throws {
         directory = NSTemporaryDirectory() + "memos-store-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try SQLiteStore(path: directory + "/memos.db")
@@ -16,7 +16,7 @@ final class TempStore {
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 }
 
-func makeCube(
+public func makeCube(
     _ text: String, namespace: String = "ns", tags: [String] = [], agent: String? = nil, session: String? = nil,
     at millis: Int64 = 1_000_000, occurredAt: Timestamp? = nil, expiresAt: Timestamp? = nil
 ) -> NewCube {
