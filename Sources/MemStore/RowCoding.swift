@@ -24,6 +24,37 @@ enum RowCoding {
         return decoded
     }
 
+    /// Tags as stored (a JSON array of strings). Most rows hold `[]` or plain
+    /// strings; those are split directly, since JSONDecoder costs tens of
+    /// microseconds per call and recall decodes every hit's row.
+    static func strings(_ text: String?) -> [String] {
+        guard let text, text != "[]" else { return [] }
+        let bytes = Array(text.utf8)
+        guard bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]"), !bytes.contains(UInt8(ascii: "\\"))
+        else { return decode([String].self, text, default: []) }
+        var result: [String] = []
+        var i = 1
+        while i < bytes.count - 1 {
+            guard bytes[i] == UInt8(ascii: "\"") else { return decode([String].self, text, default: []) }
+            var j = i + 1
+            while j < bytes.count, bytes[j] != UInt8(ascii: "\"") { j += 1 }
+            guard j < bytes.count - 1 else { return decode([String].self, text, default: []) }
+            result.append(String(decoding: bytes[(i + 1)..<j], as: UTF8.self))
+            i = j + 1
+            if bytes[i] == UInt8(ascii: ",") { i += 1 }
+        }
+        return result
+    }
+
+    static func attributes(_ text: String?) -> [String: JSONValue] {
+        guard let text, text != "{}" else { return [:] }
+        return decode([String: JSONValue].self, text, default: [:])
+    }
+
+    static func ids(_ text: String?) -> [CubeID] {
+        strings(text).compactMap(CubeID.init)
+    }
+
     static let cubeColumns = """
         c.rowid, c.id, c.namespace, c.kind, c.agent, c.session, c.text, c.tags, c.attributes,
         c.importance, c.version, c.state, c.tier, c.occurred_at, c.created_at, c.updated_at,
@@ -42,8 +73,8 @@ enum RowCoding {
             agent: row.text(4),
             session: row.text(5),
             text: row.text(6),
-            tags: decode([String].self, row.text(7), default: []),
-            attributes: decode([String: JSONValue].self, row.text(8), default: [:]),
+            tags: strings(row.text(7)),
+            attributes: attributes(row.text(8)),
             importance: row.double(9),
             version: row.int(10),
             state: CubeState(rawValue: row.text(11) ?? "") ?? .active,
@@ -59,7 +90,7 @@ enum RowCoding {
                 agent: row.text(4),
                 operation: Operation(rawValue: row.text(24) ?? "") ?? .add,
                 source: row.text(22).map { decode(JSONValue.self, $0, default: .null) },
-                derivedFrom: decode([CubeID].self, row.text(23), default: [])))
+                derivedFrom: ids(row.text(23))))
         return StoredCube(key: row.int64(0), cube: cube)
     }
 
@@ -73,8 +104,8 @@ enum RowCoding {
         return CubeVersion(
             version: row.int(0),
             text: row.text(1),
-            tags: decode([String].self, row.text(2), default: []),
-            attributes: decode([String: JSONValue].self, row.text(3), default: [:]),
+            tags: strings(row.text(2)),
+            attributes: attributes(row.text(3)),
             importance: row.double(4),
             state: CubeState(rawValue: row.text(5) ?? "") ?? .active,
             session: row.text(6),
@@ -87,7 +118,7 @@ enum RowCoding {
                 peerPID: row.optionalInt64(13).map { Int32(truncatingIfNeeded: $0) },
                 operation: Operation(rawValue: row.text(10) ?? "") ?? .update,
                 source: row.text(14).map { decode(JSONValue.self, $0, default: .null) },
-                derivedFrom: decode([CubeID].self, row.text(15), default: [])),
+                derivedFrom: ids(row.text(15))),
             at: time(16) ?? Timestamp(millis: 0))
     }
 

@@ -54,9 +54,12 @@ extension SQLiteStore {
         let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ",")
         let sql = """
             SELECT \(RowCoding.cubeColumns) FROM cubes c
-            WHERE c.rowid IN (\(placeholders)) AND c.namespace = ? AND c.state = 'active'
+            WHERE c.rowid IN (\(placeholders)) AND +c.namespace = ? AND +c.state = 'active'
               AND (c.expires_at IS NULL OR c.expires_at > ?)
             """
+        // The unary + keeps the planner on rowid lookups: with an IN list it
+        // otherwise chose the namespace index and scanned the whole namespace
+        // (1 ms instead of 0.1 ms for 18 keys at 10k memories).
         let values = keys.map(SQLValue.int) + [.text(namespace), .int(now.millis)]
         let rows = try read { db in try db.prepare(sql).query(values, row: RowCoding.cube) }
         return Dictionary(rows.map { ($0.key, $0.cube) }, uniquingKeysWith: { first, _ in first })
@@ -92,7 +95,7 @@ extension SQLiteStore {
                     VectorRecord(
                         key: row.int64(0), namespace: row.text(1) ?? "",
                         meta: VectorMeta(
-                            tags: RowCoding.decode([String].self, row.text(2), default: []),
+                            tags: RowCoding.strings(row.text(2)),
                             agent: row.text(3), session: row.text(4), time: Timestamp(millis: row.int64(5)),
                             expiresAt: row.optionalInt64(6).map(Timestamp.init(millis:))),
                         embedding: Embedding(embedder: row.text(7) ?? "", vector: row.floats(8)))

@@ -134,3 +134,32 @@ for signal in ["vector", "keyword"] {
     print(String(format: "  %@ only:%@ p50 %.2f ms  p99 %.2f ms", signal, signal == "vector" ? " " : "", percentile(alone, 0.5), percentile(alone, 0.99)))
 }
 server.stop()
+
+// Where recall's time goes, in-process (no socket, no JSON).
+func median(_ body: () throws -> Void) rethrows -> Double {
+    var samples: [Double] = []
+    for _ in 0..<200 {
+        let t0 = now()
+        try body()
+        samples.append((now() - t0) * 1000)
+    }
+    samples.sort()
+    return samples[samples.count / 2]
+}
+let probe = (0..<6).map { _ in word(&rng) }.joined(separator: " ")
+let probeVector = embedder.embed([probe])[0]
+let stamp = Timestamp.now()
+let tEmbed = median { _ = embedder.embed([probe]) }
+let tScan = median { _ = index.search(namespace: "bench", query: probeVector, k: 50, filter: CubeFilter(), now: stamp) }
+let tKeyword = try median {
+    _ = try store.keywordSearch(namespace: "bench", match: KeywordQuery.match(for: probe)!, filter: CubeFilter(), limit: 50, now: stamp)
+}
+let keys = index.search(namespace: "bench", query: probeVector, k: 18, filter: CubeFilter(), now: stamp).map(\.key)
+let tLoad = try median { _ = try store.cubes(namespace: "bench", keys: keys, now: stamp) }
+let engine = RecallEngine(store: store, index: index, embedder: embedder)
+let tRecall = try median { _ = try engine.recall(RecallQuery(namespace: "bench", text: probe, k: 10, now: stamp)) }
+print(String(format: "in-process medians: embed %.3f ms, vector scan %.3f ms, keyword %.3f ms, load 18 cubes %.3f ms, whole recall %.3f ms",
+             tEmbed, tScan, tKeyword, tLoad, tRecall))
+let tLoad1 = try median { _ = try store.cubes(namespace: "bench", keys: [keys[0]], now: stamp) }
+let tGet = try median { _ = try store.list(namespace: "bench", filter: CubeFilter(), limit: 18, cursor: nil, now: stamp) }
+print(String(format: "load 1 cube %.3f ms, list 18 %.3f ms", tLoad1, tGet))

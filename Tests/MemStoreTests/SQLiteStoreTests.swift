@@ -175,3 +175,12 @@ import MemTestSupport
         #expect(cube.access.lastAccess == now)
     }
 }
+
+@Suite struct RowCodingTests {
+    @Test(arguments: [
+        [], ["a"], ["travel", "work"], ["with \"quote\""], ["back\\slash"], ["ünï", "😀"], ["a,b", "[x]"],
+    ])
+    func tagsRoundTripThroughTheFastPath(tags: [String]) {
+        #expect(RowCoding.strings(RowCoding.json(tags)) == tags)
+    }
+}
