@@ -133,7 +133,6 @@ for signal in ["vector", "keyword"] {
     alone.sort()
     print(String(format: "  %@ only:%@ p50 %.2f ms  p99 %.2f ms", signal, signal == "vector" ? " " : "", percentile(alone, 0.5), percentile(alone, 0.99)))
 }
-server.stop()
 
 // Where recall's time goes, in-process (no socket, no JSON).
 func median(_ body: () throws -> Void) rethrows -> Double {
@@ -163,3 +162,16 @@ print(String(format: "in-process medians: embed %.3f ms, vector scan %.3f ms, ke
 let tLoad1 = try median { _ = try store.cubes(namespace: "bench", keys: [keys[0]], now: stamp) }
 let tGet = try median { _ = try store.list(namespace: "bench", filter: CubeFilter(), limit: 18, cursor: nil, now: stamp) }
 print(String(format: "load 1 cube %.3f ms, list 18 %.3f ms", tLoad1, tGet))
+let sample = try client.call(MemoryRecall.self, .init(namespace: "bench", query: probe, k: 10))
+let jsonEncoder = JSONEncoder()
+let encoded = try jsonEncoder.encode(sample)
+let tEncode = try median { _ = try jsonEncoder.encode(sample) }
+let tDecode = try median { _ = try JSONDecoder().decode(MemoryRecall.Result.self, from: encoded) }
+let requestFrame = Array(#"{"jsonrpc":"2.0","id":1,"method":"memory.recall","params":{"namespace":"bench","query":"\#(probe)","k":10,"weights":{"keyword":0}}}"#.utf8)
+let tDispatch = median { _ = dispatcher.handle(frame: requestFrame, peer: nil) }
+let healthFrame = Array(#"{"jsonrpc":"2.0","id":1,"method":"system.health"}"#.utf8)
+let tHealthDispatch = median { _ = dispatcher.handle(frame: healthFrame, peer: nil) }
+let tHealthSocket = try median { _ = try client.call(SystemHealth.self, NoParams()) }
+print(String(format: "recall result (%d bytes): encode %.3f ms, decode %.3f ms; dispatch vector-only recall %.3f ms; health: dispatch %.3f ms, socket %.3f ms",
+             encoded.count, tEncode, tDecode, tDispatch, tHealthDispatch, tHealthSocket))
+server.stop()
