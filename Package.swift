@@ -43,6 +43,7 @@ let package = Package(
         .testTarget(name: "MemCubeTests", dependencies: ["MemCube"]),
         .testTarget(name: "MemStoreTests", dependencies: ["MemStore", "MemCube", "MemTestSupport"]),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "MemStore", "MemCube", "MemTestSupport"]),
+        .testTarget(name: "MemSchedulerTests", dependencies: ["MemScheduler", "MemStore", "MemCube", "MemTestSupport"]),
         .testTarget(
             name: "MemServerTests",
             dependencies: ["MemServer", "MemAPI", "MemCube", "MemScheduler"]),

@@ -26,7 +26,7 @@ let generalHelp = """
 
     Commands:
     \(Commands.all.map { "  " + $0.name.padding(10) + $0.summary }.joined(separator: "\n"))
-      help       Show help for a command: memctl help COMMAND
+      help      Show help for a command: memctl help COMMAND
 
     Global options: --socket PATH, -n/--namespace NS, --json, -h/--help
     Environment: MEMOS_SOCKET, MEMOS_NAMESPACE

@@ -1,0 +1,44 @@
+import Testing
+import MemCube
+import MemStore
+import MemTestSupport
+@testable import MemScheduler
+
+@Suite struct HeatTests {
+    let heat = Heat(halfLifeSeconds: 100)
+
+    @Test func halvesEveryHalfLife() {
+        let t0 = Timestamp(millis: 0)
+        #expect(abs(heat.decayed(8, from: t0, to: Timestamp(millis: 100_000)) - 4) < 1e-9)
+        #expect(abs(heat.decayed(8, from: t0, to: Timestamp(millis: 300_000)) - 1) < 1e-9)
+        #expect(heat.decayed(8, from: nil, to: t0) == 8)
+        #expect(heat.decayed(8, from: Timestamp(millis: 5), to: t0) == 8)  // a clock step back never heats up
+    }
+
+    @Test func eachAccessAddsOne() {
+        let t0 = Timestamp(millis: 0)
+        #expect(heat.updated(0, last: nil, hits: 3, at: t0) == 3)
+        #expect(abs(heat.updated(2, last: t0, hits: 1, at: Timestamp(millis: 100_000)) - 2) < 1e-9)
+    }
+}
+
+@Suite struct AccessLogTests {
+    @Test func batchesAccessesAndFlushesThemOnce() throws {
+        let t = try TempStore()
+        let new = makeCube("often recalled")
+        let stored = try t.store.add([new]) { _ in }
+        let log = AccessLog()
+        let at = Timestamp(millis: 1_500_000)
+        log.record(keys: [stored[0].key, stored[0].key], at: at)
+        log.record(keys: [stored[0].key], at: at)
+        #expect(log.pendingCount == 1)
+        try log.flush(to: t.store, heat: Heat())
+        #expect(log.pendingCount == 0)
+        let cube = try t.store.get(namespace: "ns", id: new.cube.id, now: at).cube
+        #expect(cube.access.count == 3)
+        #expect(cube.access.lastAccess == at)
+        #expect(cube.access.heat == 3)
+        try log.flush(to: t.store, heat: Heat())  // nothing pending: no write
+        #expect(try t.store.get(namespace: "ns", id: new.cube.id, now: at).cube.access.count == 3)
+    }
+}
