@@ -1,11 +1,11 @@
 # memos — the two set-up commands are `make run` and `make test`.
 SWIFT ?= swift
-APT_PACKAGES := libsqlite3-dev libopenblas-dev pkg-config
+APT_PACKAGES := libsqlite3-dev libopenblas-dev pkg-config python3 python3-pip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Extra flags for memosd, e.g. make run ARGS="--socket /tmp/m.sock"
 ARGS ?=
 
-.PHONY: all deps build release run test bench clean
+.PHONY: all deps model build release run test bench clean
 
 all: build
 
@@ -18,6 +18,11 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+# Fetches all-MiniLM-L6-v2 (weights + vocab, sha256-verified) into the model
+# cache: $$MEMOS_MODEL_DIR or $$XDG_CACHE_HOME/memos/models/all-MiniLM-L6-v2.
+model:
+	python3 scripts/fetch_model.py
+
 build: deps
 	$(SWIFT) build
 
@@ -26,15 +31,15 @@ release: deps
 	$(SWIFT) build -c release --product memctl
 
 # Starts memosd in the foreground on its default socket and data directory.
-run: release
+run: release model
 	.build/release/memosd $(ARGS)
 
 # Builds everything (tests included) and runs the whole suite.
-test: deps
+test: deps model
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-bench: deps
+bench: deps model
 	$(SWIFT) run -c release memos-bench $(ARGS)
 
 clean:

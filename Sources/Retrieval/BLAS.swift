@@ -28,6 +28,25 @@ public enum BLAS {
             Int32(k), 0, cBase, Int32(n))
     }
 
+    /// C = alpha·A·op(B) + beta·C on row-major matrices given by pointer and
+    /// leading dimension (row stride), so that sub-matrices (one attention
+    /// head's columns) need no copy. A is `m`×`k`; op(B) is `k`×`n` (B is
+    /// stored `n`×`k` when `transposeB`). The caller guarantees the pointers
+    /// cover the rows; the shapes and strides are checked here.
+    public static func gemm(
+        m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "BLAS.gemm: negative dimension")
+        precondition(lda >= max(1, k) && ldc >= max(1, n) && ldb >= max(1, transposeB ? k : n), "BLAS.gemm: stride too small")
+        guard m > 0, n > 0 else { return }
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha,
+            a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
     /// Sets OpenBLAS's thread count (1 is the sane default on a small server).
     public static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(max(1, count)))

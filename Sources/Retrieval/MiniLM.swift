@@ -1,0 +1,207 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A 6-layer BERT encoder (all-MiniLM-L6-v2 shape: hidden 384, 12 heads,
+/// intermediate 1536, erf GELU, LayerNorm eps 1e-12) running on OpenBLAS,
+/// with mean pooling over the tokens and L2 normalization.
+///
+/// Immutable weights; `embed` allocates its own work buffers, so any number
+/// of threads may call it at once. It blocks: call it from a client's thread.
+public final class MiniLMModel: Sendable {
+    public struct Shape: Sendable, Hashable {
+        public var vocabulary = 30522
+        public var hidden = 384
+        public var heads = 12
+        public var intermediate = 1536
+        public var layers = 6
+        public var maxPositions = 512
+        public var layerNormEpsilon: Float = 1e-12
+        public init() {}
+        var headSize: Int { hidden / heads }
+    }
+
+    struct Layer: Sendable {
+        /// Query, key and value projections stacked: [3·hidden, hidden].
+        var qkvWeight: [Float], qkvBias: [Float]
+        var outputWeight: [Float], outputBias: [Float]
+        var norm1Gain: [Float], norm1Bias: [Float]
+        var upWeight: [Float], upBias: [Float]
+        var downWeight: [Float], downBias: [Float]
+        var norm2Gain: [Float], norm2Bias: [Float]
+    }
+
+    public let shape: Shape
+    let wordEmbeddings: [Float]
+    let positionEmbeddings: [Float]
+    let tokenTypeEmbedding: [Float]
+    let embeddingNormGain: [Float]
+    let embeddingNormBias: [Float]
+    let layers: [Layer]
+
+    /// Loads the weights (HuggingFace BertModel tensor names) and checks every shape.
+    public init(weights file: SafeTensorsFile, shape: Shape = Shape()) throws {
+        self.shape = shape
+        let h = shape.hidden, i = shape.intermediate
+        wordEmbeddings = try file.floats("embeddings.word_embeddings.weight", shape: [shape.vocabulary, h])
+        positionEmbeddings = try file.floats("embeddings.position_embeddings.weight", shape: [shape.maxPositions, h])
+        tokenTypeEmbedding = Array(try file.floats("embeddings.token_type_embeddings.weight", shape: [2, h]).prefix(h))
+        embeddingNormGain = try file.floats("embeddings.LayerNorm.weight", shape: [h])
+        embeddingNormBias = try file.floats("embeddings.LayerNorm.bias", shape: [h])
+        layers = try (0..<shape.layers).map { n in
+            let p = "encoder.layer.\(n)."
+            func w(_ name: String, _ dims: [Int]) throws -> [Float] { try file.floats(p + name, shape: dims) }
+            return Layer(
+                qkvWeight: try w("attention.self.query.weight", [h, h]) + w("attention.self.key.weight", [h, h])
+                    + w("attention.self.value.weight", [h, h]),
+                qkvBias: try w("attention.self.query.bias", [h]) + w("attention.self.key.bias", [h])
+                    + w("attention.self.value.bias", [h]),
+                outputWeight: try w("attention.output.dense.weight", [h, h]),
+                outputBias: try w("attention.output.dense.bias", [h]),
+                norm1Gain: try w("attention.output.LayerNorm.weight", [h]),
+                norm1Bias: try w("attention.output.LayerNorm.bias", [h]),
+                upWeight: try w("intermediate.dense.weight", [i, h]),
+                upBias: try w("intermediate.dense.bias", [i]),
+                downWeight: try w("output.dense.weight", [h, i]),
+                downBias: try w("output.dense.bias", [h]),
+                norm2Gain: try w("output.LayerNorm.weight", [h]),
+                norm2Bias: try w("output.LayerNorm.bias", [h]))
+        }
+    }
+
+    /// Sentence vectors for token sequences (each with [CLS]/[SEP], at most
+    /// `maxPositions` long), computed as one padded batch.
+    public func embed(_ sequences: [[Int32]]) -> [[Float]] {
+        guard !sequences.isEmpty else { return [] }
+        let h = shape.hidden
+        let lengths = sequences.map(\.count)
+        let L = lengths.max() ?? 0
+        let B = sequences.count
+        precondition(L <= shape.maxPositions, "sequence longer than \(shape.maxPositions) tokens")
+        let rows = B * L
+
+        // Embeddings: word + position + token type 0, then LayerNorm.
+        var x = [Float](repeating: 0, count: rows * h)
+        for (b, sequence) in sequences.enumerated() {
+            for (t, id) in sequence.enumerated() {
+                let token = Int(id) < shape.vocabulary && id >= 0 ? Int(id) : 0
+                let row = (b * L + t) * h
+                for j in 0..<h {
+                    x[row + j] = wordEmbeddings[token * h + j] + positionEmbeddings[t * h + j] + tokenTypeEmbedding[j]
+                }
+            }
+        }
+        layerNorm(&x, rows: rows, gain: embeddingNormGain, bias: embeddingNormBias)
+
+        var qkv = [Float](repeating: 0, count: rows * 3 * h)
+        var context = [Float](repeating: 0, count: rows * h)
+        var projected = [Float](repeating: 0, count: rows * h)
+        var up = [Float](repeating: 0, count: rows * shape.intermediate)
+        var scores = [Float](repeating: 0, count: L * L)
+        for layer in layers {
+            linear(x, rows: rows, inputs: h, weight: layer.qkvWeight, bias: layer.qkvBias, outputs: 3 * h, into: &qkv)
+            attention(qkv, lengths: lengths, paddedLength: L, scores: &scores, into: &context)
+            linear(context, rows: rows, inputs: h, weight: layer.outputWeight, bias: layer.outputBias, outputs: h, into: &projected)
+            for k in 0..<(rows * h) { x[k] += projected[k] }
+            layerNorm(&x, rows: rows, gain: layer.norm1Gain, bias: layer.norm1Bias)
+            linear(x, rows: rows, inputs: h, weight: layer.upWeight, bias: layer.upBias, outputs: shape.intermediate, into: &up)
+            for k in up.indices {
+                let v = up[k]
+                up[k] = 0.5 * v * (1 + erff(v * 0.707_106_77))
+            }
+            linear(up, rows: rows, inputs: shape.intermediate, weight: layer.downWeight, bias: layer.downBias, outputs: h, into: &projected)
+            for k in 0..<(rows * h) { x[k] += projected[k] }
+            layerNorm(&x, rows: rows, gain: layer.norm2Gain, bias: layer.norm2Bias)
+        }
+
+        // Mean pooling over each sequence's real tokens, then unit length.
+        return (0..<B).map { b in
+            var pooled = [Float](repeating: 0, count: h)
+            for t in 0..<lengths[b] {
+                let row = (b * L + t) * h
+                for j in 0..<h { pooled[j] += x[row + j] }
+            }
+            let scale = 1 / Float(max(1, lengths[b]))
+            for j in 0..<h { pooled[j] *= scale }
+            normalize(&pooled)
+            return pooled
+        }
+    }
+
+    /// out = input · weightᵀ + bias, for `rows` rows.
+    private func linear(
+        _ input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int, into out: inout [Float]
+    ) {
+        for r in 0..<rows {
+            for j in 0..<outputs { out[r * outputs + j] = bias[j] }
+        }
+        input.withUnsafeBufferPointer { a in
+            weight.withUnsafeBufferPointer { w in
+                out.withUnsafeMutableBufferPointer { c in
+                    BLAS.gemm(
+                        m: rows, n: outputs, k: inputs, a: a.baseAddress!, lda: inputs, b: w.baseAddress!, ldb: inputs,
+                        transposeB: true, beta: 1, c: c.baseAddress!, ldc: outputs)
+                }
+            }
+        }
+    }
+
+    /// Scaled dot-product attention per sequence and head, over the real
+    /// tokens only (padding never enters a softmax), written into `context`.
+    private func attention(_ qkv: [Float], lengths: [Int], paddedLength L: Int, scores: inout [Float], into context: inout [Float]) {
+        let h = shape.hidden, d = shape.headSize, stride = 3 * h
+        let scale = 1 / Float(d).squareRoot()
+        qkv.withUnsafeBufferPointer { qkvBuffer in
+            context.withUnsafeMutableBufferPointer { contextBuffer in
+                scores.withUnsafeMutableBufferPointer { s in
+                    let base = qkvBuffer.baseAddress!
+                    for (b, n) in lengths.enumerated() where n > 0 {
+                        for head in 0..<shape.heads {
+                            let q = base + (b * L) * stride + head * d
+                            let k = q + h
+                            let v = q + 2 * h
+                            BLAS.gemm(m: n, n: n, k: d, alpha: scale, a: q, lda: stride, b: k, ldb: stride, transposeB: true,
+                                      c: s.baseAddress!, ldc: n)
+                            for i in 0..<n {
+                                let row = s.baseAddress! + i * n
+                                var maxValue = -Float.infinity
+                                for j in 0..<n { maxValue = max(maxValue, row[j]) }
+                                var sum: Float = 0
+                                for j in 0..<n {
+                                    row[j] = expf(row[j] - maxValue)
+                                    sum += row[j]
+                                }
+                                let inverse = 1 / sum
+                                for j in 0..<n { row[j] *= inverse }
+                            }
+                            let out = contextBuffer.baseAddress! + (b * L) * h + head * d
+                            BLAS.gemm(m: n, n: d, k: n, a: s.baseAddress!, lda: n, b: v, ldb: stride, transposeB: false,
+                                      c: out, ldc: h)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func layerNorm(_ x: inout [Float], rows: Int, gain: [Float], bias: [Float]) {
+        let h = shape.hidden
+        let epsilon = shape.layerNormEpsilon
+        x.withUnsafeMutableBufferPointer { buffer in
+            for r in 0..<rows {
+                let row = buffer.baseAddress! + r * h
+                var mean: Float = 0
+                for j in 0..<h { mean += row[j] }
+                mean /= Float(h)
+                var variance: Float = 0
+                for j in 0..<h {
+                    let centered = row[j] - mean
+                    variance += centered * centered
+                }
+                variance /= Float(h)
+                let inverse = 1 / (variance + epsilon).squareRoot()
+                for j in 0..<h { row[j] = (row[j] - mean) * inverse * gain[j] + bias[j] }
+            }
+        }
+    }
+}

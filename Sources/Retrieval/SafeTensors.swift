@@ -1,0 +1,173 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a safetensors file cannot be used; each case says what is wrong where.
+public enum SafeTensorsError: Error, Sendable, Equatable, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+    case truncated(path: String, detail: String)
+    case badHeader(path: String, detail: String)
+    case badTensor(path: String, name: String, detail: String)
+    case missingTensor(path: String, name: String)
+    case unexpectedShape(path: String, name: String, expected: [Int], found: [Int])
+    case unexpectedType(path: String, name: String, expected: String, found: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason): "cannot open \(path): \(reason)"
+        case .truncated(let path, let detail): "\(path) is truncated: \(detail)"
+        case .badHeader(let path, let detail): "\(path) has a malformed safetensors header: \(detail)"
+        case .badTensor(let path, let name, let detail): "tensor \(name) in \(path) is invalid: \(detail)"
+        case .missingTensor(let path, let name): "\(path) has no tensor named \(name)"
+        case .unexpectedShape(let path, let name, let expected, let found):
+            "tensor \(name) in \(path) has shape \(found), expected \(expected)"
+        case .unexpectedType(let path, let name, let expected, let found):
+            "tensor \(name) in \(path) is \(found), expected \(expected)"
+        }
+    }
+}
+
+/// A safetensors file, memory-mapped read-only, with its header validated:
+/// known dtypes, non-negative shapes, byte sizes that match the shapes, and
+/// data offsets inside the file that neither overlap nor leave gaps.
+///
+/// Format: 8-byte little-endian header length N, N bytes of JSON
+/// (`{"name": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}}`),
+/// then the data; offsets are relative to the end of the header.
+public final class SafeTensorsFile: @unchecked Sendable {
+    // @unchecked: the mapping is read-only and never changes after init.
+    public struct Tensor: Sendable, Hashable {
+        public var name: String
+        public var dtype: String
+        public var shape: [Int]
+        /// Byte range in the data section.
+        public var begin: Int
+        public var end: Int
+        public var elementCount: Int { shape.reduce(1, *) }
+    }
+
+    public static let dtypeSizes: [String: Int] = [
+        "F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "U16": 2,
+        "U32": 4, "U64": 8, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1,
+    ]
+
+    public let path: String
+    public let tensors: [String: Tensor]
+    public let metadata: [String: String]
+    private let base: UnsafeRawPointer
+    private let mappedBytes: Int
+    private let dataStart: Int
+
+    public init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SafeTensorsError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw SafeTensorsError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        let size = Int(info.st_size)
+        guard size >= 8 else { throw SafeTensorsError.truncated(path: path, detail: "\(size) bytes, not even a header length") }
+        guard let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapping != MAP_FAILED else {
+            throw SafeTensorsError.cannotOpen(path: path, reason: "mmap: \(String(cString: strerror(errno)))")
+        }
+        base = UnsafeRawPointer(mapping)
+        mappedBytes = size
+        do {
+            (tensors, metadata, dataStart) = try Self.parseHeader(base, size: size, path: path)
+        } catch {
+            munmap(mapping, size)
+            throw error
+        }
+    }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: base), mappedBytes) }
+
+    static func parseHeader(_ base: UnsafeRawPointer, size: Int, path: String) throws -> ([String: Tensor], [String: String], Int) {
+        var headerLength: UInt64 = 0
+        memcpy(&headerLength, base, 8)
+        let length = UInt64(littleEndian: headerLength)
+        guard length <= UInt64(size - 8), length <= 100_000_000 else {
+            throw SafeTensorsError.truncated(path: path, detail: "the header claims \(length) bytes but the file has \(size - 8) after the length")
+        }
+        let headerBytes = Data(bytes: base + 8, count: Int(length))
+        guard let object = try? JSONSerialization.jsonObject(with: headerBytes) as? [String: Any] else {
+            throw SafeTensorsError.badHeader(path: path, detail: "the header is not a JSON object")
+        }
+        let dataStart = 8 + Int(length)
+        let dataSize = size - dataStart
+        var tensors: [String: Tensor] = [:]
+        var metadata: [String: String] = [:]
+        for (name, value) in object {
+            if name == "__metadata__" {
+                guard let entries = value as? [String: Any] else {
+                    throw SafeTensorsError.badHeader(path: path, detail: "__metadata__ is not an object")
+                }
+                for (key, text) in entries { metadata[key] = text as? String ?? "\(text)" }
+                continue
+            }
+            guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
+                  let shapeValues = entry["shape"] as? [Any], let offsets = entry["data_offsets"] as? [Any], offsets.count == 2
+            else { throw SafeTensorsError.badTensor(path: path, name: name, detail: "needs dtype, shape and two data_offsets") }
+            guard let elementSize = dtypeSizes[dtype] else {
+                throw SafeTensorsError.badTensor(path: path, name: name, detail: "unknown dtype \(dtype)")
+            }
+            let shape = try shapeValues.map { value -> Int in
+                guard let n = (value as? NSNumber)?.intValue, n >= 0 else {
+                    throw SafeTensorsError.badTensor(path: path, name: name, detail: "shape \(shapeValues) has a non-integer or negative dimension")
+                }
+                return n
+            }
+            guard let begin = (offsets[0] as? NSNumber)?.intValue, let end = (offsets[1] as? NSNumber)?.intValue,
+                  begin >= 0, end >= begin
+            else { throw SafeTensorsError.badTensor(path: path, name: name, detail: "data_offsets \(offsets) are not an increasing pair") }
+            let (count, overflow) = shape.reduce((1, false)) { acc, d in
+                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
+                return (p, acc.1 || o)
+            }
+            guard !overflow, count.multipliedReportingOverflow(by: elementSize).overflow == false,
+                  end - begin == count * elementSize
+            else {
+                throw SafeTensorsError.badTensor(
+                    path: path, name: name, detail: "\(end - begin) bytes for shape \(shape) of \(dtype) (needs \(count * elementSize))")
+            }
+            guard end <= dataSize else {
+                throw SafeTensorsError.truncated(path: path, detail: "tensor \(name) ends at byte \(end) of a \(dataSize)-byte data section")
+            }
+            tensors[name] = Tensor(name: name, dtype: dtype, shape: shape, begin: begin, end: end)
+        }
+        // The data section is exactly covered: no overlaps, no holes.
+        var cursor = 0
+        for tensor in tensors.values.sorted(by: { ($0.begin, $0.end) < ($1.begin, $1.end) }) {
+            guard tensor.begin == cursor else {
+                throw SafeTensorsError.badHeader(
+                    path: path, detail: tensor.begin < cursor ? "tensor \(tensor.name) overlaps the one before it" : "a gap before tensor \(tensor.name)")
+            }
+            cursor = tensor.end
+        }
+        return (tensors, metadata, dataStart)
+    }
+
+    /// The raw bytes of a tensor (valid while this file object lives).
+    public func bytes(of name: String) throws -> UnsafeRawBufferPointer {
+        guard let tensor = tensors[name] else { throw SafeTensorsError.missingTensor(path: path, name: name) }
+        return UnsafeRawBufferPointer(start: base + dataStart + tensor.begin, count: tensor.end - tensor.begin)
+    }
+
+    /// A copy of an F32 tensor, checked against the expected shape.
+    public func floats(_ name: String, shape: [Int]) throws -> [Float] {
+        guard let tensor = tensors[name] else { throw SafeTensorsError.missingTensor(path: path, name: name) }
+        guard tensor.dtype == "F32" else {
+            throw SafeTensorsError.unexpectedType(path: path, name: name, expected: "F32", found: tensor.dtype)
+        }
+        guard tensor.shape == shape else {
+            throw SafeTensorsError.unexpectedShape(path: path, name: name, expected: shape, found: tensor.shape)
+        }
+        let raw = try bytes(of: name)
+        return [Float](unsafeUninitializedCapacity: tensor.elementCount) { buffer, initialized in
+            // memcpy: the data may not be 4-byte aligned in the mapping. Little-endian host assumed (x86-64, arm64).
+            memcpy(buffer.baseAddress!, raw.baseAddress!, raw.count)
+            initialized = tensor.elementCount
+        }
+    }
+}
