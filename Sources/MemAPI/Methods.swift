@@ -443,3 +443,37 @@ public enum SystemStats: RPCMethod {
         }
     }
 }
+
+/// `system.reindex`: re-embed memories whose vectors come from another
+/// embedder (or are missing). Starts the background job and reports on it;
+/// with `wait: true` returns when it has finished.
+public enum SystemReindex: RPCMethod {
+    public static let name = "system.reindex"
+    public static let paramKeys: Set<String> = ["wait"]
+
+    public struct Params: Codable, Sendable {
+        public var wait: Bool?
+        public init(wait: Bool? = nil) { self.wait = wait }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var running: Bool
+        public var pending: Int
+        public var done: Int
+        public var embedder: String
+        public var lastError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case running, pending, done, embedder
+            case lastError = "last_error"
+        }
+
+        public init(running: Bool, pending: Int, done: Int, embedder: String, lastError: String?) {
+            self.running = running
+            self.pending = pending
+            self.done = done
+            self.embedder = embedder
+            self.lastError = lastError
+        }
+    }
+}

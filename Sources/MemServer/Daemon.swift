@@ -13,6 +13,10 @@ public enum Daemon {
     /// Runs until SIGTERM or SIGINT; returns the process exit code.
     public static func run(_ config: DaemonConfig) -> Int32 {
         let logger = Logger(level: config.logLevel)
+        // First, before any file or thread exists: this may re-execute the process.
+        let blasChoice = BLASTuning.apply(environment: ProcessInfo.processInfo.environment)
+        BLAS.setThreads(config.blasThreads)
+        logger.info("blas", [("choice", blasChoice), ("threads", "\(config.blasThreads)")])
         // Block the signals in every thread (threads inherit the mask); the
         // main thread takes them synchronously with sigwait below.
         var signals = sigset_t()
@@ -26,14 +30,10 @@ public enum Daemon {
             try makeDirectory(config.dataDir)
             try makeDirectory((config.socketPath as NSString).deletingLastPathComponent)
             let store = try SQLiteStore(path: config.databasePath, durability: config.durability)
-            let embedder = HashingEmbedder()
-            BLAS.setThreads(1)
+            let embedder = try makeEmbedder(config)
             let index = ExactIndex(dimension: embedder.dimension)
             let (loaded, skipped) = try MemoryService.buildIndex(index, from: store, embedder: embedder)
             logger.info("index built", [("vectors", "\(loaded)"), ("other_embedders", "\(skipped)"), ("blas_core", BLAS.coreName)])
-            if skipped > 0 {
-                logger.warning("some vectors come from another embedder and are not searchable", [("count", "\(skipped)")])
-            }
 
             let accessLog = AccessLog()
             var limits = Limits()
@@ -41,7 +41,15 @@ public enum Daemon {
             let box = ServerBox()
             let service = MemoryService(
                 store: store, index: index, embedder: embedder, accessLog: accessLog, limits: limits,
-                serverStats: { box.stats() })
+                logger: logger, serverStats: { box.stats() })
+            let pending = try store.countNeedingEmbedding(embedder: embedder.id, dimension: embedder.dimension)
+            if pending > 0 {
+                logger.warning(
+                    "memories without a vector from the configured embedder; re-embedding them in the background "
+                        + "(memctl reindex shows progress, recall keeps working meanwhile)",
+                    [("count", "\(pending)"), ("embedder", embedder.id), ("vectors_of_other_embedders", "\(skipped)")])
+                service.reindexer.start()
+            }
             let dispatcher = service.dispatcher(logger: logger)
             let server = SocketServer(
                 path: config.socketPath, maxFrameBytes: config.maxFrameBytes, maxConnections: config.maxConnections,
@@ -73,9 +81,28 @@ public enum Daemon {
         } catch let error as DaemonError {
             logger.error("cannot start", [("reason", error.description)])
             return 1
+        } catch let error as MiniLMEmbedder.LoadError {
+            logger.error("cannot start", [("reason", error.description)])
+            return 1
+        } catch let error as EmbedderError {
+            logger.error("cannot start: the http embedder does not answer", [("reason", error.description)])
+            return 1
         } catch {
             logger.error("memosd failed", [("error", "\(error)")])
             return 1
+        }
+    }
+
+    /// The configured embedder, loaded (MiniLM) or probed (http).
+    static func makeEmbedder(_ config: DaemonConfig) throws -> any Embedder {
+        switch config.embedder {
+        case .hashing:
+            return HashingEmbedder()
+        case .minilm:
+            return try MiniLMEmbedder(directory: config.modelDir)
+        case .http:
+            return try HTTPEmbedder.connect(
+                baseURL: config.embedURL ?? "", model: config.embedModel, apiKey: config.embedKey, timeout: config.embedTimeout)
         }
     }
 

@@ -1,4 +1,5 @@
 import MemStore
+import Retrieval
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +8,13 @@ import Glibc
 public struct DaemonConfig: Sendable {
     public var dataDir: String
     public var socketPath: String
-    public var embedder = "hashing"
+    public var embedder = EmbedderChoice.minilm
+    public var modelDir: String
+    public var embedURL: String?
+    public var embedModel = "text-embedding-3-small"
+    public var embedKey: String?
+    public var embedTimeout = 30.0
+    public var blasThreads = 1
     public var durability = SQLiteStore.Durability.full
     public var maxFrameBytes = 4 * 1024 * 1024
     public var maxConnections = 128
@@ -17,6 +24,16 @@ public struct DaemonConfig: Sendable {
 
     public var databasePath: String { dataDir + "/memos.db" }
 
+    /// Which embedder turns texts into vectors.
+    public enum EmbedderChoice: String, Sendable, CaseIterable {
+        /// all-MiniLM-L6-v2, run natively on OpenBLAS (needs `make model`).
+        case minilm
+        /// Feature hashing of words and word pieces: no model, lexical only.
+        case hashing
+        /// An OpenAI-compatible /v1/embeddings endpoint.
+        case http
+    }
+
     public static let usage = """
         usage: memosd [options]
 
@@ -25,7 +42,19 @@ public struct DaemonConfig: Sendable {
                                  or ~/.local/share/memos)
           --socket PATH          the socket (default: $XDG_RUNTIME_DIR/memos/memosd.sock,
                                  or <data-dir>/memosd.sock without XDG_RUNTIME_DIR)
-          --embedder NAME        hashing (default; needs no model)
+          --embedder NAME        minilm (default: all-MiniLM-L6-v2 run natively; needs
+                                 `make model`), hashing (no model, lexical only) or
+                                 http (an OpenAI-compatible /v1/embeddings endpoint)
+          --model-dir PATH       MiniLM weights (default: $MEMOS_MODEL_DIR, else
+                                 $XDG_CACHE_HOME/memos/models/all-MiniLM-L6-v2)
+          --embed-url URL        http embedder: base URL, e.g. http://localhost:8080/v1
+                                 (env MEMOS_EMBED_URL)
+          --embed-model NAME     http embedder: model name (env MEMOS_EMBED_MODEL;
+                                 default text-embedding-3-small)
+          --embed-timeout SECS   http embedder: per-request timeout (default 30)
+                                 The API key comes from MEMOS_EMBED_API_KEY (never a flag,
+                                 so it stays out of `ps`).
+          --blas-threads N       OpenBLAS threads (default 1)
           --synchronous MODE     full (default: a commit survives power loss) or
                                  normal (faster; survives kill -9, not power loss)
           --max-frame-bytes N    largest request line accepted (default 4194304)
@@ -43,6 +72,10 @@ public struct DaemonConfig: Sendable {
         let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.local/share"
         dataDir = dataHome + "/memos"
         socketPath = Self.defaultSocket(environment: environment, dataDir: dataDir)
+        modelDir = MiniLMEmbedder.defaultDirectory(environment: environment)
+        embedURL = environment["MEMOS_EMBED_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let model = environment["MEMOS_EMBED_MODEL"], !model.isEmpty { embedModel = model }
+        embedKey = environment["MEMOS_EMBED_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     static func defaultSocket(environment: [String: String], dataDir: String) -> String {
@@ -80,10 +113,15 @@ public struct DaemonConfig: Sendable {
                 socketGiven = true
             case "--embedder":
                 let name = try value(argument)
-                guard name == "hashing" else {
-                    throw DaemonError.usage("--embedder must be hashing (got '\(name)')")
+                guard let choice = EmbedderChoice(rawValue: name) else {
+                    throw DaemonError.usage("--embedder must be minilm, hashing or http (got '\(name)')")
                 }
-                config.embedder = name
+                config.embedder = choice
+            case "--model-dir": config.modelDir = try value(argument)
+            case "--embed-url": config.embedURL = try value(argument)
+            case "--embed-model": config.embedModel = try value(argument)
+            case "--embed-timeout": config.embedTimeout = Double(try positive(argument))
+            case "--blas-threads": config.blasThreads = try positive(argument)
             case "--synchronous":
                 let mode = try value(argument)
                 guard let durability = SQLiteStore.Durability(rawValue: mode) else {
@@ -107,6 +145,9 @@ public struct DaemonConfig: Sendable {
         }
         if !socketGiven, environment["XDG_RUNTIME_DIR"].map(\.isEmpty) ?? true {
             config.socketPath = config.dataDir + "/memosd.sock"
+        }
+        if config.embedder == .http, config.embedURL == nil {
+            throw DaemonError.usage("--embedder http needs --embed-url (or MEMOS_EMBED_URL)")
         }
         return .run(config)
     }

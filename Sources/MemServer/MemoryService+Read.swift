@@ -95,4 +95,19 @@ extension MemoryService {
             embedder: embedder.id, connections: server.connections, requests: server.requests, errors: server.errors,
             uptimeSeconds: Double(context.now.millis - startedAt.millis) / 1000)
     }
+
+    func reindex(_ params: SystemReindex.Params, _ context: RequestContext) throws -> SystemReindex.Result {
+        var status = try reindexer.status()
+        if status.pending > 0 || status.running {
+            if params.wait ?? false {
+                reindexer.runToCompletion()
+            } else {
+                reindexer.start()
+            }
+            status = try reindexer.status()
+        }
+        return SystemReindex.Result(
+            running: status.running, pending: status.pending, done: status.done, embedder: embedder.id,
+            lastError: status.lastError)
+    }
 }

@@ -17,12 +17,13 @@ public final class MemoryService: Sendable {
     let limits: Limits
     let startedAt: Timestamp
     let serverStats: @Sendable () -> (connections: Int, requests: Int, errors: Int)
+    public let reindexer: Reindexer
 
     public static let version = "0.1.0"
 
     public init(
         store: any CubeStore, index: any VectorIndex, embedder: any Embedder, accessLog: AccessLog,
-        limits: Limits = Limits(), fusion: RankFusion = RankFusion(),
+        limits: Limits = Limits(), fusion: RankFusion = RankFusion(), logger: Logger = Logger(level: .warning),
         serverStats: @escaping @Sendable () -> (connections: Int, requests: Int, errors: Int) = { (0, 0, 0) }
     ) {
         self.store = store
@@ -33,6 +34,9 @@ public final class MemoryService: Sendable {
         self.limits = limits
         self.startedAt = .now()
         self.serverStats = serverStats
+        self.reindexer = Reindexer(store: store, index: index, embedder: embedder) { message, metadata in
+            logger.info(message, metadata)
+        }
     }
 
     /// The dispatcher serving every method of this service.
@@ -47,6 +51,7 @@ public final class MemoryService: Sendable {
             Dispatcher.entry(MemoryList.self) { [self] in try list($0, $1) },
             Dispatcher.entry(SystemHealth.self) { [self] in health($0, $1) },
             Dispatcher.entry(SystemStats.self) { [self] in try stats($0, $1) },
+            Dispatcher.entry(SystemReindex.self) { [self] in try reindex($0, $1) },
         ]
         return Dispatcher(
             handlers: Dictionary(handlers, uniquingKeysWith: { _, _ in preconditionFailure("method registered twice") }),

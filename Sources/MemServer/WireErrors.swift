@@ -1,6 +1,7 @@
 import MemAPI
 import MemCube
 import MemStore
+import Retrieval
 
 /// The one place where errors become wire errors (and get logged).
 enum WireErrors {
@@ -13,6 +14,9 @@ enum WireErrors {
             return RPCError(.invalidParams, "\(field) \(error.message)", field: field)
         case let error as StoreError:
             return convert(error)
+        case let error as EmbedderError:
+            logger.warning("embedder failed", [("method", method), ("error", error.description)])
+            return RPCError(.unavailable, "\(error.description); nothing was stored, retry when it is back")
         case let error as SQLiteError where error.isBusy:
             logger.warning("database busy", [("method", method), ("error", error.description)])
             return RPCError(.busy, "the database is busy; retry in a moment")

@@ -33,6 +33,13 @@ public protocol CubeStore: AnyObject, Sendable {
     ) throws -> [KeywordHit]
     /// Every stored vector of an active cube, for building the index.
     func forEachVector(_ body: (VectorRecord) throws -> Void) throws
+    /// Active cubes with text whose stored vector is missing or comes from
+    /// another embedder (or dimension), in key order after `afterKey`.
+    func cubesNeedingEmbedding(embedder: String, dimension: Int, afterKey: Int64, limit: Int) throws -> [EmbeddingTask]
+    func countNeedingEmbedding(embedder: String, dimension: Int) throws -> Int
+    /// Stores vectors for cubes still at the given version (a cube changed
+    /// meanwhile keeps the vector its update wrote); returns the keys stored.
+    func putEmbeddings(_ items: [EmbeddingResult], afterCommit: ([EmbeddingResult]) -> Void) throws -> Int
     func recordAccess(_ events: [AccessEvent], heat: @Sendable (Double, Timestamp?, Int, Timestamp) -> Double) throws
     func stats() throws -> StoreStats
     /// Folds the write-ahead log into the database (at shutdown).
@@ -75,5 +82,25 @@ public struct VectorMeta: Sendable, Hashable {
     public func matches(_ filter: CubeFilter, now: Timestamp) -> Bool {
         if let expiresAt, expiresAt <= now { return false }
         return filter.matches(tags: tags, agent: agent, session: session, time: time)
+    }
+}
+
+/// A cube whose text needs (re-)embedding.
+public struct EmbeddingTask: Sendable {
+    public var key: Int64
+    public var namespace: String
+    public var version: Int
+    public var text: String
+    public var meta: VectorMeta
+}
+
+/// A computed vector for an `EmbeddingTask`.
+public struct EmbeddingResult: Sendable {
+    public var task: EmbeddingTask
+    public var embedding: Embedding
+
+    public init(task: EmbeddingTask, embedding: Embedding) {
+        self.task = task
+        self.embedding = embedding
     }
 }

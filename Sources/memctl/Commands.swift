@@ -7,7 +7,7 @@ import MemAPI
 import MemCube
 
 enum Commands {
-    static let all: [Command] = [add, recall, forget, get, update, history, list, stats, health]
+    static let all: [Command] = [add, recall, forget, get, update, history, list, stats, health, reindex]
 
     static func named(_ name: String) -> Command? { all.first { $0.name == name } }
 
@@ -246,6 +246,23 @@ enum Commands {
     ) { _, session in
         let h = try session.call(SystemHealth.self, NoParams())
         if !session.json { print("\(h.status)  memosd \(h.version), up \(Int(h.uptimeSeconds)) s, embedder \(h.embedder)") }
+    }
+
+    static let reindex = Command(
+        name: "reindex", summary: "Re-embed memories whose vectors come from another embedder.",
+        help: """
+            memosd does this by itself in the background when its --embedder changed;
+            this starts it if it is not running and shows how far it got.
+            Options:
+              --wait               return only when every memory has a current vector
+            """,
+        usage: "reindex [--wait]", valued: [], flags: ["--wait"]
+    ) { args, session in
+        let r = try session.call(SystemReindex.self, .init(wait: args.has("--wait") ? true : nil))
+        guard !session.json else { return }
+        let state = r.running ? "running" : (r.pending == 0 ? "up to date" : "stopped")
+        print("\(state): \(r.done) re-embedded, \(r.pending) pending, embedder \(r.embedder)")
+        if let error = r.lastError { print("last error: \(error)") }
     }
 
     // MARK: helpers

@@ -11,7 +11,11 @@ final class LiveDaemon {
     let socket: String
     private(set) var process: Process?
 
-    init() throws {
+    let embedder: String
+
+    /// `hashing` unless a test needs the model: fast to start, deterministic.
+    init(embedder: String = "hashing") throws {
+        self.embedder = embedder
         // Short path: Unix socket paths are limited to 107 bytes.
         directory = "/tmp/memos-e2e-\(UUID().uuidString.prefix(8))"
         socket = directory + "/d.sock"
@@ -24,10 +28,11 @@ final class LiveDaemon {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    func start(extra: [String] = []) throws {
+    func start(extra: [String] = [], embedder: String? = nil) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binDirectory + "/memosd")
-        process.arguments = ["--data-dir", directory + "/data", "--socket", socket, "--log-level", "warning"] + extra
+        process.arguments = ["--data-dir", directory + "/data", "--socket", socket, "--log-level", "warning",
+                             "--embedder", embedder ?? self.embedder] + extra
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         self.process = process
@@ -169,7 +174,7 @@ final class LiveDaemon {
         let d = try LiveDaemon()
         let second = Process()
         second.executableURL = URL(fileURLWithPath: binDirectory + "/memosd")
-        second.arguments = ["--data-dir", d.directory + "/data2", "--socket", d.socket, "--log-level", "error"]
+        second.arguments = ["--data-dir", d.directory + "/data2", "--socket", d.socket, "--log-level", "error", "--embedder", "hashing"]
         second.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try second.run()
         second.waitUntilExit()
@@ -218,4 +223,49 @@ final class LiveDaemon {
             """)
         #expect(try d.memctl(["forget", "--help"]).out == help.out)
     }
+
+    @Test(.enabled(if: modelInstalled, "the MiniLM weights are not installed: run `make model`"))
+    func changingTheEmbedderReembedsInTheBackground() throws {
+        let d = try LiveDaemon()
+        let client = MemosClient(socketPath: d.socket)
+        let texts = [
+            "I adopted a golden retriever puppy named Max", "The quarterly budget review is on Friday",
+            "My sister lives in Lisbon and teaches chemistry", "I am allergic to peanuts",
+        ] + (0..<40).map { "filler note number \($0) about nothing in particular" }
+        _ = try client.call(MemoryAdd.self, .init(namespace: "switch", items: texts.map { MemoryAdd.Item(text: $0) }))
+        #expect(d.terminate() == 0)
+
+        try d.start(embedder: "minilm")
+        let reader = MemosClient(socketPath: d.socket)
+        let status = try reader.call(SystemReindex.self, .init(wait: true))
+        #expect(status.pending == 0)
+        #expect(status.embedder == "minilm-l6-v2")
+        let stats = try reader.call(SystemStats.self, NoParams())
+        #expect(stats.indexedVectors == texts.count)
+        // Meaning, not words: no query word appears in the memory.
+        let hits = try reader.call(MemoryRecall.self, .init(namespace: "switch", query: "what kind of pet do I own?", k: 3, weights: ["keyword": 0])).hits
+        #expect(hits.first?.text == "I adopted a golden retriever puppy named Max")
+        #expect(try d.memctl(["reindex"]).out.contains("up to date"))
+    }
+
+    @Test func missingModelIsAClearStartupError() throws {
+        let d = try LiveDaemon()
+        #expect(d.terminate() == 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binDirectory + "/memosd")
+        process.arguments = ["--data-dir", d.directory + "/data", "--socket", d.socket, "--model-dir", d.directory + "/no-model"]
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(message.contains("make model"))
+    }
 }
+
+let modelInstalled: Bool = {
+    let environment = ProcessInfo.processInfo.environment
+    let cache = environment["MEMOS_MODEL_DIR"] ?? ((environment["XDG_CACHE_HOME"] ?? (environment["HOME"] ?? "/tmp") + "/.cache") + "/memos/models/all-MiniLM-L6-v2")
+    return FileManager.default.fileExists(atPath: cache + "/model.safetensors")
+}()

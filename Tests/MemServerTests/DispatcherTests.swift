@@ -15,11 +15,10 @@ final class Harness {
     let dispatcher: Dispatcher
     let peer = PeerCredentials(pid: 4242, uid: 1000, gid: 1000)
 
-    init(maxBatch: Int = 1000) throws {
+    init(maxBatch: Int = 1000, embedder: any Embedder = HashingEmbedder()) throws {
         directory = NSTemporaryDirectory() + "memos-dispatch-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try SQLiteStore(path: directory + "/memos.db")
-        let embedder = HashingEmbedder()
         index = ExactIndex(dimension: embedder.dimension)
         var limits = Limits()
         limits.maxBatchItems = maxBatch
@@ -200,5 +199,20 @@ func errorField(_ response: JSONValue) -> String? {
         let response = try h.call("memory.add", ["namespace": "n", "text": "x", "ttl_seconds": -5])
         #expect(errorField(response) == "params.ttl_seconds")
         // Expiry itself is tested at the store with an explicit clock (SQLiteStoreTests).
+    }
+
+    @Test func anEmbedderOutageIsUnavailableAndStoresNothing() throws {
+        struct Down: Embedder {
+            let id = "down"
+            let dimension = 4
+            func embed(_ texts: [String]) throws -> [[Float]] {
+                throw EmbedderError.unreachable(url: "http://127.0.0.1:9/v1/embeddings", reason: "connection refused")
+            }
+        }
+        let h = try Harness(embedder: Down())
+        let response = try h.call("memory.add", ["namespace": "n", "text": "will not be stored"])
+        #expect(errorCode(response) == Int64(ErrorCode.unavailable.rawValue))
+        #expect(response["error"]?["message"]?.stringValue?.contains("unreachable") == true)
+        #expect(try h.fingerprint() == [0, 0, 0, 0, 0, 0])
     }
 }

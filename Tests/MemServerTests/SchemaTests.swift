@@ -71,6 +71,7 @@ func loadJSON(_ relative: String) throws -> JSONValue {
             ("memory.forget", ["namespace": "n", "ids": [id]]),
             ("system.health", [:]),
             ("system.stats", [:]),
+            ("system.reindex", ["wait": true]),
         ]
         for (method, params) in calls {
             check(params, against: "\(method).params")

@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Record schemas/fixtures.json: one real request and response per method.
+
+Usage: start a fresh memosd (any embedder), then
+  scripts/record_fixtures.py SOCKET_PATH > schemas/fixtures.json
+The test suite checks every fixture (and live answers) against
+schemas/memos.schema.json, and that every method has one.
+"""
+import json
+import socket
+import sys
+
+
+def main():
+    sock = socket.socket(socket.AF_UNIX)
+    sock.connect(sys.argv[1])
+    stream = sock.makefile("rwb")
+    fixtures = []
+    counter = [0]
+
+    def call(method, params):
+        counter[0] += 1
+        stream.write(json.dumps({"jsonrpc": "2.0", "id": counter[0], "method": method, "params": params}).encode() + b"\n")
+        stream.flush()
+        response = json.loads(stream.readline())
+        fixtures.append({"method": method, "params": params, "response": response})
+        return response
+
+    first = call("memory.add", {
+        "namespace": "demo", "text": "Caroline moved to Berlin in 2022", "tags": ["travel"], "agent": "planner",
+        "session": "chat-1", "importance": 0.7, "occurred_at": "2022-03-01T09:00:00Z",
+        "source": {"type": "chat", "role": "user", "message_id": "m-17"}, "attributes": {"city": "Berlin"}})["result"]
+    call("memory.add", {"namespace": "demo", "items": [
+        {"text": "Melanie paints sunsets"}, {"text": "Caroline's favourite food is ramen", "ttl_seconds": 86400}]})
+    call("memory.recall", {"namespace": "demo", "query": "Where does Caroline live?", "k": 3, "explain": True})
+    call("memory.update", {"namespace": "demo", "id": first["id"], "text": "Caroline moved to Munich in 2023",
+                           "expected_version": 1})
+    call("memory.get", {"namespace": "demo", "id": first["id"]})
+    call("memory.get", {"namespace": "demo", "id": first["id"], "version": 1})
+    call("memory.history", {"namespace": "demo", "id": first["id"]})
+    call("memory.list", {"namespace": "demo", "limit": 2})
+    call("memory.forget", {"namespace": "demo", "id": first["id"]})
+    call("system.health", {})
+    call("system.stats", {})
+    call("system.reindex", {"wait": True})
+    call("memory.update", {"namespace": "demo", "id": first["id"], "importance": 0.1, "expected_version": 1})
+    call("memory.add", {"namespace": "demo", "text": "x", "importance": 2})
+    json.dump(fixtures, sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
