@@ -99,7 +99,9 @@ public enum Daemon {
         case .hashing:
             return HashingEmbedder()
         case .minilm:
-            return try MiniLMEmbedder(directory: config.modelDir)
+            var embedder = try MiniLMEmbedder(directory: config.modelDir)
+            embedder.threads = config.embedThreads
+            return embedder
         case .http:
             return try HTTPEmbedder.connect(
                 baseURL: config.embedURL ?? "", model: config.embedModel, apiKey: config.embedKey, timeout: config.embedTimeout)

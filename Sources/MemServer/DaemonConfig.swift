@@ -15,6 +15,7 @@ public struct DaemonConfig: Sendable {
     public var embedKey: String?
     public var embedTimeout = 30.0
     public var blasThreads = 1
+    public var embedThreads = 1
     public var durability = SQLiteStore.Durability.full
     public var maxFrameBytes = 4 * 1024 * 1024
     public var maxConnections = 128
@@ -54,7 +55,10 @@ public struct DaemonConfig: Sendable {
           --embed-timeout SECS   http embedder: per-request timeout (default 30)
                                  The API key comes from MEMOS_EMBED_API_KEY (never a flag,
                                  so it stays out of `ps`).
-          --blas-threads N       OpenBLAS threads (default 1)
+          --embed-threads N      MiniLM: worker threads per embedding call (default 1;
+                                 2 nearly doubles batch throughput on 2 cores but competes
+                                 with other clients)
+          --blas-threads N       OpenBLAS threads per call (default 1)
           --synchronous MODE     full (default: a commit survives power loss) or
                                  normal (faster; survives kill -9, not power loss)
           --max-frame-bytes N    largest request line accepted (default 4194304)
@@ -122,6 +126,7 @@ public struct DaemonConfig: Sendable {
             case "--embed-model": config.embedModel = try value(argument)
             case "--embed-timeout": config.embedTimeout = Double(try positive(argument))
             case "--blas-threads": config.blasThreads = try positive(argument)
+            case "--embed-threads": config.embedThreads = try positive(argument)
             case "--synchronous":
                 let mode = try value(argument)
                 guard let durability = SQLiteStore.Durability(rawValue: mode) else {

@@ -7,7 +7,8 @@ import Glibc
 /// Picks OpenBLAS's kernels on CPUs it does not recognise.
 ///
 /// Debian's OpenBLAS 0.3.21 falls back to its generic SSE3 "Prescott"
-/// kernels on some newer CPUs, ~6× slower for sgemm (PLATFORM.md).
+/// kernels on some newer CPUs, ~6× slower for sgemm (PLATFORM.md), and
+/// uses AVX2 kernels on some CPUs that have AVX-512.
 /// OpenBLAS reads `OPENBLAS_CORETYPE` only when the library loads, so the
 /// daemon re-executes itself with it set; then it checks a small sgemm
 /// against a plain loop and, if they disagree, re-executes once more with
@@ -22,14 +23,20 @@ public enum BLASTuning {
 
     static let marker = "MEMOS_BLAS_REEXEC"
 
+    /// Cores that a CPU with AVX-512 may be upgraded from: OpenBLAS 0.3.21
+    /// calls some AVX-512 CPUs (AMD Zen 4 among them) Haswell or Zen, and
+    /// its SkylakeX kernels were 1.8× faster for the encoder's sgemm there.
+    static let upgradable: Set<String> = ["prescott", "nehalem", "sandybridge", "haswell", "zen"]
+
     /// The decision, as a pure function of what the process sees.
     public static func decide(coreName: String, cpuFlags: Set<String>, environment: [String: String]) -> Action {
         if environment["MEMOS_BLAS_CORE"] == "keep" || environment["OPENBLAS_CORETYPE"] != nil || environment[marker] != nil {
             return .keep
         }
-        guard coreName.lowercased() == "prescott" else { return .keep }
-        if cpuFlags.contains("avx512f") && cpuFlags.contains("avx512bw") { return .reexec(core: "SkylakeX") }
-        if cpuFlags.contains("avx2") && cpuFlags.contains("fma") { return .reexec(core: "Haswell") }
+        let core = coreName.lowercased()
+        guard upgradable.contains(core) else { return .keep }
+        if cpuFlags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { return .reexec(core: "SkylakeX") }
+        if core == "prescott" || core == "nehalem", cpuFlags.isSuperset(of: ["avx2", "fma"]) { return .reexec(core: "Haswell") }
         return .keep
     }
 

@@ -102,15 +102,12 @@ public final class MiniLMModel: Sendable {
             linear(x, rows: rows, inputs: h, weight: layer.qkvWeight, bias: layer.qkvBias, outputs: 3 * h, into: &qkv)
             attention(qkv, lengths: lengths, paddedLength: L, scores: &scores, into: &context)
             linear(context, rows: rows, inputs: h, weight: layer.outputWeight, bias: layer.outputBias, outputs: h, into: &projected)
-            for k in 0..<(rows * h) { x[k] += projected[k] }
+            addInPlace(&x, projected)
             layerNorm(&x, rows: rows, gain: layer.norm1Gain, bias: layer.norm1Bias)
             linear(x, rows: rows, inputs: h, weight: layer.upWeight, bias: layer.upBias, outputs: shape.intermediate, into: &up)
-            for k in up.indices {
-                let v = up[k]
-                up[k] = 0.5 * v * (1 + erff(v * 0.707_106_77))
-            }
+            up.withUnsafeMutableBufferPointer { FastMath.gelu($0) }
             linear(up, rows: rows, inputs: shape.intermediate, weight: layer.downWeight, bias: layer.downBias, outputs: h, into: &projected)
-            for k in 0..<(rows * h) { x[k] += projected[k] }
+            addInPlace(&x, projected)
             layerNorm(&x, rows: rows, gain: layer.norm2Gain, bias: layer.norm2Bias)
         }
 
@@ -128,12 +125,20 @@ public final class MiniLMModel: Sendable {
         }
     }
 
+    private func addInPlace(_ x: inout [Float], _ y: [Float]) {
+        x.withUnsafeMutableBufferPointer { a in y.withUnsafeBufferPointer { b in FastMath.add(a, b) } }
+    }
+
     /// out = input · weightᵀ + bias, for `rows` rows.
     private func linear(
         _ input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int, into out: inout [Float]
     ) {
-        for r in 0..<rows {
-            for j in 0..<outputs { out[r * outputs + j] = bias[j] }
+        out.withUnsafeMutableBufferPointer { c in
+            bias.withUnsafeBufferPointer { b in
+                for r in 0..<rows {
+                    (c.baseAddress! + r * outputs).update(from: b.baseAddress!, count: outputs)
+                }
+            }
         }
         input.withUnsafeBufferPointer { a in
             weight.withUnsafeBufferPointer { w in
@@ -184,9 +189,10 @@ public final class MiniLMModel: Sendable {
         }
     }
 
-    private func layerNorm(_ x: inout [Float], rows: Int, gain: [Float], bias: [Float]) {
+    private func layerNorm(_ x: inout [Float], rows: Int, gain gainArray: [Float], bias biasArray: [Float]) {
         let h = shape.hidden
         let epsilon = shape.layerNormEpsilon
+        gainArray.withUnsafeBufferPointer { gain in biasArray.withUnsafeBufferPointer { bias in
         x.withUnsafeMutableBufferPointer { buffer in
             for r in 0..<rows {
                 let row = buffer.baseAddress! + r * h
@@ -203,5 +209,6 @@ public final class MiniLMModel: Sendable {
                 for j in 0..<h { row[j] = (row[j] - mean) * inverse * gain[j] + bias[j] }
             }
         }
+        } }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// all-MiniLM-L6-v2, run natively: WordPiece tokenizer + 6-layer BERT on
 /// OpenBLAS + mean pooling, 384 dimensions. The default embedder.
@@ -11,8 +12,12 @@ public struct MiniLMEmbedder: Embedder {
     public var dimension: Int { model.shape.hidden }
     public let tokenizer: WordPieceTokenizer
     public let model: MiniLMModel
-    /// Sequences per forward pass; long and short texts are batched apart.
-    public var batchSize = 32
+    /// Token rows (sequences × padded length) per forward pass: big enough
+    /// for efficient sgemm, small enough to keep activations in cache
+    /// (256 measured best of 64/128/256, docs/benchmarks.md).
+    public var maxRowsPerPass = 256
+    /// Worker threads sharing one call's passes (each runs BLAS on 1 thread).
+    public var threads = 1
     public static let maxTokens = 256
 
     public static let requiredFiles = ["model.safetensors", "vocab.txt"]
@@ -60,18 +65,39 @@ public struct MiniLMEmbedder: Embedder {
                 start = end
             } while start < pieces.count
         }
-        // Batch windows of similar length together so little compute goes to padding.
+        // Windows of similar length share a pass, so little compute goes to padding.
         let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }
-        var vectors = [[Float]](repeating: [], count: sequences.count)
-        for batchStart in stride(from: 0, to: order.count, by: batchSize) {
-            let batch = Array(order[batchStart..<min(batchStart + batchSize, order.count)])
-            for (index, vector) in zip(batch, model.embed(batch.map { sequences[$0] })) {
-                vectors[index] = vector
+        var passes: [[Int]] = []
+        for index in order {
+            let length = sequences[index].count  // the longest so far: `order` is sorted
+            if let last = passes.last, (last.count + 1) * length <= maxRowsPerPass {
+                passes[passes.count - 1].append(index)
+            } else {
+                passes.append([index])
             }
         }
+        let vectors = Mutex([[Float]](repeating: [], count: sequences.count))
+        let next = Atomic<Int>(0)
+        let work = { @Sendable [model, passes, sequences] in
+            while true {
+                let p = next.add(1, ordering: .relaxed).oldValue
+                guard p < passes.count else { return }
+                let pass = passes[p]
+                let output = model.embed(pass.map { sequences[$0] })
+                vectors.withLock { vectors in
+                    for (index, vector) in zip(pass, output) { vectors[index] = vector }
+                }
+            }
+        }
+        if threads > 1 && passes.count > 1 {
+            DispatchQueue.concurrentPerform(iterations: min(threads, passes.count)) { _ in work() }
+        } else {
+            work()
+        }
+        let computed = vectors.withLock { $0 }
         var results = [[Float]](repeating: [Float](repeating: 0, count: dimension), count: texts.count)
         var windows = [Int](repeating: 0, count: texts.count)
-        for (index, vector) in vectors.enumerated() {
+        for (index, vector) in computed.enumerated() {
             let t = owner[index]
             windows[t] += 1
             for j in 0..<dimension { results[t][j] += vector[j] }

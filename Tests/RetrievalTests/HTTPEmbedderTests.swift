@@ -117,11 +117,14 @@ func fakeEmbeddings(_ body: String) -> (Int, String) {
 
 @Suite struct BLASTuningTests {
     @Test func choosesBetterKernelsOnlyForTheGenericCore() {
-        let avx512: Set<String> = ["avx2", "fma", "avx512f", "avx512bw"]
+        let avx512: Set<String> = ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq"]
         #expect(BLASTuning.decide(coreName: "Prescott", cpuFlags: avx512, environment: [:]) == .reexec(core: "SkylakeX"))
         #expect(BLASTuning.decide(coreName: "Prescott", cpuFlags: ["avx2", "fma"], environment: [:]) == .reexec(core: "Haswell"))
         #expect(BLASTuning.decide(coreName: "Prescott", cpuFlags: ["sse3"], environment: [:]) == .keep)
-        #expect(BLASTuning.decide(coreName: "Haswell", cpuFlags: avx512, environment: [:]) == .keep)
+        #expect(BLASTuning.decide(coreName: "Haswell", cpuFlags: avx512, environment: [:]) == .reexec(core: "SkylakeX"))
+        #expect(BLASTuning.decide(coreName: "Haswell", cpuFlags: ["avx2", "fma"], environment: [:]) == .keep)
+        #expect(BLASTuning.decide(coreName: "SkylakeX", cpuFlags: avx512, environment: [:]) == .keep)
+        #expect(BLASTuning.decide(coreName: "Cooperlake", cpuFlags: avx512, environment: [:]) == .keep)
         #expect(BLASTuning.decide(coreName: "Prescott", cpuFlags: avx512, environment: ["OPENBLAS_CORETYPE": "Zen"]) == .keep)
         #expect(BLASTuning.decide(coreName: "Prescott", cpuFlags: avx512, environment: ["MEMOS_BLAS_CORE": "keep"]) == .keep)
         #expect(BLASTuning.decide(coreName: "Prescott", cpuFlags: avx512, environment: ["MEMOS_BLAS_REEXEC": "1"]) == .keep)

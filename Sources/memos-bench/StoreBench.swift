@@ -1,0 +1,141 @@
+import Foundation
+import MemAPI
+import MemCube
+import MemScheduler
+import MemServer
+import MemStore
+import Retrieval
+
+/// `memos-bench store`: ingest and recall over the real socket, hashing
+/// embedder, deterministic texts.
+/// Flags: --memories N (10000) --singles N (1000) --queries N (1000) --synchronous full|normal
+let vocabulary = """
+    alice bob caroline melanie john dog cat garden painting hiking paris berlin tokyo coffee tea ramen pottery \
+    concert guitar piano marathon yoga book novel school work project deadline meeting doctor birthday wedding \
+    vacation beach mountain camping kayak bicycle recipe pasta salad museum friend sister brother mother father \
+    adopted moved started finished visited bought loves hates plans remembers said went joined learned painted \
+    yesterday today tomorrow week month year summer winter spring autumn morning evening
+    """.split(separator: " ").map(String.init)
+
+/// A 5,000-word synthetic lexicon (the 100 common words first, then made-up
+/// words) drawn with a skew toward the front, roughly like word frequencies
+/// in real text: a few words are everywhere, most are rare.
+let lexicon: [String] = {
+    var rng = SplitMix64(seed: 7)
+    let syllables = ["ka", "lo", "mi", "ren", "ta", "vo", "shi", "pel", "dar", "nu", "qui", "zan", "bo", "ter", "gli", "mar"]
+    var words = vocabulary
+    while words.count < 5000 {
+        words.append((0..<Int.random(in: 2...4, using: &rng)).map { _ in syllables.randomElement(using: &rng)! }.joined())
+    }
+    return words
+}()
+
+func word(_ rng: inout SplitMix64) -> String {
+    let u = Double.random(in: 0..<1, using: &rng)
+    return lexicon[min(lexicon.count - 1, Int(Double(lexicon.count) * u * u * u))]
+}
+
+func sentence(_ rng: inout SplitMix64) -> String {
+    (0..<Int.random(in: 10...30, using: &rng)).map { _ in word(&rng) }.joined(separator: " ")
+}
+
+func storeBenchmark(_ flags: Flags) throws {
+    let memories = flags.int("memories", 10_000)
+    let singles = flags.int("singles", 1_000)
+    let queries = flags.int("queries", 1_000)
+    let durability = SQLiteStore.Durability(rawValue: flags.string("synchronous", "full")) ?? .full
+    let directory = "/tmp/memos-bench-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+
+    let store = try SQLiteStore(path: directory + "/memos.db", durability: durability)
+    let embedder = HashingEmbedder()
+    BLAS.setThreads(1)
+    let index = ExactIndex(dimension: embedder.dimension)
+    let service = MemoryService(store: store, index: index, embedder: embedder, accessLog: AccessLog())
+    let dispatcher = service.dispatcher(logger: Logger(level: .error))
+    let server = SocketServer(
+        path: directory + "/s.sock", maxFrameBytes: 64 << 20, maxConnections: 16, logger: Logger(level: .error)
+    ) { frame, peer in dispatcher.handle(frame: frame, peer: peer) }
+    try server.start()
+    let client = MemosClient(socketPath: directory + "/s.sock")
+
+    var rng = SplitMix64(seed: 42)
+    print("memos-bench: \(memories) memories, hashing embedder, synchronous=\(durability.rawValue), BLAS core \(BLAS.coreName)")
+
+    // Batched ingest.
+    let texts = (0..<memories).map { _ in sentence(&rng) }
+    var start = now()
+    for batchStart in stride(from: 0, to: texts.count, by: 500) {
+        let items = texts[batchStart..<min(batchStart + 500, texts.count)].map { MemoryAdd.Item(text: $0) }
+        _ = try client.call(MemoryAdd.self, .init(namespace: "bench", items: items))
+    }
+    let batched = Double(texts.count) / (now() - start)
+    print(String(format: "add, batches of 500:  %8.0f memories/s", batched))
+
+    // Single adds, one request and one commit each.
+    start = now()
+    for i in 0..<singles {
+        _ = try client.call(MemoryAdd.self, .init(namespace: "singles", item: .init(text: texts[i % texts.count])))
+    }
+    let single = Double(singles) / (now() - start)
+    print(String(format: "add, one per request: %8.0f memories/s", single))
+
+    // Recall latency over the socket (embedding included; hashing is ~µs).
+    var latencies: [Double] = []
+    for _ in 0..<queries {
+        let query = (0..<6).map { _ in word(&rng) }.joined(separator: " ")
+        let t0 = now()
+        _ = try client.call(MemoryRecall.self, .init(namespace: "bench", query: query, k: 10))
+        latencies.append((now() - t0) * 1000)
+    }
+    latencies.sort()
+    print(String(format: "recall k=10 at %d:     p50 %.2f ms  p99 %.2f ms  max %.2f ms",
+                 memories, percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.last ?? 0))
+
+    // Each signal alone, to see where the time goes.
+    for signal in ["vector", "keyword"] {
+        var alone: [Double] = []
+        for _ in 0..<max(1, queries / 4) {
+            let query = (0..<6).map { _ in word(&rng) }.joined(separator: " ")
+            let weights = signal == "vector" ? ["keyword": 0.0] : ["vector": 0.0]
+            let t0 = now()
+            _ = try client.call(MemoryRecall.self, .init(namespace: "bench", query: query, k: 10, weights: weights))
+            alone.append((now() - t0) * 1000)
+        }
+        alone.sort()
+        print(String(format: "  %@ only:%@ p50 %.2f ms  p99 %.2f ms", signal, signal == "vector" ? " " : "", percentile(alone, 0.5), percentile(alone, 0.99)))
+    }
+
+    // Where recall's time goes, in-process (no socket, no JSON).
+    let probe = (0..<6).map { _ in word(&rng) }.joined(separator: " ")
+    let probeVector = embedder.embed([probe])[0]
+    let stamp = Timestamp.now()
+    let tEmbed = median { _ = embedder.embed([probe]) }
+    let tScan = median { _ = index.search(namespace: "bench", query: probeVector, k: 50, filter: CubeFilter(), now: stamp) }
+    let tKeyword = try median {
+        _ = try store.keywordSearch(namespace: "bench", match: KeywordQuery.match(for: probe)!, filter: CubeFilter(), limit: 50, now: stamp)
+    }
+    let keys = index.search(namespace: "bench", query: probeVector, k: 18, filter: CubeFilter(), now: stamp).map(\.key)
+    let tLoad = try median { _ = try store.cubes(namespace: "bench", keys: keys, now: stamp) }
+    let engine = RecallEngine(store: store, index: index, embedder: embedder)
+    let tRecall = try median { _ = try engine.recall(RecallQuery(namespace: "bench", text: probe, k: 10, now: stamp)) }
+    print(String(format: "in-process medians: embed %.3f ms, vector scan %.3f ms, keyword %.3f ms, load 18 cubes %.3f ms, whole recall %.3f ms",
+                 tEmbed, tScan, tKeyword, tLoad, tRecall))
+    let tLoad1 = try median { _ = try store.cubes(namespace: "bench", keys: [keys[0]], now: stamp) }
+    let tGet = try median { _ = try store.list(namespace: "bench", filter: CubeFilter(), limit: 18, cursor: nil, now: stamp) }
+    print(String(format: "load 1 cube %.3f ms, list 18 %.3f ms", tLoad1, tGet))
+    let sample = try client.call(MemoryRecall.self, .init(namespace: "bench", query: probe, k: 10))
+    let jsonEncoder = JSONEncoder()
+    let encoded = try jsonEncoder.encode(sample)
+    let tEncode = try median { _ = try jsonEncoder.encode(sample) }
+    let tDecode = try median { _ = try JSONDecoder().decode(MemoryRecall.Result.self, from: encoded) }
+    let requestFrame = Array(#"{"jsonrpc":"2.0","id":1,"method":"memory.recall","params":{"namespace":"bench","query":"\#(probe)","k":10,"weights":{"keyword":0}}}"#.utf8)
+    let tDispatch = median { _ = dispatcher.handle(frame: requestFrame, peer: nil) }
+    let healthFrame = Array(#"{"jsonrpc":"2.0","id":1,"method":"system.health"}"#.utf8)
+    let tHealthDispatch = median { _ = dispatcher.handle(frame: healthFrame, peer: nil) }
+    let tHealthSocket = try median { _ = try client.call(SystemHealth.self, NoParams()) }
+    print(String(format: "recall result (%d bytes): encode %.3f ms, decode %.3f ms; dispatch vector-only recall %.3f ms; health: dispatch %.3f ms, socket %.3f ms",
+                 encoded.count, tEncode, tDecode, tDispatch, tHealthDispatch, tHealthSocket))
+    server.stop()
+}
