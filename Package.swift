@@ -36,10 +36,15 @@ let package = Package(
         .executableTarget(name: "memctl", dependencies: ["MemAPI", "MemCube"]),
         .executableTarget(
             name: "memos-bench",
-            dependencies: ["MemServer", "MemAPI", "MemCube", "MemStore", "Retrieval"]),
+            dependencies: ["MemServer", "MemAPI", "MemCube", "MemStore", "Retrieval", "MemScheduler"]),
 
         // Fixtures shared by the test targets (temp databases, sample cubes).
         .target(name: "MemTestSupport", dependencies: ["MemCube", "MemStore"], path: "Tests/MemTestSupport"),
+        // LoCoMo turn-level retrieval evaluation (make eval).
+        .executableTarget(
+            name: "memos-eval",
+            dependencies: ["MemServer", "MemAPI", "MemCube", "MemStore", "Retrieval", "MemScheduler"]),
+
         .testTarget(name: "MemCubeTests", dependencies: ["MemCube"]),
         .testTarget(name: "MemStoreTests", dependencies: ["MemStore", "MemCube", "MemTestSupport"]),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "MemStore", "MemCube", "MemTestSupport"]),

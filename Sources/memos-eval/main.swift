@@ -1,0 +1,123 @@
+import Foundation
+import MemAPI
+import MemCube
+import MemScheduler
+import MemServer
+import MemStore
+import Retrieval
+
+/// memos-eval: turn-level recall@k on LoCoMo through memory.recall over the
+/// socket, for each signal alone and for the fused default.
+///
+///   memos-eval [--data PATH] [--embedder minilm|hashing] [--model-dir DIR] [--markdown FILE]
+///
+/// Each conversation is added to its own namespace, in order, in batches:
+/// text "Speaker: utterance [shares a photo: CAPTION]", the session's date as
+/// occurred_at, the session key as session, the turn id in attributes.dia_id.
+let ks = [1, 5, 10, 20]
+
+/// `--name value` pairs.
+func parseOptions(_ arguments: [String]) -> [String: String] {
+    var options: [String: String] = [:]
+    var i = 0
+    while i + 1 < arguments.count {
+        options[String(arguments[i].drop { $0 == "-" })] = arguments[i + 1]
+        i += 2
+    }
+    return options
+}
+
+func run(_ options: [String: String]) throws {
+    let environment = ProcessInfo.processInfo.environment
+    let dataPath = options["data"] ?? "../shared/data/locomo10.json"
+    let locomo = try LoCoMo(path: dataPath)
+    let directory = "/tmp/memos-eval-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+
+    BLAS.setThreads(1)
+    let embedder: any Embedder
+    switch options["embedder"] ?? "minilm" {
+    case "hashing": embedder = HashingEmbedder()
+    default:
+        var minilm = try MiniLMEmbedder(directory: options["model-dir"] ?? MiniLMEmbedder.defaultDirectory(environment: environment))
+        minilm.threads = 2
+        embedder = minilm
+    }
+    let store = try SQLiteStore(path: directory + "/memos.db", durability: .normal)
+    let index = ExactIndex(dimension: embedder.dimension)
+    let service = MemoryService(store: store, index: index, embedder: embedder, accessLog: AccessLog())
+    let dispatcher = service.dispatcher(logger: Logger(level: .error))
+    let server = SocketServer(path: directory + "/s.sock", maxFrameBytes: 64 << 20, maxConnections: 4, logger: Logger(level: .error)) {
+        frame, peer in dispatcher.handle(frame: frame, peer: peer)
+    }
+    try server.start()
+    defer { server.stop() }
+    let client = MemosClient(socketPath: directory + "/s.sock")
+
+    // Ingest.
+    var start = Date()
+    for conversation in locomo.conversations {
+        let namespace = "locomo-\(conversation.id)"
+        for batchStart in stride(from: 0, to: conversation.turns.count, by: 200) {
+            let items = conversation.turns[batchStart..<min(batchStart + 200, conversation.turns.count)].map { turn in
+                MemoryAdd.Item(
+                    text: turn.memoryText, session: turn.session, attributes: ["dia_id": .string(turn.diaID)],
+                    occurredAt: turn.occurredAt)
+            }
+            _ = try client.call(MemoryAdd.self, .init(namespace: namespace, items: items))
+        }
+    }
+    let turns = locomo.conversations.reduce(0) { $0 + $1.turns.count }
+    let questions = locomo.conversations.reduce(0) { $0 + $1.questions.count }
+    print("memos-eval: \(locomo.conversations.count) conversations, \(turns) turns, \(questions) questions (categories 1-4), embedder \(embedder.id)")
+    print(String(format: "ingest: %.1f s", Date().timeIntervalSince(start)))
+
+    // Configurations: every signal alone, then the default fusion.
+    var configurations: [(String, [String: Double]?)] = Signal.allCases.map { signal in
+        (signal.rawValue + " only", Dictionary(uniqueKeysWithValues: Signal.allCases.map { ($0.rawValue, $0 == signal ? 1.0 : 0.0) }))
+    }
+    configurations.append(("fused (default)", nil))
+
+    var markdown = "| method | recall@1 | recall@5 | recall@10 | recall@20 | r@10 cat 1 multi-hop | cat 2 temporal | cat 3 open-domain | cat 4 single-hop | p50 ms |\n|---|---|---|---|---|---|---|---|---|---|\n"
+    for (name, weights) in configurations {
+        start = Date()
+        var sums = [Int: Double](), counts = 0
+        var byCategory = [Int: (Double, Int)]()
+        var latencies: [Double] = []
+        for conversation in locomo.conversations {
+            for question in conversation.questions {
+                let t0 = Date()
+                let hits = try client.call(MemoryRecall.self, .init(
+                    namespace: "locomo-\(conversation.id)", query: question.text, k: ks.max()!, weights: weights)).hits
+                latencies.append(Date().timeIntervalSince(t0) * 1000)
+                let ranked = hits.compactMap { $0.attributes["dia_id"]?.stringValue }
+                for k in ks {
+                    let found = Set(ranked.prefix(k)).intersection(question.evidence).count
+                    sums[k, default: 0] += Double(found) / Double(question.evidence.count)
+                }
+                let found10 = Set(ranked.prefix(10)).intersection(question.evidence).count
+                byCategory[question.category, default: (0, 0)].0 += Double(found10) / Double(question.evidence.count)
+                byCategory[question.category, default: (0, 0)].1 += 1
+                counts += 1
+            }
+        }
+        latencies.sort()
+        let row = ks.map { String(format: "%.3f", sums[$0, default: 0] / Double(counts)) }
+        let categories = (1...4).map { c in byCategory[c].map { String(format: "%.3f", $0.0 / Double($0.1)) } ?? "-" }
+        let line = "| \(name) | " + row.joined(separator: " | ") + " | " + categories.joined(separator: " | ")
+            + String(format: " | %.2f |", latencies[latencies.count / 2])
+        markdown += line + "\n"
+        print(String(format: "%@: %.1f s", name, Date().timeIntervalSince(start)))
+    }
+    print()
+    print(markdown)
+    if let path = options["markdown"] { try markdown.write(toFile: path, atomically: true, encoding: .utf8) }
+}
+
+do {
+    try run(parseOptions(Array(CommandLine.arguments.dropFirst())))
+} catch {
+    FileHandle.standardError.write(Data("memos-eval: \(error)\n".utf8))
+    exit(1)
+}
