@@ -93,7 +93,7 @@ public enum MemoryAdd: RPCMethod {
 /// `memory.recall`: the best memories for a query, best first.
 public enum MemoryRecall: RPCMethod {
     public static let name = "memory.recall"
-    public static let paramKeys: Set<String> = ["namespace", "query", "k", "filter", "explain", "weights"]
+    public static let paramKeys: Set<String> = ["namespace", "query", "k", "filter", "explain", "weights", "fusion"]
 
     public struct Params: Codable, Sendable {
         public var namespace: String
@@ -103,11 +103,14 @@ public enum MemoryRecall: RPCMethod {
         public var explain: Bool?
         /// Per-request fusion weights by signal name (`vector`, `keyword`).
         public var weights: [String: Double]?
+        /// `rrf` (reciprocal rank) or `relative` (min-max scaled scores).
+        public var fusion: String?
 
         public init(
             namespace: String, query: String, k: Int? = nil, filter: WireFilter? = nil, explain: Bool? = nil,
-            weights: [String: Double]? = nil
+            weights: [String: Double]? = nil, fusion: String? = nil
         ) {
+            self.fusion = fusion
             self.namespace = namespace
             self.query = query
             self.k = k

@@ -21,8 +21,16 @@ extension MemoryService {
             guard weight >= 0, weight.isFinite else { throw ValidationError(field: "weights.\(name)", "must be 0 or more") }
             weights[signal] = weight
         }
+        var method: RankFusion.Method?
+        if let name = params.fusion {
+            guard let parsed = RankFusion.Method(rawValue: name) else {
+                throw ValidationError(field: "fusion", "must be rrf or relative (got '\(name)')")
+            }
+            method = parsed
+        }
         let hits = try engine.recall(RecallQuery(
-            namespace: params.namespace, text: params.query, k: k, filter: filter, weights: weights, now: context.now))
+            namespace: params.namespace, text: params.query, k: k, filter: filter, weights: weights, fusion: method,
+            now: context.now))
         accessLog.record(keys: hits.map(\.key), at: context.now)
         let explain = params.explain ?? false
         let effective = engine.fusion.weights.merging(weights) { _, new in new }

@@ -13,17 +13,28 @@ public struct SignalScore: Sendable, Hashable {
     public var contribution: Double
 }
 
-/// Weighted reciprocal rank fusion: each signal adds `weight / (k + rank)`.
+/// Combines the rankings of several signals into one.
 ///
-/// Rank-based, so signals with incomparable scores (cosine, BM25) combine
-/// without calibration. `k` = 60 is the value from Cormack et al. (2009).
+/// - `reciprocalRank`: each signal adds `weight / (k + rank)` (Cormack et
+///   al. 2009, k = 60). Rank-based: needs no calibration, but gives a weak
+///   signal's rank 1 as much as a strong signal's rank 1.
+/// - `relativeScore`: each signal's scores are min-max scaled to 0...1 over
+///   its own candidates, then added with the weights; a candidate a signal
+///   did not return gets 0 from it. Keeps how *much* better a hit is.
 public struct RankFusion: Sendable {
+    public enum Method: String, Sendable, CaseIterable, Codable {
+        case reciprocalRank = "rrf"
+        case relativeScore = "relative"
+    }
+
+    public var method: Method
     public var k: Double
     public var weights: [Signal: Double]
 
     public static let defaultWeights: [Signal: Double] = [.vector: 1.0, .keyword: 1.0]
 
-    public init(k: Double = 60, weights: [Signal: Double] = RankFusion.defaultWeights) {
+    public init(method: Method = .reciprocalRank, k: Double = 60, weights: [Signal: Double] = RankFusion.defaultWeights) {
+        self.method = method
         self.k = k
         self.weights = weights
     }
@@ -41,8 +52,14 @@ public struct RankFusion: Sendable {
         for (signal, ranking) in rankings {
             let weight = weights[signal] ?? 0
             guard weight > 0 else { continue }
+            let scores = ranking.map(\.score)
+            let low = scores.min() ?? 0, high = scores.max() ?? 0
             for (offset, entry) in ranking.enumerated() {
-                let contribution = weight / (k + Double(offset + 1))
+                let contribution: Double
+                switch method {
+                case .reciprocalRank: contribution = weight / (k + Double(offset + 1))
+                case .relativeScore: contribution = weight * (high > low ? (entry.score - low) / (high - low) : 1)
+                }
                 let score = SignalScore(rank: offset + 1, score: entry.score, contribution: contribution)
                 fused[entry.key, default: Fused(key: entry.key, score: 0, signals: [:])].score += contribution
                 fused[entry.key]?.signals[signal] = score

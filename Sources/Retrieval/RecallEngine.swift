@@ -9,12 +9,15 @@ public struct RecallQuery: Sendable {
     public var filter: CubeFilter
     /// Per-request signal weights; missing signals keep the engine's weights.
     public var weights: [Signal: Double]
+    /// Per-request fusion method; nil keeps the engine's.
+    public var fusion: RankFusion.Method?
     public var now: Timestamp
 
     public init(
         namespace: String, text: String, k: Int = 10, filter: CubeFilter = CubeFilter(),
-        weights: [Signal: Double] = [:], now: Timestamp = .now()
+        weights: [Signal: Double] = [:], fusion: RankFusion.Method? = nil, now: Timestamp = .now()
     ) {
+        self.fusion = fusion
         self.namespace = namespace
         self.text = text
         self.k = k
@@ -70,6 +73,7 @@ public final class RecallEngine: Sendable {
 
         var fuser = fusion
         fuser.weights = weights
+        if let method = query.fusion { fuser.method = method }
         // Load a few more than k: a candidate may have been forgotten since it was indexed.
         let fused = fuser.fuse(rankings).prefix(query.k + 8)
         let cubes = try store.cubes(namespace: query.namespace, keys: fused.map(\.key), now: query.now)

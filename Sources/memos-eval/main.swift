@@ -78,6 +78,21 @@ func run(_ options: [String: String]) throws {
         (signal.rawValue + " only", Dictionary(uniqueKeysWithValues: Signal.allCases.map { ($0.rawValue, $0 == signal ? 1.0 : 0.0) }))
     }
     configurations.append(("fused (default)", nil))
+    // --weights vector=0.5,keyword=1 adds a configuration (for experiments; the table reports what ships).
+    // Several may be given, separated by ";".
+    for text in (options["weights"] ?? "").split(separator: ";") {
+        var weights: [String: Double] = [:]
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: "=")
+            if parts.count == 2, let value = Double(parts[1]) { weights[String(parts[0])] = value }
+        }
+        configurations.append(("weights \(text)", weights))
+    }
+    // --fusion rrf|relative: the fusion method for every configuration (experiments).
+    let fusionOverride = options["fusion"]
+    if let only = options["only"] {
+        configurations = configurations.filter { $0.0.hasPrefix(only) || $0.0.hasPrefix("weights") }
+    }
 
     var markdown = "| method | recall@1 | recall@5 | recall@10 | recall@20 | r@10 cat 1 multi-hop | cat 2 temporal | cat 3 open-domain | cat 4 single-hop | p50 ms |\n|---|---|---|---|---|---|---|---|---|---|\n"
     for (name, weights) in configurations {
@@ -89,7 +104,8 @@ func run(_ options: [String: String]) throws {
             for question in conversation.questions {
                 let t0 = Date()
                 let hits = try client.call(MemoryRecall.self, .init(
-                    namespace: "locomo-\(conversation.id)", query: question.text, k: ks.max()!, weights: weights)).hits
+                    namespace: "locomo-\(conversation.id)", query: question.text, k: ks.max()!, weights: weights,
+                    fusion: fusionOverride)).hits
                 latencies.append(Date().timeIntervalSince(t0) * 1000)
                 let ranked = hits.compactMap { $0.attributes["dia_id"]?.stringValue }
                 for k in ks {
