@@ -16,22 +16,26 @@ public enum MemoryAdd: RPCMethod {
         public var occurredAt: Timestamp?
         public var source: JSONValue?
         public var ttlSeconds: Double?
+        /// Entities the writer names explicitly (people, places, things), in
+        /// addition to those found in the text.
+        public var entities: [String]?
 
         public static let keys: Set<String> = [
             "text", "agent", "session", "tags", "attributes", "importance", "occurred_at", "source",
-            "ttl_seconds",
+            "ttl_seconds", "entities",
         ]
 
         enum CodingKeys: String, CodingKey {
-            case text, agent, session, tags, attributes, importance, source
+            case text, agent, session, tags, attributes, importance, source, entities
             case occurredAt = "occurred_at", ttlSeconds = "ttl_seconds"
         }
 
         public init(
             text: String? = nil, agent: String? = nil, session: String? = nil, tags: [String]? = nil,
             attributes: [String: JSONValue]? = nil, importance: Double? = nil, occurredAt: Timestamp? = nil,
-            source: JSONValue? = nil, ttlSeconds: Double? = nil
+            source: JSONValue? = nil, ttlSeconds: Double? = nil, entities: [String]? = nil
         ) {
+            self.entities = entities
             self.text = text
             self.agent = agent
             self.session = session

@@ -16,5 +16,5 @@ public enum CubeState: String, Codable, Sendable, CaseIterable {
 
 /// What a version row records as the change that produced it.
 public enum Operation: String, Codable, Sendable {
-    case add, update, forget, purge, merge, summarize, `import`, promote, demote, expire
+    case add, update, forget, purge, merge, summarize, `import`, promote, demote, expire, link
 }

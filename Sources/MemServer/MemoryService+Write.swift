@@ -24,13 +24,16 @@ extension MemoryService {
         }
 
         var cubes: [MemCube] = []
+        var entities: [[Entity]] = []
         cubes.reserveCapacity(items.count)
         for (item, prefix) in items {
-            cubes.append(try cube(from: item, prefix: prefix, namespace: params.namespace, context: context))
+            let cube = try cube(from: item, prefix: prefix, namespace: params.namespace, context: context)
+            cubes.append(cube)
+            entities.append(try self.entities(of: cube.text ?? "", explicit: item.entities, field: "\(prefix)entities"))
         }
         let vectors = try embedder.embed(cubes.map { $0.text ?? "" })
-        let newCubes = zip(cubes, vectors).map { cube, vector in
-            NewCube(cube: cube, embedding: Embedding(embedder: embedder.id, vector: vector))
+        let newCubes = zip(zip(cubes, vectors), entities).map { pair, entities in
+            NewCube(cube: pair.0, embedding: Embedding(embedder: embedder.id, vector: pair.1), entities: entities)
         }
         let stored = try store.add(newCubes) { stored in
             for (entry, new) in zip(stored, newCubes) {
@@ -66,6 +69,21 @@ extension MemoryService {
             provenance: provenance(.add, agent: item.agent, context: context, source: item.source))
     }
 
+    /// The entities found in `text` plus those the writer named.
+    func entities(of text: String, explicit: [String]?, field: String) throws(ValidationError) -> [Entity] {
+        var entities = EntityExtractor.extract(text)
+        for (i, name) in (explicit ?? []).enumerated() {
+            let key = EntityExtractor.normalize(name)
+            guard !key.isEmpty, name.utf8.count <= limits.maxTagBytes else {
+                throw ValidationError(field: "\(field)[\(i)]", "must be a name of 1 to \(limits.maxTagBytes) bytes with a letter or digit")
+            }
+            if !entities.contains(where: { $0.key == key && $0.kind == .name }) {
+                entities.append(Entity(key: key, display: name, kind: .name))
+            }
+        }
+        return entities
+    }
+
     func uniqueTags(_ tags: [String]?, field: String) throws(ValidationError) -> [String] {
         guard let tags else { return [] }
         try limits.checkTags(tags, field: field)
@@ -90,6 +108,7 @@ extension MemoryService {
             try limits.checkText(text, field: "text")
             change.text = text
             change.embedding = Embedding(embedder: embedder.id, vector: try embedder.embed(text))
+            change.entities = EntityExtractor.extract(text)
         }
         if params.tags != nil { change.tags = try uniqueTags(params.tags, field: "tags") }
         if let attributes = params.attributes {

@@ -40,6 +40,16 @@ public protocol CubeStore: AnyObject, Sendable {
     /// Stores vectors for cubes still at the given version (a cube changed
     /// meanwhile keeps the vector its update wrote); returns the keys stored.
     func putEmbeddings(_ items: [EmbeddingResult], afterCommit: ([EmbeddingResult]) -> Void) throws -> Int
+    /// Adds (or re-weights) an edge between two cubes of `namespace`.
+    func link(namespace: String, from: CubeID, to: CubeID, type: String, weight: Double, provenance: Provenance, at: Timestamp) throws
+    /// Edges in both directions of each cube, with their other ends.
+    func neighbors(keys: [Int64]) throws -> [Int64: [Neighbor]]
+    /// The entities each cube mentions, with their mention counts.
+    func entities(ofKeys keys: [Int64]) throws -> [Int64: [EntityStat]]
+    /// Entities of `namespace` with one of these normalized keys (any kind).
+    func findEntities(namespace: String, keys: [String]) throws -> [EntityStat]
+    /// Cubes mentioning each entity, at most `limit` per entity (newest first).
+    func mentions(entityIDs: [Int64], limit: Int) throws -> [Int64: [Int64]]
     func recordAccess(_ events: [AccessEvent], heat: @Sendable (Double, Timestamp?, Int, Timestamp) -> Double) throws
     func stats() throws -> StoreStats
     /// Folds the write-ahead log into the database (at shutdown).

@@ -12,15 +12,36 @@ public struct StoredCube: Sendable, Hashable {
     }
 }
 
-/// A cube to insert, with its embedding (nil when it has no text).
+/// A cube to insert, with its embedding (nil when it has no text) and the
+/// entities its text mentions.
 public struct NewCube: Sendable {
     public var cube: MemCube
     public var embedding: Embedding?
+    public var entities: [Entity]
 
-    public init(cube: MemCube, embedding: Embedding?) {
+    public init(cube: MemCube, embedding: Embedding?, entities: [Entity] = []) {
         self.cube = cube
         self.embedding = embedding
+        self.entities = entities
     }
+}
+
+/// A typed, weighted link from one cube to another. Built-in types: `next`
+/// (session order), `derived` (derived_from); anything else was linked by a
+/// client with memory.link.
+public struct Neighbor: Sendable, Hashable {
+    public var key: Int64
+    public var type: String
+    public var weight: Double
+    /// True when the edge points from the asked cube to this one.
+    public var outgoing: Bool
+}
+
+/// An entity with how many cubes mention it (its document frequency).
+public struct EntityStat: Sendable, Hashable {
+    public var id: Int64
+    public var entity: Entity
+    public var mentions: Int
 }
 
 /// A vector and the embedder that produced it (a namespace never mixes two).
@@ -87,6 +108,8 @@ public struct CubeChange: Sendable {
     public var expiresAt: Timestamp??
     /// The new embedding when the text changes.
     public var embedding: Embedding?
+    /// The new text's entities (replacing the old mentions) when the text changes.
+    public var entities: [Entity]?
 
     public init(
         text: String? = nil, tags: [String]? = nil, attributes: [String: JSONValue]? = nil,

@@ -39,6 +39,8 @@ extension SQLiteStore {
                         try insertVector(db, key: key, embedding)
                     }
                     try audit(db, c.namespace, c.id, c.provenance, version: c.version, at: c.createdAt)
+                    try insertMentions(db, key: key, namespace: c.namespace, item.entities)
+                    try insertStructuralEdges(db, key: key, cube: c)
                     stored.append(StoredCube(key: key, cube: c))
                 }
                 return stored
@@ -91,6 +93,10 @@ extension SQLiteStore {
                     try db.prepare("UPDATE cube_fts SET text = ? WHERE rowid = ?").run(.text(text), .int(current.key))
                     if let embedding = change.embedding {
                         try insertVector(db, key: current.key, embedding)
+                    }
+                    if let entities = change.entities {
+                        try db.prepare("DELETE FROM mentions WHERE cube_rowid = ?").run(.int(current.key))
+                        try insertMentions(db, key: current.key, namespace: namespace, entities)
                     }
                 }
                 try audit(db, namespace, id, provenance, version: cube.version, at: at)

@@ -76,5 +76,35 @@ enum Schema {
             );
             CREATE INDEX audit_cube ON audit(cube_id);
             """),
+        .init(version: 2, name: "entities, mentions, edges", sql: """
+            CREATE TABLE entities(
+              id INTEGER PRIMARY KEY,
+              namespace TEXT NOT NULL,
+              key TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              display TEXT NOT NULL,
+              UNIQUE(namespace, key, kind)
+            );
+            CREATE INDEX entities_key ON entities(namespace, key);
+
+            CREATE TABLE mentions(
+              entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+              cube_rowid INTEGER NOT NULL REFERENCES cubes(rowid) ON DELETE CASCADE,
+              PRIMARY KEY(entity_id, cube_rowid)
+            ) WITHOUT ROWID;
+            CREATE INDEX mentions_cube ON mentions(cube_rowid);
+
+            CREATE TABLE edges(
+              src INTEGER NOT NULL REFERENCES cubes(rowid) ON DELETE CASCADE,
+              dst INTEGER NOT NULL REFERENCES cubes(rowid) ON DELETE CASCADE,
+              type TEXT NOT NULL,
+              weight REAL NOT NULL,
+              created_at INTEGER NOT NULL,
+              PRIMARY KEY(src, type, dst)
+            ) WITHOUT ROWID;
+            CREATE INDEX edges_dst ON edges(dst);
+
+            CREATE INDEX cubes_session ON cubes(namespace, session, rowid) WHERE session IS NOT NULL;
+            """),
     ])
 }

@@ -1,6 +1,6 @@
 /// A retrieval signal that contributes candidates to recall.
 public enum Signal: String, Sendable, Hashable, CaseIterable, Codable {
-    case vector, keyword
+    case vector, keyword, graph
 }
 
 /// A candidate's place in one signal's ranking.
@@ -31,9 +31,9 @@ public struct RankFusion: Sendable {
     public var k: Double
     public var weights: [Signal: Double]
 
-    public static let defaultWeights: [Signal: Double] = [.vector: 1.0, .keyword: 1.0]
+    public static let defaultWeights: [Signal: Double] = [.vector: 0.5, .keyword: 1.0, .graph: 0.5]
 
-    public init(method: Method = .reciprocalRank, k: Double = 60, weights: [Signal: Double] = RankFusion.defaultWeights) {
+    public init(method: Method = .relativeScore, k: Double = 60, weights: [Signal: Double] = RankFusion.defaultWeights) {
         self.method = method
         self.k = k
         self.weights = weights

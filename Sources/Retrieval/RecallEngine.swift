@@ -42,12 +42,17 @@ public final class RecallEngine: Sendable {
     public let index: any VectorIndex
     public let embedder: any Embedder
     public let fusion: RankFusion
+    public let graph: GraphRecall
 
-    public init(store: any CubeStore, index: any VectorIndex, embedder: any Embedder, fusion: RankFusion = RankFusion()) {
+    public init(
+        store: any CubeStore, index: any VectorIndex, embedder: any Embedder, fusion: RankFusion = RankFusion(),
+        graph: GraphRecall = GraphRecall()
+    ) {
         self.store = store
         self.index = index
         self.embedder = embedder
         self.fusion = fusion
+        self.graph = graph
     }
 
     /// How many candidates each signal contributes for a top-`k` request.
@@ -74,12 +79,23 @@ public final class RecallEngine: Sendable {
         var fuser = fusion
         fuser.weights = weights
         if let method = query.fusion { fuser.method = method }
-        // Load a few more than k: a candidate may have been forgotten since it was indexed.
-        let fused = fuser.fuse(rankings).prefix(query.k + 8)
+        if weights[.graph, default: 0] > 0 {
+            // The graph walk starts from the other signals' fused best hits.
+            let seeds = fuser.fuse(rankings).map { (key: $0.key, score: $0.score) }
+            rankings[.graph] = try graph.rank(
+                store: store, namespace: query.namespace, query: query.text, seeds: seeds,
+                namespaceSize: index.count(namespace: query.namespace), limit: n)
+        }
+        // Load a few more than k: a candidate may have been forgotten since it was indexed,
+        // and graph candidates have not been filtered yet.
+        let fused = fuser.fuse(rankings).prefix(query.k * 2 + 8)
         let cubes = try store.cubes(namespace: query.namespace, keys: fused.map(\.key), now: query.now)
         var hits: [RecallHit] = []
         for candidate in fused {
-            guard let cube = cubes[candidate.key] else { continue }
+            guard let cube = cubes[candidate.key],
+                  query.filter.matches(
+                    tags: cube.tags, agent: cube.agent, session: cube.session, time: cube.occurredAt ?? cube.createdAt)
+            else { continue }
             hits.append(RecallHit(key: candidate.key, cube: cube, score: candidate.score, signals: candidate.signals))
             if hits.count == query.k { break }
         }

@@ -98,7 +98,7 @@ func meta(tags: [String] = [], session: String? = nil) -> VectorMeta {
 
 @Suite struct FusionTests {
     @Test func weightedReciprocalRankFusion() {
-        let fusion = RankFusion(k: 60, weights: [.vector: 1, .keyword: 2])
+        let fusion = RankFusion(method: .reciprocalRank, k: 60, weights: [.vector: 1, .keyword: 2])
         let fused = fusion.fuse([.vector: [(1, 0.9), (2, 0.8)], .keyword: [(2, 5.0), (3, 4.0)]])
         #expect(fused.map(\.key) == [2, 3, 1])
         #expect(abs(fused[0].score - (1.0 / 62 + 2.0 / 61)) < 1e-12)

@@ -1,0 +1,211 @@
+import MemCube
+
+/// Finds entities in text without a model: capitalized name sequences (with
+/// titles and possessives normalized), quoted phrases, dates, numbers with
+/// units, emails, URLs, @handles and #tags.
+///
+/// Heuristic and fast (one pass over the words). Errs toward missing an
+/// entity rather than inventing one from a sentence's first word.
+public enum EntityExtractor {
+    public static func extract(_ text: String) -> [Entity] {
+        var found: [Entity] = []
+        var seen = Set<String>()
+        func add(_ key: String, _ display: String, _ kind: Entity.Kind) {
+            let key = key.trimmingCharacters(" ")
+            guard !key.isEmpty, key.count <= 100, seen.insert(kind.rawValue + ":" + key).inserted else { return }
+            found.append(Entity(key: key, display: display, kind: kind))
+        }
+
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).map(String.init)
+        quotedPhrases(text).forEach { add(normalize($0), $0, .phrase) }
+
+        var nameRun: [String] = []
+        var sentenceStart = true
+        func flushName() {
+            defer { nameRun.removeAll() }
+            // Drop leading titles: "Dr. Jane Smith" -> "jane smith".
+            let parts = nameRun.drop { titles.contains(normalize($0)) }
+            guard !parts.isEmpty else { return }
+            add(parts.map(normalize).joined(separator: " "), nameRun.joined(separator: " "), .name)
+        }
+
+        var skipUntil = 0
+        for (i, raw) in words.enumerated() where i >= skipUntil {
+            let word = raw.trimmingCharacters(wordPunctuation)
+            let lower = word.lowercased()
+            defer { sentenceStart = raw.last.map { ".!?:".contains($0) } ?? false }
+
+            if lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("www.") {
+                flushName(); add(lower, word, .url); continue
+            }
+            if word.hasPrefix("@"), word.count > 1, !word.dropFirst().contains("@") {
+                flushName(); add(lower, word, .handle); continue
+            }
+            if word.hasPrefix("#"), word.count > 1, word.dropFirst().allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+                flushName(); add(lower, word, .hashtag); continue
+            }
+            if let at = word.firstIndex(of: "@"), at != word.startIndex, word[word.index(after: at)...].contains(".") {
+                flushName(); add(lower, word, .email); continue
+            }
+            if let date = date(words: words, at: i) {
+                flushName(); add(date.key, date.display, .date)
+                skipUntil = i + date.display.split(separator: " ").count
+                continue
+            }
+            if let quantity = quantity(words: words, at: i) {
+                flushName(); add(quantity.key, quantity.display, .number)
+                skipUntil = i + quantity.display.split(separator: " ").count
+                continue
+            }
+            let capitalized = word.first.map { $0.isUppercase } ?? false
+            let isName = capitalized && word.count > 1 && !months.keys.contains(lower) && !weekdays.contains(lower)
+                && !(sentenceStart && nameRun.isEmpty && commonStarters.contains(lower))
+                && !StopWords.english.contains(lower) && !commonStarters.contains(lower) || (capitalized && titles.contains(normalize(word)))
+            if isName {
+                nameRun.append(word)
+                // A run ends at a word that ends a clause ("Paris," "Berlin.").
+                if let last = raw.last, ",.;:!?)\"”".contains(last), !titles.contains(normalize(word)) { flushName() }
+            } else {
+                flushName()
+            }
+        }
+        flushName()
+        return found
+    }
+
+    /// "Caroline's" -> "caroline"; "LGBTQ+" -> "lgbtq"; word by word, so
+    /// "Charlotte's Web" -> "charlotte web".
+    public static func normalize(_ text: String) -> String {
+        text.lowercased().split(separator: " ").compactMap { word -> String? in
+            var word = String(word).trimmingCharacters(wordPunctuation)
+            for suffix in ["'s", "’s", "s'", "s’"] where word.hasSuffix(suffix) && word.count > suffix.count + 1 {
+                word.removeLast(suffix == "s'" || suffix == "s’" ? 1 : 2)
+                break
+            }
+            let kept = word.unicodeScalars.filter { $0.properties.isAlphabetic || $0.properties.numericType != nil }
+            return kept.isEmpty ? nil : String(String.UnicodeScalarView(kept))
+        }.joined(separator: " ")
+    }
+
+    static let wordPunctuation: Set<Character> = [",", ".", ";", ":", "!", "?", "(", ")", "[", "]", "{", "}", "\"", "“", "”", "‘", "'", "’", "…"]
+
+    static let titles: Set<String> = ["mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sir", "madam", "mx", "st", "aunt", "uncle", "coach"]
+
+    static let months: [String: Int] = [
+        "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
+        "september": 9, "october": 10, "november": 11, "december": 12, "jan": 1, "feb": 2, "mar": 3, "apr": 4,
+        "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+    ]
+
+    static let weekdays: Set<String> = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+    /// Capitalized words that start sentences without naming anything.
+    static let commonStarters: Set<String> = [
+        "hey", "hi", "hello", "yes", "yeah", "yep", "no", "nope", "wow", "oh", "ah", "thanks", "thank", "okay", "ok",
+        "sure", "well", "great", "good", "awesome", "cool", "nice", "haha", "lol", "omg", "congrats", "congratulations",
+        "sounds", "glad", "sorry", "really", "totally", "definitely", "absolutely", "maybe", "hope", "love", "let",
+        "let's", "that's", "it's", "i'm", "i've", "i'd", "i'll", "you're", "we're", "they're", "there's", "what's",
+        "amazing", "wonderful", "awesome", "exactly", "true", "right", "anyway", "also", "plus", "actually", "honestly",
+        "by", "speaking", "btw", "please", "happy", "welcome", "bye", "goodbye", "cheers", "dear", "today", "tomorrow",
+        "yesterday", "tonight", "last", "next", "this", "every", "one", "two", "three", "first", "second", "thinking",
+        "looking", "going", "keep", "take", "make", "see", "check", "guess", "wish", "bet", "agreed", "absolutely",
+    ]
+
+    static let units: Set<String> = [
+        "km", "kilometers", "kilometres", "mile", "miles", "m", "meters", "metres", "kg", "kilograms", "lb", "lbs",
+        "pounds", "g", "grams", "year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours",
+        "minute", "minutes", "min", "mins", "second", "seconds", "dollars", "dollar", "euros", "euro", "usd", "eur",
+        "percent", "%", "times", "kids", "children", "people", "books", "pages", "steps", "calories", "degrees", "°c", "°f",
+        "gb", "mb", "tb", "cm", "mm", "inches", "inch", "feet", "ft", "am", "pm",
+    ]
+
+    /// A date starting at word `i`: "7 May 2023", "May 7, 2023", "May 2023", "2023-05-07", "05/07/2023", "2023".
+    static func date(words: [String], at i: Int) -> (key: String, display: String)? {
+        func clean(_ k: Int) -> String? { k < words.count ? words[k].trimmingCharacters(wordPunctuation).lowercased() : nil }
+        guard let w = clean(i) else { return nil }
+        func year(_ text: String?) -> Int? {
+            guard let text, text.count == 4, let y = Int(text), (1900...2099).contains(y) else { return nil }
+            return y
+        }
+        func day(_ text: String?) -> Int? {
+            guard var text else { return nil }
+            for suffix in ["st", "nd", "rd", "th"] where text.hasSuffix(suffix) { text.removeLast(2) }
+            guard let d = Int(text), (1...31).contains(d) else { return nil }
+            return d
+        }
+        func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        // ISO and numeric forms.
+        let dashed = w.split(separator: "-")
+        if dashed.count == 3, let y = year(String(dashed[0])), let m = Int(dashed[1]), (1...12).contains(m), let d = day(String(dashed[2])) {
+            return ("\(y)-\(pad(m))-\(pad(d))", words[i])
+        }
+        let slashed = w.split(separator: "/")
+        if slashed.count == 3, let a = Int(slashed[0]), let b = Int(slashed[1]), let y = year(String(slashed[2])), (1...12).contains(a), (1...31).contains(b) {
+            return ("\(y)-\(pad(a))-\(pad(b))", words[i])
+        }
+        // 7 May 2023 / 7 May
+        if let d = day(w), let m = clean(i + 1).flatMap({ months[$0] }) {
+            if let y = year(clean(i + 2)) { return ("\(y)-\(pad(m))-\(pad(d))", words[i...(i + 2)].joined(separator: " ")) }
+            return ("--\(pad(m))-\(pad(d))", words[i...(i + 1)].joined(separator: " "))
+        }
+        // May 7, 2023 / May 2023 (a month name needs a number beside it: "may" is also a verb)
+        if let m = months[w], w.count >= 3 {
+            if let d = day(clean(i + 1)) {
+                if let y = year(clean(i + 2)) { return ("\(y)-\(pad(m))-\(pad(d))", words[i...(i + 2)].joined(separator: " ")) }
+                return ("--\(pad(m))-\(pad(d))", words[i...(i + 1)].joined(separator: " "))
+            }
+            if let y = year(clean(i + 1)) { return ("\(y)-\(pad(m))", words[i...(i + 1)].joined(separator: " ")) }
+            return nil
+        }
+        if let y = year(w), i == 0 || clean(i - 1).flatMap({ months[$0] }) == nil {
+            return ("\(y)", words[i])
+        }
+        return nil
+    }
+
+    /// "5 km", "$20", "20%", "3 kids".
+    static func quantity(words: [String], at i: Int) -> (key: String, display: String)? {
+        let word = words[i].trimmingCharacters(wordPunctuation)
+        if word.hasPrefix("$") || word.hasPrefix("€") || word.hasPrefix("£"), Double(word.dropFirst().filter { $0 != "," }) != nil {
+            return (word.lowercased().filter { $0 != "," }, word)
+        }
+        if word.hasSuffix("%"), Double(word.dropLast()) != nil { return (word, word) }
+        guard Double(word.filter { $0 != "," }) != nil, i + 1 < words.count else { return nil }
+        let unit = words[i + 1].trimmingCharacters(wordPunctuation).lowercased()
+        guard units.contains(unit) else { return nil }
+        return ("\(word.filter { $0 != "," }) \(unit)", "\(word) \(words[i + 1].trimmingCharacters(wordPunctuation))")
+    }
+
+    /// Text between straight or curly double quotes, 1 to 8 words.
+    static func quotedPhrases(_ text: String) -> [String] {
+        var phrases: [String] = []
+        var current: String?
+        for character in text {
+            if character == "\"" || character == "“" || character == "”" {
+                if let phrase = current {
+                    let words = phrase.split(separator: " ").count
+                    if (1...8).contains(words) { phrases.append(phrase) }
+                    current = nil
+                } else if character != "”" {
+                    current = ""
+                }
+            } else if current != nil {
+                current!.append(character)
+            }
+        }
+        return phrases
+    }
+}
+
+extension String {
+    func trimmingCharacters(_ set: Set<Character>) -> String {
+        var s = Substring(self)
+        while let first = s.first, set.contains(first) { s = s.dropFirst() }
+        while let last = s.last, set.contains(last) { s = s.dropLast() }
+        return String(s)
+    }
+
+    func trimmingCharacters(_ character: Character) -> String {
+        trimmingCharacters([character])
+    }
+}
