@@ -68,13 +68,15 @@ extension SQLiteStore {
     public func keywordSearch(
         namespace: String, match: String, filter: CubeFilter, limit: Int, now: Timestamp
     ) throws -> [KeywordHit] {
+        // The session context column counts for less than the memory's own text.
+        let rank = "bm25(cube_fts, 1.0, \(contextWeight))"
         var sql = """
-            SELECT c.rowid, bm25(cube_fts) FROM cube_fts JOIN cubes c ON c.rowid = cube_fts.rowid
+            SELECT c.rowid, \(rank) FROM cube_fts JOIN cubes c ON c.rowid = cube_fts.rowid
             WHERE cube_fts MATCH ? AND c.namespace = ?
             """
         var values: [SQLValue] = [.text(match), .text(namespace)]
         FilterSQL.append(filter, now: now, to: &sql, &values)
-        sql += " ORDER BY bm25(cube_fts) LIMIT ?"
+        sql += " ORDER BY \(rank) LIMIT ?"
         values.append(.int(Int64(limit)))
         // FTS5's bm25() is lower-is-better; flip it so every signal is higher-is-better.
         return try read { db in

@@ -16,13 +16,16 @@ public final class SQLiteStore: CubeStore {
     }
 
     public let path: String
+    /// BM25 weight of the session-context column relative to the text (1.0).
+    public let contextWeight: Double
     let writer: ConnectionLock
     private let readers: [ConnectionLock]
     private let nextReader = Atomic<Int>(0)
 
     /// Opens (creating and migrating when needed) the database at `path`.
-    public init(path: String, durability: Durability = .full, readers readerCount: Int = 4) throws {
+    public init(path: String, durability: Durability = .full, readers readerCount: Int = 4, contextWeight: Double = 0.3) throws {
         self.path = path
+        self.contextWeight = contextWeight
         let writerConnection = try Connection(path: path)
         try writerConnection.execute("""
             PRAGMA journal_mode = WAL;

@@ -106,5 +106,17 @@ enum Schema {
 
             CREATE INDEX cubes_session ON cubes(namespace, session, rowid) WHERE session IS NOT NULL;
             """),
+        .init(version: 3, name: "fts: session context column", sql: """
+            DROP TABLE cube_fts;
+            CREATE VIRTUAL TABLE cube_fts USING fts5(
+              text, context, tokenize = 'porter unicode61 remove_diacritics 2');
+            INSERT INTO cube_fts(rowid, text, context)
+              SELECT c.rowid, c.text,
+                coalesce((SELECT p.text FROM cubes p
+                          WHERE c.session IS NOT NULL AND p.namespace = c.namespace AND p.session = c.session
+                            AND p.rowid < c.rowid AND p.state = 'active'
+                          ORDER BY p.rowid DESC LIMIT 1), '')
+              FROM cubes c WHERE c.state = 'active' AND c.text IS NOT NULL;
+            """),
     ])
 }

@@ -31,7 +31,7 @@ public struct RankFusion: Sendable {
     public var k: Double
     public var weights: [Signal: Double]
 
-    public static let defaultWeights: [Signal: Double] = [.vector: 0.5, .keyword: 1.0, .graph: 0.5]
+    public static let defaultWeights: [Signal: Double] = [.vector: 0.5, .keyword: 1.0, .graph: 0.3]
 
     public init(method: Method = .relativeScore, k: Double = 60, weights: [Signal: Double] = RankFusion.defaultWeights) {
         self.method = method

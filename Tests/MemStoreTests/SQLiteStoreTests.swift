@@ -84,16 +84,23 @@ import MemTestSupport
 
     @Test func purgeErasesContentAndKeepsOnlyTheFact() throws {
         let t = try TempStore()
-        let new = makeCube("my password is hunter2")
+        let new = makeCube("my password is hunter2", session: "s")
         _ = try t.store.add([new]) { _ in }
+        // A later memory of the same session indexes its neighbour's text as context...
+        let next = makeCube("noted, I will keep it safe", session: "s", at: 1_000_001)
+        _ = try t.store.add([next]) { _ in }
+        #expect(try t.store.keywordSearch(namespace: "ns", match: "\"hunter2\"", filter: CubeFilter(), limit: 5, now: now).count == 2)
         _ = try t.store.forget(namespace: "ns", ids: [new.cube.id], purge: true, provenance: Provenance(operation: .purge), at: now) { _ in }
         #expect(throws: StoreError.purged(new.cube.id)) { try t.store.get(namespace: "ns", id: new.cube.id, now: now) }
         // Nothing of the text is left in any table, the FTS index included.
         let db = try Connection(path: t.directory + "/memos.db")
+        // ...which the purge removes too: no trace of the text in any table.
         for table in ["cubes", "cube_versions", "cube_vectors", "cube_fts"] {
-            #expect(try db.scalarInt("SELECT count(*) FROM \(table)") == 0, "\(table) still has rows")
+            #expect(try db.scalarInt("SELECT count(*) FROM \(table)") == 1, "\(table) holds more than the other memory")
+            #expect(try db.scalarInt("SELECT count(*) FROM \(table) WHERE CAST(\(table == "cube_vectors" ? "vector" : "text") AS TEXT) LIKE '%hunter2%'") == 0)
         }
         #expect(try db.scalarInt("SELECT count(*) FROM cube_fts WHERE cube_fts MATCH 'hunter2'") == 0)
+        #expect(try db.scalarInt("SELECT count(*) FROM cube_fts WHERE context LIKE '%hunter2%'") == 0)
         #expect(try db.scalarInt("SELECT count(*) FROM audit WHERE operation = 'purge'") == 1)
     }
 
