@@ -30,8 +30,12 @@ def main():
         "namespace": "demo", "text": "Caroline moved to Berlin in 2022", "tags": ["travel"], "agent": "planner",
         "session": "chat-1", "importance": 0.7, "occurred_at": "2022-03-01T09:00:00Z",
         "source": {"type": "chat", "role": "user", "message_id": "m-17"}, "attributes": {"city": "Berlin"}})["result"]
-    call("memory.add", {"namespace": "demo", "items": [
-        {"text": "Melanie paints sunsets"}, {"text": "Caroline's favourite food is ramen", "ttl_seconds": 86400}]})
+    batch = call("memory.add", {"namespace": "demo", "items": [
+        {"text": "Melanie paints sunsets", "session": "chat-1", "entities": ["Melanie"]},
+        {"text": "Caroline's favourite food is ramen", "session": "chat-1", "ttl_seconds": 86400}]})["result"]
+    call("memory.link", {"namespace": "demo", "from": batch["ids"][0], "to": first["id"], "type": "mentioned_with",
+                         "weight": 0.5})
+    call("graph.neighbors", {"namespace": "demo", "id": first["id"], "limit": 5})
     call("memory.recall", {"namespace": "demo", "query": "Where does Caroline live?", "k": 3, "explain": True})
     call("memory.update", {"namespace": "demo", "id": first["id"], "text": "Caroline moved to Munich in 2023",
                            "expected_version": 1})

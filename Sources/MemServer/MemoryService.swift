@@ -52,6 +52,8 @@ public final class MemoryService: Sendable {
             Dispatcher.entry(SystemHealth.self) { [self] in health($0, $1) },
             Dispatcher.entry(SystemStats.self) { [self] in try stats($0, $1) },
             Dispatcher.entry(SystemReindex.self) { [self] in try reindex($0, $1) },
+            Dispatcher.entry(MemoryLink.self) { [self] in try link($0, $1) },
+            Dispatcher.entry(GraphNeighbors.self) { [self] in try neighbors($0, $1) },
         ]
         return Dispatcher(
             handlers: Dictionary(handlers, uniquingKeysWith: { _, _ in preconditionFailure("method registered twice") }),

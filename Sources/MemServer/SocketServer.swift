@@ -95,6 +95,7 @@ public final class SocketServer: Sendable {
 
     private func acceptLoop(_ listenFD: Int32) {
         while true {
+            if state.withLock({ $0.stopping }) { return }
             let fd = accept(listenFD, nil, nil)
             if fd < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
@@ -175,13 +176,16 @@ public final class SocketServer: Sendable {
     /// Stops accepting, wakes idle readers, waits (up to `drainSeconds`) for
     /// in-flight requests to be answered, then removes the socket file.
     public func stop(drainSeconds: Double = 10) {
-        let (listenFD, clients) = state.withLock { state in
+        // Under the lock, so that no descriptor is closed (and reused) in between.
+        let listenFD = state.withLock { state in
             state.stopping = true
-            return (state.listenFD, state.clients)
+            if state.listenFD >= 0 {
+                shutdown(state.listenFD, Int32(SHUT_RDWR))  // close() alone does not wake accept() on Linux
+            }
+            for fd in state.clients { shutdown(fd, Int32(SHUT_RD)) }  // replies can still be written
+            return state.listenFD
         }
         guard listenFD >= 0 else { return }
-        shutdown(listenFD, Int32(SHUT_RDWR))  // close() alone does not wake accept() on Linux
-        for fd in clients { shutdown(fd, Int32(SHUT_RD)) }  // replies can still be written
         let deadline = Timestamp.now().adding(seconds: drainSeconds)
         while Timestamp.now() < deadline {
             let (busy, open) = state.withLock { ($0.inFlight, $0.clients.count) }

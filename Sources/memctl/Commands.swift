@@ -7,7 +7,7 @@ import MemAPI
 import MemCube
 
 enum Commands {
-    static let all: [Command] = [add, recall, forget, get, update, history, list, stats, health, reindex]
+    static let all: [Command] = [add, recall, forget, get, update, history, list, link, neighbors, stats, health, reindex]
 
     static func named(_ name: String) -> Command? { all.first { $0.name == name } }
 
@@ -246,6 +246,43 @@ enum Commands {
     ) { _, session in
         let h = try session.call(SystemHealth.self, NoParams())
         if !session.json { print("\(h.status)  memosd \(h.version), up \(Int(h.uptimeSeconds)) s, embedder \(h.embedder)") }
+    }
+
+    static let link = Command(
+        name: "link", summary: "Link two memories; recall's graph signal follows links.",
+        help: """
+            Options:
+              --type TYPE          what the link means (default related)
+              --weight W           0...1 (default 1)
+            """,
+        usage: "link FROM_ID TO_ID [--type TYPE] [--weight W]", valued: ["--type", "--weight"], flags: []
+    ) { args, session in
+        guard args.positionals.count == 2 else { throw UsageError("link takes two IDs: FROM and TO") }
+        let result = try session.call(MemoryLink.self, .init(
+            namespace: session.namespace, from: args.positionals[0], to: args.positionals[1], type: args.value("--type"),
+            weight: try args.value("--weight").map { try number($0, "--weight") }))
+        if !session.json { print("\(result.from) -[\(result.type) \(result.weight)]-> \(result.to)") }
+    }
+
+    static let neighbors = Command(
+        name: "neighbors", summary: "Show a memory's neighbourhood: session order, links, shared entities.",
+        help: """
+            Options:
+              --limit N            how many neighbours (default 20)
+            """,
+        usage: "neighbors ID [--limit N]", valued: ["--limit"], flags: []
+    ) { args, session in
+        guard args.positionals.count == 1 else { throw UsageError("neighbors takes one ID") }
+        let r = try session.call(GraphNeighbors.self, .init(
+            namespace: session.namespace, id: args.positionals[0], limit: try args.value("--limit").map { try integer($0, "--limit") }))
+        guard !session.json else { return }
+        if !r.entities.isEmpty {
+            print("entities  " + r.entities.map { "\($0.display) (\($0.kind), \($0.mentions))" }.joined(separator: ", "))
+        }
+        for n in r.neighbors {
+            let via = n.via.map { " via " + $0.joined(separator: ", ") } ?? ""
+            print("\(n.relation.padding(10))\(n.id)  \(Output.oneLine(n.text, width: 70))\(via)")
+        }
     }
 
     static let reindex = Command(

@@ -55,7 +55,7 @@ func loadJSON(_ relative: String) throws -> JSONValue {
         var calls: [(String, JSONValue)] = [
             ("memory.add", ["namespace": "n", "text": "Caroline moved to Berlin", "tags": ["travel"], "agent": "bot",
                             "session": "s", "occurred_at": "2022-03-01T09:00:00Z", "attributes": ["k": 1], "source": ["type": "chat"]]),
-            ("memory.add", ["namespace": "n", "items": [["text": "one"], ["text": "two", "ttl_seconds": 60]]]),
+            ("memory.add", ["namespace": "n", "items": [["text": "one", "session": "s"], ["text": "two", "ttl_seconds": 60, "session": "s", "entities": ["Two"]]]]),
         ]
         for (method, params) in calls { check(try h.result(method, params), against: "\(method).result") }
         let id = try #require(try h.result("memory.list", ["namespace": "n", "limit": 1, "filter": ["state": "any"]])["memories"].flatMap {
@@ -72,6 +72,7 @@ func loadJSON(_ relative: String) throws -> JSONValue {
             ("system.health", [:]),
             ("system.stats", [:]),
             ("system.reindex", ["wait": true]),
+            ("graph.neighbors", ["namespace": "n", "id": id]),
         ]
         for (method, params) in calls {
             check(params, against: "\(method).params")

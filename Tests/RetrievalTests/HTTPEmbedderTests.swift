@@ -30,7 +30,13 @@ final class TinyHTTPServer: Sendable {
         Thread {
             while true {
                 let client = accept(listener, nil, nil)
-                if client < 0 { return }
+                if client < 0 || log.stopped.load(ordering: .acquiring) {
+                    // Only this thread closes the listener: a descriptor closed
+                    // elsewhere could be reused before the next accept().
+                    if client >= 0 { close(client) }
+                    close(listener)
+                    return
+                }
                 var data = [UInt8]()
                 var buffer = [UInt8](repeating: 0, count: 65536)
                 while true {
@@ -59,13 +65,14 @@ final class TinyHTTPServer: Sendable {
     var requestCount: Int { log.bodies.withLock { $0.count } }
 
     func stop() {
+        log.stopped.store(true, ordering: .releasing)
         shutdown(fd, Int32(SHUT_RDWR))
-        close(fd)
     }
 }
 
 final class RequestLog: Sendable {
     let bodies = Mutex<[String]>([])
+    let stopped = Atomic<Bool>(false)
 }
 
 /// Answers like an OpenAI embeddings endpoint: a 3-d vector per input,
