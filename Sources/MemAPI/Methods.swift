@@ -97,7 +97,9 @@ public enum MemoryAdd: RPCMethod {
 /// `memory.recall`: the best memories for a query, best first.
 public enum MemoryRecall: RPCMethod {
     public static let name = "memory.recall"
-    public static let paramKeys: Set<String> = ["namespace", "query", "k", "filter", "explain", "weights", "fusion"]
+    public static let paramKeys: Set<String> = [
+        "namespace", "query", "k", "filter", "explain", "weights", "fusion", "reference_time", "diversity",
+    ]
 
     public struct Params: Codable, Sendable {
         public var namespace: String
@@ -109,12 +111,23 @@ public enum MemoryRecall: RPCMethod {
         public var weights: [String: Double]?
         /// `rrf` (reciprocal rank) or `relative` (min-max scaled scores).
         public var fusion: String?
+        /// "Now" for time phrases in the query and for recency (default: now).
+        public var referenceTime: Timestamp?
+        /// MMR diversity 0...1 (default 0: off).
+        public var diversity: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case namespace, query, k, filter, explain, weights, fusion, diversity
+            case referenceTime = "reference_time"
+        }
 
         public init(
             namespace: String, query: String, k: Int? = nil, filter: WireFilter? = nil, explain: Bool? = nil,
-            weights: [String: Double]? = nil, fusion: String? = nil
+            weights: [String: Double]? = nil, fusion: String? = nil, referenceTime: Timestamp? = nil, diversity: Double? = nil
         ) {
             self.fusion = fusion
+            self.referenceTime = referenceTime
+            self.diversity = diversity
             self.namespace = namespace
             self.query = query
             self.k = k
@@ -153,17 +166,37 @@ public enum MemoryRecall: RPCMethod {
         public var occurredAt: Timestamp?
         public var createdAt: Timestamp
         public var signals: [String: Signal]
+        /// With `explain`: the fused score, each boost and the time phrase understood.
+        public var explain: Explanation?
+
+        public struct Explanation: Codable, Sendable, Hashable {
+            public var fused: Double
+            public var boosts: [String: Double]
+            public var timePhrase: String?
+
+            enum CodingKeys: String, CodingKey {
+                case fused, boosts
+                case timePhrase = "time_phrase"
+            }
+
+            public init(fused: Double, boosts: [String: Double], timePhrase: String?) {
+                self.fused = fused
+                self.boosts = boosts
+                self.timePhrase = timePhrase
+            }
+        }
 
         enum CodingKeys: String, CodingKey {
-            case id, score, text, version, tags, attributes, importance, agent, session, signals
+            case id, score, text, version, tags, attributes, importance, agent, session, signals, explain
             case occurredAt = "occurred_at", createdAt = "created_at"
         }
 
         public init(
             id: String, score: Double, text: String?, version: Int, tags: [String],
             attributes: [String: JSONValue], importance: Double, agent: String?, session: String?,
-            occurredAt: Timestamp?, createdAt: Timestamp, signals: [String: Signal]
+            occurredAt: Timestamp?, createdAt: Timestamp, signals: [String: Signal], explain: Explanation? = nil
         ) {
+            self.explain = explain
             self.id = id
             self.score = score
             self.text = text

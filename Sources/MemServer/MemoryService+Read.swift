@@ -28,9 +28,11 @@ extension MemoryService {
             }
             method = parsed
         }
+        let diversity = params.diversity ?? 0
+        guard (0...1).contains(diversity) else { throw ValidationError(field: "diversity", "must be between 0 and 1 (got \(diversity))") }
         let hits = try engine.recall(RecallQuery(
             namespace: params.namespace, text: params.query, k: k, filter: filter, weights: weights, fusion: method,
-            now: context.now))
+            referenceTime: params.referenceTime, diversity: diversity, now: context.now))
         accessLog.record(keys: hits.map(\.key), at: context.now)
         let explain = params.explain ?? false
         let effective = engine.fusion.weights.merging(weights) { _, new in new }
@@ -45,7 +47,8 @@ extension MemoryService {
             return MemoryRecall.Hit(
                 id: cube.id.rawValue, score: hit.score, text: cube.text, version: cube.version, tags: cube.tags,
                 attributes: cube.attributes, importance: cube.importance, agent: cube.agent, session: cube.session,
-                occurredAt: cube.occurredAt, createdAt: cube.createdAt, signals: signals)
+                occurredAt: cube.occurredAt, createdAt: cube.createdAt, signals: signals,
+                explain: explain ? .init(fused: hit.fused, boosts: hit.boosts, timePhrase: hit.timePhrase) : nil)
         })
     }
 

@@ -92,6 +92,18 @@ public final class ExactIndex: VectorIndex {
         }
     }
 
+    public func vectors(namespace: String, keys: [Int64]) -> [Int64: [Float]] {
+        spaces.read { spaces in
+            guard let matrix = spaces[namespace] else { return [:] }
+            var result: [Int64: [Float]] = [:]
+            for key in keys {
+                guard let row = matrix.position[key] else { continue }
+                result[key] = Array(matrix.rows[(row * dimension)..<((row + 1) * dimension)])
+            }
+            return result
+        }
+    }
+
     public func count(namespace: String) -> Int {
         spaces.read { $0[namespace]?.keys.count ?? 0 }
     }

@@ -19,8 +19,9 @@ public struct SignalScore: Sendable, Hashable {
 ///   al. 2009, k = 60). Rank-based: needs no calibration, but gives a weak
 ///   signal's rank 1 as much as a strong signal's rank 1.
 /// - `relativeScore`: each signal's scores are min-max scaled to 0...1 over
-///   its own candidates, then added with the weights; a candidate a signal
-///   did not return gets 0 from it. Keeps how *much* better a hit is.
+///   its own candidates (scaled from 0 when there are fewer than 8), then
+///   added with the weights; a candidate a signal did not return gets 0 from
+///   it. Keeps how *much* better a hit is.
 public struct RankFusion: Sendable {
     public enum Method: String, Sendable, CaseIterable, Codable {
         case reciprocalRank = "rrf"
@@ -29,6 +30,8 @@ public struct RankFusion: Sendable {
 
     public var method: Method
     public var k: Double
+    /// Relative scores are min-max scaled only over at least this many candidates.
+    public var minScaledCandidates = 8
     public var weights: [Signal: Double]
 
     public static let defaultWeights: [Signal: Double] = [.vector: 0.5, .keyword: 1.0, .graph: 0.3]
@@ -53,7 +56,10 @@ public struct RankFusion: Sendable {
             let weight = weights[signal] ?? 0
             guard weight > 0 else { continue }
             let scores = ranking.map(\.score)
-            let low = scores.min() ?? 0, high = scores.max() ?? 0
+            let high = scores.max() ?? 0
+            // Min-max over a handful of candidates turns a tiny difference into 0 vs 1:
+            // below `minScaledCandidates`, scale from 0 instead.
+            let low = scores.count >= minScaledCandidates ? scores.min() ?? 0 : min(0, scores.min() ?? 0)
             for (offset, entry) in ranking.enumerated() {
                 let contribution: Double
                 switch method {

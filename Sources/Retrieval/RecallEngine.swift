@@ -1,3 +1,4 @@
+import Foundation
 import MemCube
 import MemStore
 
@@ -11,13 +12,21 @@ public struct RecallQuery: Sendable {
     public var weights: [Signal: Double]
     /// Per-request fusion method; nil keeps the engine's.
     public var fusion: RankFusion.Method?
+    /// "Now" for the query's time phrases and recency (default: now).
+    public var referenceTime: Timestamp?
+    /// MMR diversity, 0...1 (0 = off): how much to favour hits unlike those
+    /// already chosen over plain relevance.
+    public var diversity: Double
     public var now: Timestamp
 
     public init(
         namespace: String, text: String, k: Int = 10, filter: CubeFilter = CubeFilter(),
-        weights: [Signal: Double] = [:], fusion: RankFusion.Method? = nil, now: Timestamp = .now()
+        weights: [Signal: Double] = [:], fusion: RankFusion.Method? = nil, referenceTime: Timestamp? = nil,
+        diversity: Double = 0, now: Timestamp = .now()
     ) {
         self.fusion = fusion
+        self.referenceTime = referenceTime
+        self.diversity = diversity
         self.namespace = namespace
         self.text = text
         self.k = k
@@ -30,8 +39,28 @@ public struct RecallQuery: Sendable {
 public struct RecallHit: Sendable {
     public var key: Int64
     public var cube: MemCube
+    /// The final score: fused signals plus the boosts.
     public var score: Double
     public var signals: [Signal: SignalScore]
+    /// The fused score before the boosts.
+    public var fused: Double
+    /// What each boost added: `time`, `recency`, `importance`.
+    public var boosts: [String: Double]
+    /// The time phrase the query was understood to name, if any.
+    public var timePhrase: String?
+}
+
+/// Adjustments after fusion: a query's time phrase, recency and importance.
+///
+/// score = fused + time·closeness(window) + recency·2^(−age/halfLife)
+///         + importance·(2·importance − 1)
+public struct Rerank: Sendable {
+    public var timeWeight = 0.3
+    public var recencyWeight = 0.05
+    public var recencyHalfLifeDays = 30.0
+    public var importanceWeight = 0.05
+
+    public init() {}
 }
 
 /// Recall: candidates from every signal, fused, then the cubes loaded.
@@ -43,16 +72,18 @@ public final class RecallEngine: Sendable {
     public let embedder: any Embedder
     public let fusion: RankFusion
     public let graph: GraphRecall
+    public let rerank: Rerank
 
     public init(
         store: any CubeStore, index: any VectorIndex, embedder: any Embedder, fusion: RankFusion = RankFusion(),
-        graph: GraphRecall = GraphRecall()
+        graph: GraphRecall = GraphRecall(), rerank: Rerank = Rerank()
     ) {
         self.store = store
         self.index = index
         self.embedder = embedder
         self.fusion = fusion
         self.graph = graph
+        self.rerank = rerank
     }
 
     /// How many candidates each signal contributes for a top-`k` request.
@@ -86,19 +117,63 @@ public final class RecallEngine: Sendable {
                 store: store, namespace: query.namespace, query: query.text, seeds: seeds,
                 namespaceSize: index.count(namespace: query.namespace), limit: n)
         }
-        // Load a few more than k: a candidate may have been forgotten since it was indexed,
-        // and graph candidates have not been filtered yet.
-        let fused = fuser.fuse(rankings).prefix(query.k * 2 + 8)
+        // Load more than k: a candidate may have been forgotten since it was indexed, graph
+        // candidates are not filtered yet, and the boosts may reorder the top.
+        let fused = fuser.fuse(rankings).prefix(max(query.k * 3, 30))
         let cubes = try store.cubes(namespace: query.namespace, keys: fused.map(\.key), now: query.now)
+        let reference = query.referenceTime ?? query.now
+        let window = TimeExpressions.window(in: query.text, reference: reference)
         var hits: [RecallHit] = []
         for candidate in fused {
             guard let cube = cubes[candidate.key],
                   query.filter.matches(
                     tags: cube.tags, agent: cube.agent, session: cube.session, time: cube.occurredAt ?? cube.createdAt)
             else { continue }
-            hits.append(RecallHit(key: candidate.key, cube: cube, score: candidate.score, signals: candidate.signals))
-            if hits.count == query.k { break }
+            let time = cube.occurredAt ?? cube.createdAt
+            var boosts: [String: Double] = [:]
+            if let window { boosts["time"] = rerank.timeWeight * window.closeness(time) }
+            let ageDays = max(0, Double(reference.millis - time.millis) / 86_400_000)
+            boosts["recency"] = rerank.recencyWeight * exp2(-ageDays / rerank.recencyHalfLifeDays)
+            boosts["importance"] = rerank.importanceWeight * (2 * cube.importance - 1)
+            hits.append(RecallHit(
+                key: candidate.key, cube: cube, score: candidate.score + boosts.values.reduce(0, +),
+                signals: candidate.signals, fused: candidate.score, boosts: boosts, timePhrase: window?.phrase))
         }
-        return hits
+        hits.sort { $0.score != $1.score ? $0.score > $1.score : $0.key < $1.key }
+        if query.diversity > 0 {
+            return try diversify(hits, k: query.k, lambda: 1 - min(1, query.diversity), namespace: query.namespace)
+        }
+        return Array(hits.prefix(query.k))
+    }
+
+    /// Maximal marginal relevance (Carbonell & Goldstein 1998): picks, one at
+    /// a time, the hit maximizing λ·relevance − (1−λ)·(max cosine to those
+    /// already picked). Relevance is the hit's score scaled to 0...1.
+    func diversify(_ hits: [RecallHit], k: Int, lambda: Double, namespace: String) throws -> [RecallHit] {
+        guard hits.count > 1 else { return hits }
+        let vectors = index.vectors(namespace: namespace, keys: hits.map(\.key))
+        let top = hits.first!.score, bottom = hits.last!.score
+        func relevance(_ h: RecallHit) -> Double { top > bottom ? (h.score - bottom) / (top - bottom) : 1 }
+        var chosen: [RecallHit] = []
+        var rest = hits
+        while chosen.count < k, !rest.isEmpty {
+            var bestIndex = 0, bestValue = -Double.infinity
+            for (i, candidate) in rest.enumerated() {
+                var similarity = 0.0
+                if let v = vectors[candidate.key] {
+                    for picked in chosen {
+                        guard let w = vectors[picked.key] else { continue }
+                        similarity = max(similarity, Double(zip(v, w).reduce(Float(0)) { $0 + $1.0 * $1.1 }))
+                    }
+                }
+                let value = lambda * relevance(candidate) - (1 - lambda) * similarity
+                if value > bestValue {
+                    bestValue = value
+                    bestIndex = i
+                }
+            }
+            chosen.append(rest.remove(at: bestIndex))
+        }
+        return chosen
     }
 }

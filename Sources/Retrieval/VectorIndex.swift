@@ -15,6 +15,8 @@ public protocol VectorIndex: Sendable {
     func search(
         namespace: String, query: [Float], k: Int, filter: CubeFilter, now: Timestamp
     ) -> [VectorHit]
+    /// The stored vectors of these keys (missing keys are left out).
+    func vectors(namespace: String, keys: [Int64]) -> [Int64: [Float]]
     func count(namespace: String) -> Int
     var totalCount: Int { get }
 }

@@ -86,10 +86,12 @@ enum Commands {
               --session NAME       only this session's memories
               --since TIME         only events at or after TIME (ISO 8601)
               --until TIME         only events at or before TIME
-              --explain            show each signal's rank and score
+              --at TIME            "now" for time phrases such as "last week" (ISO 8601)
+              --diverse X          0...1: prefer hits unlike those above them (MMR)
+              --explain            show each signal's rank and score, and the boosts
             """,
         usage: "recall QUERY [options]",
-        valued: ["--k", "--tag", "--agent", "--session", "--since", "--until"], flags: ["--explain"]
+        valued: ["--k", "--tag", "--agent", "--session", "--since", "--until", "--at", "--diverse"], flags: ["--explain"]
     ) { args, session in
         guard !args.positionals.isEmpty else { throw UsageError("recall needs a QUERY") }
         let k = try args.value("--k").map { try integer($0, "-k") }
@@ -97,7 +99,12 @@ enum Commands {
         let result = try session.call(
             MemoryRecall.self,
             .init(namespace: session.namespace, query: args.positionals.joined(separator: " "), k: k, filter: filter,
-                  explain: args.has("--explain") ? true : nil))
+                  explain: args.has("--explain") ? true : nil,
+                  referenceTime: try args.value("--at").map { text throws(UsageError) in
+                      guard let t = Timestamp(iso8601: text) else { throw UsageError("--at must be ISO 8601, e.g. 2024-05-08") }
+                      return t
+                  },
+                  diversity: try args.value("--diverse").map { try number($0, "--diverse") }))
         guard !session.json else { return }
         if result.hits.isEmpty { printErr("no memories match") }
         for (i, hit) in result.hits.enumerated() {
@@ -108,7 +115,13 @@ enum Commands {
                     let s = hit.signals[name]!
                     return "\(name) #\(s.rank) (\(format4(s.score)))"
                 }
-                print("      " + parts.joined(separator: "  "))
+                var line = "      " + parts.joined(separator: "  ")
+                if let e = hit.explain {
+                    let boosts = e.boosts.keys.sorted().map { "\($0) +\(format4(e.boosts[$0]!))" }
+                    line += "  | fused \(format4(e.fused)) " + boosts.joined(separator: " ")
+                    if let phrase = e.timePhrase { line += " (\"\(phrase)\")" }
+                }
+                print(line)
             }
         }
     }

@@ -33,6 +33,9 @@ final class LiveDaemon {
         process.executableURL = URL(fileURLWithPath: binDirectory + "/memosd")
         process.arguments = ["--data-dir", directory + "/data", "--socket", socket, "--log-level", "warning",
                              "--embedder", embedder ?? self.embedder] + extra
+        // Never the test's own stdout: a daemon outliving a crashed test run
+        // would hold swift-test's pipe open.
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         self.process = process

@@ -142,7 +142,8 @@ func meta(tags: [String] = [], session: String? = nil) -> VectorMeta {
 
 @Suite struct RelativeScoreFusionTests {
     @Test func scalesEachSignalToItsOwnRange() {
-        let fusion = RankFusion(method: .relativeScore, weights: [.vector: 0.5, .keyword: 1])
+        var fusion = RankFusion(method: .relativeScore, weights: [.vector: 0.5, .keyword: 1])
+        fusion.minScaledCandidates = 2
         let fused = fusion.fuse([.vector: [(1, 0.9), (2, 0.5)], .keyword: [(2, 12.0), (3, 4.0), (4, 2.0)]])
         // key 2: 0.5·0 (vector's lowest) + 1·1 (keyword's highest); key 1: 0.5·1; key 3: 0.2; key 4: 0.
         #expect(fused.map(\.key) == [2, 1, 3, 4])
