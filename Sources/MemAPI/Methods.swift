@@ -433,8 +433,11 @@ public enum SystemStats: RPCMethod {
         public var superseded: Int
         public var forgotten: Int
         public var indexed: Int
+        /// `exact` or `hnsw`.
+        public var index: String
 
-        public init(namespace: String, active: Int, superseded: Int, forgotten: Int, indexed: Int) {
+        public init(namespace: String, active: Int, superseded: Int, forgotten: Int, indexed: Int, index: String = "exact") {
+            self.index = index
             self.namespace = namespace
             self.active = active
             self.superseded = superseded

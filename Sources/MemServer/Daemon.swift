@@ -31,8 +31,15 @@ public enum Daemon {
             try makeDirectory((config.socketPath as NSString).deletingLastPathComponent)
             let store = try SQLiteStore(path: config.databasePath, durability: config.durability)
             let embedder = try makeEmbedder(config)
-            let index = ExactIndex(dimension: embedder.dimension)
-            let (loaded, skipped) = try MemoryService.buildIndex(index, from: store, embedder: embedder)
+            let index = TieredIndex(
+                dimension: embedder.dimension, threshold: config.hnswThreshold,
+                parameters: .init(m: config.hnswM, efConstruction: config.hnswEfConstruction, efSearch: config.hnswEfSearch)
+            ) { message, metadata in logger.info(message, metadata) }
+            let (loaded, skipped) = try MemoryService.buildIndex(
+                index, from: store, embedder: embedder, snapshotDirectory: config.snapshotDirectory
+            ) { namespace, count, how in
+                if how != "exact" { logger.info("namespace index", [("namespace", namespace), ("vectors", "\(count)"), ("index", how)]) }
+            }
             logger.info("index built", [("vectors", "\(loaded)"), ("other_embedders", "\(skipped)"), ("blas_core", BLAS.coreName)])
 
             let accessLog = AccessLog()
@@ -75,6 +82,10 @@ public enum Daemon {
             server.stop()
             ticker.stop()
             try? accessLog.flush(to: store, heat: Heat())  // best effort: access counts are advisory
+            index.waitForPromotions()
+            for failure in index.saveSnapshots(to: config.snapshotDirectory) {
+                logger.warning("could not save an index snapshot; it will be rebuilt at start", [("error", failure)])
+            }
             try store.checkpoint()
             logger.info("memosd stopped")
             return 0

@@ -16,6 +16,12 @@ public struct DaemonConfig: Sendable {
     public var embedTimeout = 30.0
     public var blasThreads = 1
     public var embedThreads = 1
+    public var hnswThreshold = 20_000
+    public var hnswM = 16
+    public var hnswEfConstruction = 100
+    public var hnswEfSearch = 100
+
+    public var snapshotDirectory: String { dataDir + "/index" }
     public var durability = SQLiteStore.Durability.full
     public var maxFrameBytes = 4 * 1024 * 1024
     public var maxConnections = 128
@@ -59,6 +65,11 @@ public struct DaemonConfig: Sendable {
                                  2 nearly doubles batch throughput on 2 cores but competes
                                  with other clients)
           --blas-threads N       OpenBLAS threads per call (default 1)
+          --hnsw-threshold N     a namespace moves from the exact scan to HNSW at N
+                                 vectors (default 20000)
+          --hnsw-m N             HNSW links per node (default 16; 2N on the bottom layer)
+          --hnsw-ef-construction N   HNSW build beam (default 100)
+          --hnsw-ef-search N     HNSW search beam (default 100; higher: better recall, slower)
           --synchronous MODE     full (default: a commit survives power loss) or
                                  normal (faster; survives kill -9, not power loss)
           --max-frame-bytes N    largest request line accepted (default 4194304)
@@ -127,6 +138,10 @@ public struct DaemonConfig: Sendable {
             case "--embed-timeout": config.embedTimeout = Double(try positive(argument))
             case "--blas-threads": config.blasThreads = try positive(argument)
             case "--embed-threads": config.embedThreads = try positive(argument)
+            case "--hnsw-threshold": config.hnswThreshold = try positive(argument)
+            case "--hnsw-m": config.hnswM = try positive(argument)
+            case "--hnsw-ef-construction": config.hnswEfConstruction = try positive(argument)
+            case "--hnsw-ef-search": config.hnswEfSearch = try positive(argument)
             case "--synchronous":
                 let mode = try value(argument)
                 guard let durability = SQLiteStore.Durability(rawValue: mode) else {

@@ -62,17 +62,31 @@ public final class MemoryService: Sendable {
 
     /// Loads every stored vector of the current embedder into the index.
     /// Returns (loaded, skipped): skipped vectors came from another embedder.
+    /// A tiered index loads namespace by namespace (snapshots for the large
+    /// ones, from `snapshotDirectory`); `report` hears how each was loaded.
     public static func buildIndex(
-        _ index: any VectorIndex, from store: any CubeStore, embedder: any Embedder
+        _ index: any VectorIndex, from store: any CubeStore, embedder: any Embedder, snapshotDirectory: String? = nil,
+        report: (String, Int, String) -> Void = { _, _, _ in }
     ) throws -> (loaded: Int, skipped: Int) {
         var loaded = 0, skipped = 0
+        var byNamespace: [String: [VectorRecord]] = [:]
         try store.forEachVector { record in
             guard record.embedding.embedder == embedder.id, record.embedding.vector.count == embedder.dimension else {
                 skipped += 1
                 return
             }
-            index.upsert(namespace: record.namespace, key: record.key, vector: record.embedding.vector, meta: record.meta)
+            if index is TieredIndex {
+                byNamespace[record.namespace, default: []].append(record)
+            } else {
+                index.upsert(namespace: record.namespace, key: record.key, vector: record.embedding.vector, meta: record.meta)
+            }
             loaded += 1
+        }
+        if let tiered = index as? TieredIndex {
+            for (namespace, records) in byNamespace {
+                let how = tiered.load(namespace: namespace, records: records, snapshotDirectory: snapshotDirectory)
+                report(namespace, records.count, how)
+            }
         }
         return (loaded, skipped)
     }

@@ -62,6 +62,13 @@ public struct VectorRecord: Sendable {
     public var namespace: String
     public var meta: VectorMeta
     public var embedding: Embedding
+
+    public init(key: Int64, namespace: String, meta: VectorMeta, embedding: Embedding) {
+        self.key = key
+        self.namespace = namespace
+        self.meta = meta
+        self.embedding = embedding
+    }
 }
 
 /// What the vector index keeps per entry to apply filters in memory.

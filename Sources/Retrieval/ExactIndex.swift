@@ -108,6 +108,22 @@ public final class ExactIndex: VectorIndex {
         spaces.read { $0[namespace]?.keys.count ?? 0 }
     }
 
+    /// Every entry of a namespace (for moving it to another index).
+    func entries(namespace: String) -> [(key: Int64, vector: [Float], meta: VectorMeta)] {
+        spaces.read { spaces in
+            guard let matrix = spaces[namespace] else { return [] }
+            return matrix.keys.indices.map { row in
+                (matrix.keys[row], Array(matrix.rows[(row * dimension)..<((row + 1) * dimension)]), matrix.metas[row])
+            }
+        }
+    }
+
+    func removeNamespace(_ namespace: String) {
+        spaces.write { _ = $0.removeValue(forKey: namespace) }
+    }
+
+    var namespaces: [String] { spaces.read { Array($0.keys) } }
+
     public var totalCount: Int {
         spaces.read { $0.values.reduce(0) { $0 + $1.keys.count } }
     }

@@ -1,0 +1,291 @@
+import Foundation
+import MemCube
+import MemStore
+
+/// A hierarchical navigable small-world graph (Malkov & Yashunin, 2018) over
+/// unit vectors, scored by dot product (cosine).
+///
+/// Value type, not thread-safe: `HNSWIndex` guards it with a read-write
+/// lock. Deletes are tombstones: a deleted node still routes searches but is
+/// never returned; `tombstoneRatio` tells when a rebuild pays off.
+/// Cost: insert O(efConstruction · M · log n) dot products; search
+/// O(efSearch · M · log n).
+public struct HNSWGraph: Sendable {
+    public struct Parameters: Sendable, Hashable, Codable {
+        /// Links per node on upper layers (2M on layer 0).
+        public var m = 16
+        public var efConstruction = 100
+        public var efSearch = 100
+        public init(m: Int = 16, efConstruction: Int = 100, efSearch: Int = 100) {
+            self.m = m
+            self.efConstruction = efConstruction
+            self.efSearch = efSearch
+        }
+    }
+
+    public let dimension: Int
+    public let parameters: Parameters
+    var vectors: [Float] = []
+    var keys: [Int64] = []
+    var metas: [VectorMeta] = []
+    var deleted: [Bool] = []
+    /// links[node][layer] = neighbour node numbers.
+    var links: [[[Int32]]] = []
+    var position: [Int64: Int32] = [:]
+    var entry: Int32 = -1
+    var topLayer = -1
+    var rng: SplitMix64
+    var deletedCount = 0
+
+    public init(dimension: Int, parameters: Parameters = Parameters(), seed: UInt64 = 42) {
+        self.dimension = dimension
+        self.parameters = parameters
+        rng = SplitMix64(seed: seed)
+    }
+
+    public var count: Int { keys.count - deletedCount }
+    public var nodeCount: Int { keys.count }
+    public var tombstoneRatio: Double { keys.isEmpty ? 0 : Double(deletedCount) / Double(keys.count) }
+
+    @inline(__always)
+    func similarity(_ query: UnsafeBufferPointer<Float>, _ node: Int32) -> Float {
+        vectors.withUnsafeBufferPointer { v in
+            let base = v.baseAddress! + Int(node) * dimension
+            var sum: Float = 0
+            for j in 0..<dimension { sum += query[j] * base[j] }
+            return sum
+        }
+    }
+
+    // MARK: - Insert and delete
+
+    /// Inserts `key` (replacing an existing vector of the same key).
+    public mutating func insert(key: Int64, vector: [Float], meta: VectorMeta) {
+        precondition(vector.count == dimension, "HNSW: vector of \(vector.count) dimensions in a \(dimension)-d graph")
+        if position[key] != nil { remove(key: key) }
+        let node = Int32(keys.count)
+        let level = randomLevel()
+        vectors.append(contentsOf: vector)
+        keys.append(key)
+        metas.append(meta)
+        deleted.append(false)
+        links.append(Array(repeating: [], count: level + 1))
+        position[key] = node
+        guard entry >= 0 else {
+            entry = node
+            topLayer = level
+            return
+        }
+        vector.withUnsafeBufferPointer { q in
+            var nearest = entry
+            var nearestScore = similarity(q, entry)
+            var layer = topLayer
+            while layer > level {
+                (nearest, nearestScore) = greedy(q, from: nearest, score: nearestScore, layer: layer)
+                layer -= 1
+            }
+            var entryPoints = [(nearestScore, nearest)]
+            for layer in stride(from: min(level, topLayer), through: 0, by: -1) {
+                let candidates = searchLayer(q, entryPoints: entryPoints, ef: parameters.efConstruction, layer: layer)
+                let capacity = layer == 0 ? 2 * parameters.m : parameters.m
+                let chosen = selectNeighbours(candidates, count: capacity)
+                links[Int(node)][layer] = chosen
+                for neighbour in chosen {
+                    connect(neighbour, to: node, layer: layer, capacity: capacity)
+                }
+                entryPoints = candidates
+            }
+        }
+        if level > topLayer {
+            topLayer = level
+            entry = node
+        }
+    }
+
+    /// Tombstones `key`; returns whether it was there.
+    @discardableResult
+    public mutating func remove(key: Int64) -> Bool {
+        guard let node = position.removeValue(forKey: key) else { return false }
+        deleted[Int(node)] = true
+        deletedCount += 1
+        return true
+    }
+
+    public mutating func updateMeta(key: Int64, meta: VectorMeta) {
+        guard let node = position[key] else { return }
+        metas[Int(node)] = meta
+    }
+
+    public func vector(key: Int64) -> [Float]? {
+        guard let node = position[key] else { return nil }
+        return Array(vectors[(Int(node) * dimension)..<((Int(node) + 1) * dimension)])
+    }
+
+    mutating func randomLevel() -> Int {
+        let unit = Double(rng.next() >> 11) / Double(1 << 53)
+        let scale = 1 / log(Double(max(parameters.m, 2)))
+        return min(16, Int(-log(max(unit, 1e-12)) * scale))
+    }
+
+    /// Adds `node` to `neighbour`'s links, pruning with the heuristic when full.
+    mutating func connect(_ neighbour: Int32, to node: Int32, layer: Int, capacity: Int) {
+        var current = links[Int(neighbour)][layer]
+        if current.count < capacity {
+            current.append(node)
+        } else {
+            let candidates = (current + [node]).map { (similarity(neighbour, $0), $0) }
+            current = selectNeighbours(candidates.sorted { $0.0 > $1.0 }, count: capacity)
+        }
+        links[Int(neighbour)][layer] = current
+    }
+
+    /// Dot product of two stored nodes, without copying either.
+    @inline(__always)
+    func similarity(_ a: Int32, _ b: Int32) -> Float {
+        vectors.withUnsafeBufferPointer { v in
+            let x = v.baseAddress! + Int(a) * dimension, y = v.baseAddress! + Int(b) * dimension
+            var sum: Float = 0
+            for j in 0..<dimension { sum += x[j] * y[j] }
+            return sum
+        }
+    }
+
+    /// The neighbour-selection heuristic (algorithm 4): keep a candidate only
+    /// if it is closer to the base than to every neighbour kept so far, then
+    /// fill up with the closest of the rest. Candidates come best first.
+    func selectNeighbours(_ candidates: [(Float, Int32)], count: Int) -> [Int32] {
+        var kept: [(Float, Int32)] = []
+        var skipped: [Int32] = []
+        for candidate in candidates {
+            if kept.count >= count { break }
+            let dominated = kept.contains { similarity(candidate.1, $0.1) > candidate.0 }
+            if dominated { skipped.append(candidate.1) } else { kept.append(candidate) }
+        }
+        var result = kept.map(\.1)
+        for node in skipped where result.count < count { result.append(node) }
+        return result
+    }
+
+    // MARK: - Search
+
+    func greedy(_ q: UnsafeBufferPointer<Float>, from start: Int32, score: Float, layer: Int) -> (Int32, Float) {
+        var best = start, bestScore = score
+        var improved = true
+        while improved {
+            improved = false
+            for neighbour in links[Int(best)][layer] {
+                let s = similarity(q, neighbour)
+                if s > bestScore {
+                    bestScore = s
+                    best = neighbour
+                    improved = true
+                }
+            }
+        }
+        return (best, bestScore)
+    }
+
+    /// The `ef` best nodes of one layer reachable from the entry points, best first.
+    func searchLayer(_ q: UnsafeBufferPointer<Float>, entryPoints: [(Float, Int32)], ef: Int, layer: Int) -> [(Float, Int32)] {
+        var visited = Set<Int32>(entryPoints.map(\.1))
+        var candidates = Heap(entryPoints, maxFirst: true)   // to expand: best first
+        var results = Heap(entryPoints, maxFirst: false)     // kept: worst on top
+        while let (score, node) = candidates.pop() {
+            if let worst = results.peek(), results.count >= ef, score < worst.0 { break }
+            guard layer < links[Int(node)].count else { continue }
+            for neighbour in links[Int(node)][layer] where visited.insert(neighbour).inserted {
+                let s = similarity(q, neighbour)
+                if results.count < ef || s > results.peek()!.0 {
+                    candidates.push((s, neighbour))
+                    results.push((s, neighbour))
+                    if results.count > ef { _ = results.pop() }
+                }
+            }
+        }
+        return results.elements.sorted { $0.0 > $1.0 }
+    }
+
+    /// The `k` best live nodes passing `accept`. The search widens (ef ×4)
+    /// while fewer than `k` pass, and ends in an exact scan when the filter
+    /// is so selective that the graph would have to be walked anyway.
+    public func search(_ query: [Float], k: Int, ef: Int? = nil, accept: (VectorMeta) -> Bool) -> [(key: Int64, score: Float)] {
+        guard entry >= 0, k > 0, query.count == dimension else { return [] }
+        return query.withUnsafeBufferPointer { q in
+            var ef = max(ef ?? parameters.efSearch, k)
+            while true {
+                var nearest = entry
+                var nearestScore = similarity(q, entry)
+                for layer in stride(from: topLayer, to: 0, by: -1) {
+                    (nearest, nearestScore) = greedy(q, from: nearest, score: nearestScore, layer: layer)
+                }
+                let found = searchLayer(q, entryPoints: [(nearestScore, nearest)], ef: ef, layer: 0)
+                let passing = found.filter { !deleted[Int($0.1)] && accept(metas[Int($0.1)]) }
+                if passing.count >= k || found.count >= nodeCount {
+                    return passing.prefix(k).map { (keys[Int($0.1)], $0.0) }
+                }
+                if ef * 4 >= nodeCount {
+                    return exactScan(q, k: k, accept: accept)
+                }
+                ef *= 4
+            }
+        }
+    }
+
+    func exactScan(_ q: UnsafeBufferPointer<Float>, k: Int, accept: (VectorMeta) -> Bool) -> [(key: Int64, score: Float)] {
+        var top = TopK<Int64>(k: k)
+        for node in 0..<keys.count where !deleted[node] && accept(metas[node]) {
+            top.offer(similarity(q, Int32(node)), keys[node])
+        }
+        return top.sorted().map { ($0.item, $0.score) }
+    }
+}
+
+/// A binary heap of (score, node), best-first or worst-first.
+struct Heap {
+    private(set) var elements: [(Float, Int32)]
+    let maxFirst: Bool
+
+    init(_ items: [(Float, Int32)], maxFirst: Bool) {
+        self.maxFirst = maxFirst
+        elements = []
+        for item in items { push(item) }
+    }
+
+    var count: Int { elements.count }
+    func peek() -> (Float, Int32)? { elements.first }
+
+    @inline(__always) func above(_ a: (Float, Int32), _ b: (Float, Int32)) -> Bool {
+        maxFirst ? a.0 > b.0 : a.0 < b.0
+    }
+
+    mutating func push(_ item: (Float, Int32)) {
+        elements.append(item)
+        var child = elements.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard above(elements[child], elements[parent]) else { break }
+            elements.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> (Float, Int32)? {
+        guard !elements.isEmpty else { return nil }
+        let top = elements[0]
+        let last = elements.removeLast()
+        if !elements.isEmpty {
+            elements[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var best = parent
+                if left < elements.count, above(elements[left], elements[best]) { best = left }
+                if right < elements.count, above(elements[right], elements[best]) { best = right }
+                if best == parent { break }
+                elements.swapAt(parent, best)
+                parent = best
+            }
+        }
+        return top
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import MemCube
+import MemStore
+import Testing
+@testable import Retrieval
+
+/// Clustered unit vectors (like sentence embeddings: topics, not noise).
+func clusteredVectors(count: Int, dimension: Int, clusters: Int, seed: UInt64) -> [[Float]] {
+    var rng = SplitMix64(seed: seed)
+    let centres = (0..<clusters).map { _ in randomUnitVector(dimension, &rng) }
+    return (0..<count).map { i in
+        var v = centres[i % clusters].map { $0 + Float.random(in: -0.35...0.35, using: &rng) }
+        normalize(&v)
+        return v
+    }
+}
+
+/// recall@k of `graph` against the exact scan over the same live vectors.
+func recallAgainstExact(_ graph: HNSWGraph, vectors: [Int64: [Float]], queries: [[Float]], k: Int) -> Double {
+    var found = 0
+    for q in queries {
+        let exact = vectors.map { key, v in (key, zip(q, v).reduce(Float(0)) { $0 + $1.0 * $1.1 }) }
+            .sorted { $0.1 > $1.1 }.prefix(k).map(\.0)
+        let approximate = Set(graph.search(q, k: k) { _ in true }.map(\.key))
+        found += exact.filter(approximate.contains).count
+    }
+    return Double(found) / Double(queries.count * k)
+}
+
+@Suite struct HNSWTests {
+    static let dimension = 32
+    let data = clusteredVectors(count: 2500, dimension: HNSWTests.dimension, clusters: 40, seed: 11)
+    let queries = clusteredVectors(count: 100, dimension: HNSWTests.dimension, clusters: 40, seed: 99)
+
+    func build() -> (HNSWGraph, [Int64: [Float]]) {
+        var graph = HNSWGraph(dimension: Self.dimension, parameters: .init(m: 12, efConstruction: 64, efSearch: 100))
+        var live: [Int64: [Float]] = [:]
+        for (i, v) in data.enumerated() {
+            graph.insert(key: Int64(i + 1), vector: v, meta: meta())
+            live[Int64(i + 1)] = v
+        }
+        return (graph, live)
+    }
+
+    @Test func recallBeforeAfterReloadAndAfterDeletes() throws {
+        var (graph, live) = build()
+        let before = recallAgainstExact(graph, vectors: live, queries: queries, k: 10)
+        #expect(before >= 0.95, "recall@10 \(before)")
+
+        // A restart: save, load, same answers.
+        let path = NSTemporaryDirectory() + "hnsw-\(UUID().uuidString).bin"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try HNSWSnapshot.save(graph, to: path)
+        let loaded = try HNSWSnapshot.load(from: path, dimension: Self.dimension, parameters: graph.parameters) { _ in meta() }
+        let reloaded = recallAgainstExact(loaded, vectors: live, queries: queries, k: 10)
+        #expect(reloaded == before)
+
+        // Delete 20%: the survivors are still found.
+        var rng = SplitMix64(seed: 5)
+        for key in live.keys.shuffled(using: &rng).prefix(live.count / 5) {
+            graph.remove(key: key)
+            live[key] = nil
+        }
+        #expect(abs(graph.tombstoneRatio - 0.2) < 0.001)
+        let afterDeletes = recallAgainstExact(graph, vectors: live, queries: queries, k: 10)
+        #expect(afterDeletes >= 0.95, "recall@10 after deleting 20%: \(afterDeletes)")
+        print("HNSW recall@10: \(before) before, \(reloaded) after reload, \(afterDeletes) after deleting 20%")
+    }
+
+    @Test func filteredSearchKeepsRecall() {
+        var graph = HNSWGraph(dimension: Self.dimension, parameters: .init(m: 12, efConstruction: 64, efSearch: 100))
+        var tagged: [Int64: [Float]] = [:]
+        for (i, v) in data.prefix(2000).enumerated() {
+            let rare = i % 50 == 0  // 2% of the points carry the tag
+            graph.insert(key: Int64(i + 1), vector: v, meta: meta(tags: rare ? ["rare"] : []))
+            if rare { tagged[Int64(i + 1)] = v }
+        }
+        let filter = CubeFilter(tags: ["rare"])
+        var found = 0
+        for q in queries.prefix(30) {
+            let exact = tagged.map { key, v in (key, zip(q, v).reduce(Float(0)) { $0 + $1.0 * $1.1 }) }
+                .sorted { $0.1 > $1.1 }.prefix(10).map(\.0)
+            let hits = graph.search(q, k: 10) { $0.matches(filter, now: Timestamp(millis: 0)) }
+            #expect(hits.allSatisfy { tagged[$0.key] != nil })
+            found += exact.filter(Set(hits.map(\.key)).contains).count
+        }
+        #expect(Double(found) / 300 >= 0.95)
+    }
+
+    @Test func corruptSnapshotsAreRefused() throws {
+        let (graph, _) = build()
+        let path = NSTemporaryDirectory() + "hnsw-\(UUID().uuidString).bin"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try HNSWSnapshot.save(graph, to: path)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[100] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(throws: HNSWSnapshot.LoadError.badChecksum) {
+            try HNSWSnapshot.load(from: path, dimension: Self.dimension, parameters: graph.parameters) { _ in meta() }
+        }
+        try HNSWSnapshot.save(graph, to: path)
+        #expect(throws: HNSWSnapshot.LoadError.self) {
+            try HNSWSnapshot.load(from: path, dimension: Self.dimension, parameters: graph.parameters) { $0 == 7 ? nil : meta() }
+        }
+    }
+}
+
+@Suite struct TieredIndexTests {
+    @Test func movesALargeNamespaceToHNSWAndKeepsAnswering() throws {
+        let data = clusteredVectors(count: 300, dimension: 16, clusters: 10, seed: 3)
+        let index = TieredIndex(dimension: 16, threshold: 200, parameters: .init(m: 8, efConstruction: 40, efSearch: 64))
+        for (i, v) in data.enumerated() { index.upsert(namespace: "big", key: Int64(i + 1), vector: v, meta: meta()) }
+        index.upsert(namespace: "small", key: 1000, vector: data[0], meta: meta())
+        index.waitForPromotions()
+        #expect(index.kind(namespace: "big") == "hnsw")
+        #expect(index.kind(namespace: "small") == "exact")
+        #expect(index.count(namespace: "big") == 300)
+        #expect(index.totalCount == 301)
+        let hits = index.search(namespace: "big", query: data[7], k: 1, filter: CubeFilter(), now: Timestamp(millis: 0))
+        #expect(hits.first?.key == 8)
+        index.remove(namespace: "big", keys: [8])
+        #expect(index.search(namespace: "big", query: data[7], k: 1, filter: CubeFilter(), now: Timestamp(millis: 0)).first?.key != 8)
+        #expect(index.search(namespace: "small", query: data[0], k: 5, filter: CubeFilter(), now: Timestamp(millis: 0)).map(\.key) == [1000])
+
+        // Saved and loaded again: the same graph, no rebuild.
+        let directory = NSTemporaryDirectory() + "tiered-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(index.saveSnapshots(to: directory).isEmpty)
+        let records = data.enumerated().filter { $0.offset != 7 }.map { i, v in
+            VectorRecord(key: Int64(i + 1), namespace: "big", meta: meta(), embedding: Embedding(embedder: "t", vector: v))
+        }
+        let reloaded = TieredIndex(dimension: 16, threshold: 200, parameters: .init(m: 8, efConstruction: 40, efSearch: 64))
+        #expect(reloaded.load(namespace: "big", records: records, snapshotDirectory: directory) == "hnsw (snapshot)")
+        // A store that changed since the snapshot: rebuilt, not trusted.
+        let other = TieredIndex(dimension: 16, threshold: 200, parameters: .init(m: 8, efConstruction: 40, efSearch: 64))
+        #expect(other.load(namespace: "big", records: Array(records.dropLast()), snapshotDirectory: directory) == "hnsw (rebuilt)")
+    }
+}
