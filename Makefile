@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Extra flags for memosd, e.g. make run ARGS="--socket /tmp/m.sock"
 ARGS ?=
 
-.PHONY: all deps model build release run test bench clean
+.PHONY: all deps model build release run test bench eval clean
 
 all: build
 
@@ -41,6 +41,10 @@ test: deps model
 
 bench: deps model
 	$(SWIFT) run -c release memos-bench $(ARGS)
+
+# LoCoMo turn-level recall@k (needs ../shared/data/locomo10.json and the model).
+eval: deps model
+	$(SWIFT) run -c release memos-eval $(ARGS)
 
 clean:
 	$(SWIFT) package clean

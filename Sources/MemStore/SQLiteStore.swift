@@ -21,6 +21,9 @@ public final class SQLiteStore: CubeStore {
     let writer: ConnectionLock
     private let readers: [ConnectionLock]
     private let nextReader = Atomic<Int>(0)
+    /// Writes so far; term counts are recounted when this moved on enough.
+    let writeCounter = Atomic<Int>(0)
+    let termCounts = Mutex<[String: (count: Int, atWrite: Int)]>([:])
 
     /// Opens (creating and migrating when needed) the database at `path`.
     public init(path: String, durability: Durability = .full, readers readerCount: Int = 4, contextWeight: Double = 0.3) throws {
@@ -56,7 +59,20 @@ public final class SQLiteStore: CubeStore {
     }
 
     func write<R: Sendable>(_ body: (Connection) throws -> R) throws -> R {
-        try writer.with(body)
+        writeCounter.add(1, ordering: .relaxed)
+        return try writer.with(body)
+    }
+
+    public func termDocumentCount(_ term: String) throws -> Int {
+        let now = writeCounter.load(ordering: .relaxed)
+        if let cached = termCounts.withLock({ $0[term] }), now - cached.atWrite < 1000 { return cached.count }
+        let quoted = "\"" + term.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+        let count = try read { db in Int(try db.scalarInt("SELECT count(*) FROM cube_fts WHERE cube_fts MATCH ?", .text(quoted)) ?? 0) }
+        termCounts.withLock { cache in
+            if cache.count > 50_000 { cache.removeAll() }
+            cache[term] = (count, now)
+        }
+        return count
     }
 
     public func checkpoint() throws {

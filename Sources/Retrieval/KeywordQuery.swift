@@ -10,11 +10,20 @@ public enum KeywordQuery {
 
     /// The MATCH expression, or nil when the text has no searchable word.
     public static func match(for text: String) -> String? {
+        expression(terms(for: text))
+    }
+
+    /// The query's distinct content words (all its words if it has only stop words).
+    public static func terms(for text: String) -> [String] {
         let words = TextTokens.words(text)
         var content = words.filter { !StopWords.english.contains($0) }
         if content.isEmpty { content = words }
         var seen = Set<String>()
-        let terms = content.filter { seen.insert($0).inserted }.prefix(maxTerms)
+        return Array(content.filter { seen.insert($0).inserted }.prefix(maxTerms))
+    }
+
+    /// Terms quoted and OR'ed; nil for none.
+    public static func expression(_ terms: [String]) -> String? {
         guard !terms.isEmpty else { return nil }
         // Tokens hold only letters and digits, but quote-doubling keeps this
         // safe even if the tokenizer ever lets a quote through.

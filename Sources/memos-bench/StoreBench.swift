@@ -51,7 +51,7 @@ func storeBenchmark(_ flags: Flags) throws {
     let store = try SQLiteStore(path: directory + "/memos.db", durability: durability)
     let embedder = HashingEmbedder()
     BLAS.setThreads(1)
-    let index = ExactIndex(dimension: embedder.dimension)
+    let index = TieredIndex(dimension: embedder.dimension)
     let service = MemoryService(store: store, index: index, embedder: embedder, accessLog: AccessLog())
     let dispatcher = service.dispatcher(logger: Logger(level: .error))
     let server = SocketServer(
@@ -81,6 +81,8 @@ func storeBenchmark(_ flags: Flags) throws {
     let single = Double(singles) / (now() - start)
     print(String(format: "add, one per request: %8.0f memories/s", single))
 
+    index.waitForPromotions()
+    print("vector index for the namespace: \(index.kind(namespace: "bench"))")
     // Recall latency over the socket (embedding included; hashing is ~µs).
     var latencies: [Double] = []
     for _ in 0..<queries {
@@ -138,4 +140,39 @@ func storeBenchmark(_ flags: Flags) throws {
     print(String(format: "recall result (%d bytes): encode %.3f ms, decode %.3f ms; dispatch vector-only recall %.3f ms; health: dispatch %.3f ms, socket %.3f ms",
                  encoded.count, tEncode, tDecode, tDispatch, tHealthDispatch, tHealthSocket))
     server.stop()
+}
+
+/// `memos-bench hnsw`: graph build rate and search latency/recall against
+/// the exact scan. Flags: --points N (30000) --dimension D (384) --queries N (200)
+func hnswBenchmark(_ flags: Flags) {
+    let n = flags.int("points", 30_000), d = flags.int("dimension", 384), q = flags.int("queries", 200)
+    var rng = SplitMix64(seed: 1)
+    let centres = (0..<100).map { _ in (0..<d).map { _ in Float.random(in: -1...1, using: &rng) } }
+    func point(_ i: Int) -> [Float] {
+        var v = centres[i % 100].map { $0 + Float.random(in: -0.6...0.6, using: &rng) }
+        let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        for j in v.indices { v[j] /= norm }
+        return v
+    }
+    let points = (0..<n).map(point)
+    let meta = VectorMeta(tags: [], agent: nil, session: nil, time: Timestamp(millis: 0), expiresAt: nil)
+    var graph = HNSWGraph(dimension: d)
+    var t0 = now()
+    for (i, p) in points.enumerated() { graph.insert(key: Int64(i), vector: p, meta: meta) }
+    let buildRate = Double(n) / (now() - t0)
+    let exact = ExactIndex(dimension: d)
+    for (i, p) in points.enumerated() { exact.upsert(namespace: "x", key: Int64(i), vector: p, meta: meta) }
+    let queries = (0..<q).map { point($0 * 7 + 3) }
+    var latencies: [Double] = []
+    var found = 0
+    for query in queries {
+        t0 = now()
+        let hits = graph.search(query, k: 10) { _ in true }
+        latencies.append((now() - t0) * 1000)
+        let truth = Set(exact.search(namespace: "x", query: query, k: 10, filter: CubeFilter(), now: Timestamp(millis: 0)).map(\.key))
+        found += hits.filter { truth.contains($0.key) }.count
+    }
+    latencies.sort()
+    print(String(format: "hnsw: %d points x %d: build %.0f inserts/s; search p50 %.3f ms p99 %.3f ms; recall@10 %.3f",
+                 n, d, buildRate, percentile(latencies, 0.5), percentile(latencies, 0.99), Double(found) / Double(q * 10)))
 }

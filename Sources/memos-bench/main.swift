@@ -11,8 +11,9 @@ do {
     switch command {
     case "store": try storeBenchmark(flags)
     case "embed": try embedBenchmark(flags)
+    case "hnsw": hnswBenchmark(flags)
     default:
-        print("usage: memos-bench store|embed [--flag value]...")
+        print("usage: memos-bench store|embed|hnsw [--flag value]...")
         exit(64)
     }
 } catch {
