@@ -1,3 +1,4 @@
+import MemAPI
 import MemStore
 import Retrieval
 #if canImport(Glibc)
@@ -83,21 +84,12 @@ public struct DaemonConfig: Sendable {
 
     /// Defaults from the environment (XDG base directories).
     public init(environment: [String: String]) {
-        let home = environment["HOME"] ?? "/tmp"
-        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.local/share"
-        dataDir = dataHome + "/memos"
-        socketPath = Self.defaultSocket(environment: environment, dataDir: dataDir)
+        dataDir = DefaultPaths.dataDirectory(environment: environment)
+        socketPath = DefaultPaths.socket(environment: environment, dataDirectory: dataDir)
         modelDir = MiniLMEmbedder.defaultDirectory(environment: environment)
         embedURL = environment["MEMOS_EMBED_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if let model = environment["MEMOS_EMBED_MODEL"], !model.isEmpty { embedModel = model }
         embedKey = environment["MEMOS_EMBED_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    static func defaultSocket(environment: [String: String], dataDir: String) -> String {
-        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
-            return runtime + "/memos/memosd.sock"
-        }
-        return dataDir + "/memosd.sock"
     }
 
     public enum Parsed { case run(DaemonConfig), help, version }
@@ -163,8 +155,8 @@ public struct DaemonConfig: Sendable {
             }
             i += 1
         }
-        if !socketGiven, environment["XDG_RUNTIME_DIR"].map(\.isEmpty) ?? true {
-            config.socketPath = config.dataDir + "/memosd.sock"
+        if !socketGiven {
+            config.socketPath = DefaultPaths.socket(environment: environment, dataDirectory: config.dataDir)
         }
         if config.embedder == .http, config.embedURL == nil {
             throw DaemonError.usage("--embedder http needs --embed-url (or MEMOS_EMBED_URL)")

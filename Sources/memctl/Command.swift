@@ -60,9 +60,7 @@ final class Session {
 enum Defaults {
     static func socket(_ env: [String: String]) -> String {
         if let socket = env["MEMOS_SOCKET"], !socket.isEmpty { return socket }
-        if let runtime = env["XDG_RUNTIME_DIR"], !runtime.isEmpty { return runtime + "/memos/memosd.sock" }
-        let dataHome = env["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (env["HOME"] ?? "/tmp") + "/.local/share"
-        return dataHome + "/memos/memosd.sock"
+        return DefaultPaths.socket(environment: env)
     }
 
     static func namespace(_ env: [String: String]) -> String {

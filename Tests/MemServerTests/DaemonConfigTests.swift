@@ -1,0 +1,38 @@
+import Testing
+@testable import MemServer
+
+@Suite struct DaemonConfigTests {
+    func config(_ arguments: [String], _ environment: [String: String]) throws -> DaemonConfig {
+        guard case .run(let config) = try DaemonConfig.parse(arguments, environment: environment) else {
+            throw DaemonError.usage("not a run")
+        }
+        return config
+    }
+
+    @Test func defaultsFollowXDG() throws {
+        let withRuntime = try config([], ["HOME": "/home/a", "XDG_RUNTIME_DIR": "/run/user/1"])
+        #expect(withRuntime.dataDir == "/home/a/.local/share/memos")
+        #expect(withRuntime.socketPath == "/run/user/1/memos/memosd.sock")
+        #expect(withRuntime.embedder == .minilm)
+        #expect(withRuntime.modelDir == "/home/a/.cache/memos/models/all-MiniLM-L6-v2")
+        let without = try config(["--data-dir", "/srv/m"], ["HOME": "/home/a"])
+        #expect(without.socketPath == "/srv/m/memosd.sock")
+        let flags = try config(["--socket", "/tmp/s.sock", "--embedder", "hashing", "--hnsw-threshold", "500", "--synchronous", "normal"], [:])
+        #expect(flags.socketPath == "/tmp/s.sock" && flags.embedder == .hashing && flags.hnswThreshold == 500 && flags.durability == .normal)
+    }
+
+    @Test(arguments: [
+        (["--bogus"], "unknown option"), (["--embedder", "gpt"], "minilm, hashing or http"),
+        (["--embedder", "http"], "--embed-url"), (["--max-batch", "0"], "positive integer"), (["--socket"], "needs a value"),
+    ])
+    func usageErrorsSayWhatIsWrong(arguments: [String], message: String) {
+        do {
+            _ = try DaemonConfig.parse(arguments, environment: [:])
+            Issue.record("accepted \(arguments)")
+        } catch let error as DaemonError {
+            #expect(error.description.contains(message), "\(error)")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+}
