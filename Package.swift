@@ -55,7 +55,7 @@ let package = Package(
         // Drives the built memosd and memctl binaries over a temp socket.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["MemAPI", "MemCube", "memosd", "memctl"]),
+            dependencies: ["MemAPI", "MemCube", "Retrieval", "memosd", "memctl"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -124,10 +124,14 @@ public final class SocketServer: Sendable {
     /// Answers a connection over the limit with a `busy` error and closes it.
     private func refuse(_ fd: Int32) {
         let error = RPCError(.busy, "memosd is serving its maximum of \(maxConnections) connections; retry shortly", limit: maxConnections)
-        if let bytes = try? JSONEncoder().encode(RPCResponse<NoParams>(id: .null, error: error)) {
-            try? SocketIO.writeAll(fd, Array(bytes) + [UInt8(ascii: "\n")])
-        }
+        try? SocketIO.writeAll(fd, Self.errorFrame(error))
         close(fd)
+    }
+
+    /// A response line carrying `error` for no particular request (id null).
+    static func errorFrame(_ error: RPCError) -> [UInt8] {
+        let bytes = (try? JSONEncoder().encode(RPCResponse<NoParams>(id: .null, error: error))).map(Array.init) ?? []
+        return bytes + [UInt8(ascii: "\n")]
     }
 
     private func serve(_ fd: Int32) {
@@ -138,9 +142,7 @@ public final class SocketServer: Sendable {
         let peer = Self.peerCredentials(fd)
         if let peer, peer.uid != getuid(), peer.uid != 0 {
             let error = RPCError(.permissionDenied, "user \(peer.uid) may not use this memosd (it runs as user \(getuid()))")
-            if let bytes = try? JSONEncoder().encode(RPCResponse<NoParams>(id: .null, error: error)) {
-                try? SocketIO.writeAll(fd, Array(bytes) + [UInt8(ascii: "\n")])
-            }
+            try? SocketIO.writeAll(fd, Self.errorFrame(error))
             return
         }
         var reader = LineReader(fd: fd, maxFrameBytes: maxFrameBytes)
@@ -154,8 +156,7 @@ public final class SocketServer: Sendable {
                 let error = RPCError(
                     .payloadTooLarge, "the request is larger than the \(maxFrameBytes)-byte frame limit and was discarded",
                     limit: maxFrameBytes)
-                let bytes = (try? JSONEncoder().encode(RPCResponse<NoParams>(id: .null, error: error))).map(Array.init) ?? []
-                do { try SocketIO.writeAll(fd, bytes + [UInt8(ascii: "\n")]) } catch { return }
+                do { try SocketIO.writeAll(fd, Self.errorFrame(error)) } catch { return }
             case .line(let line):
                 if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }) { continue }
                 let admitted = state.withLock { state -> Bool in

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MemAPI
+import Retrieval
 
 /// The built binaries sit beside the test bundle in .build/<config>/.
 let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
@@ -268,7 +269,6 @@ final class LiveDaemon {
 }
 
 let modelInstalled: Bool = {
-    let environment = ProcessInfo.processInfo.environment
-    let cache = environment["MEMOS_MODEL_DIR"] ?? ((environment["XDG_CACHE_HOME"] ?? (environment["HOME"] ?? "/tmp") + "/.cache") + "/memos/models/all-MiniLM-L6-v2")
-    return FileManager.default.fileExists(atPath: cache + "/model.safetensors")
+    let directory = MiniLMEmbedder.defaultDirectory(environment: ProcessInfo.processInfo.environment)
+    return MiniLMEmbedder.requiredFiles.allSatisfy { FileManager.default.fileExists(atPath: directory + "/" + $0) }
 }()
