@@ -125,7 +125,15 @@ extension SQLiteStore {
                     let key = target.key
                     if purge {
                         try db.prepare("DELETE FROM cube_fts WHERE rowid = ?").run(.int(key))
+                        let entityIDs = try db.prepare("SELECT entity_id FROM mentions WHERE cube_rowid = ?")
+                            .query([.int(key)]) { $0.int64(0) }
                         try db.prepare("DELETE FROM cubes WHERE rowid = ?").run(.int(key))
+                        // Entities are derived from the text: those only this memory named go too.
+                        for id in entityIDs {
+                            try db.prepare(
+                                "DELETE FROM entities WHERE id = ? AND NOT EXISTS (SELECT 1 FROM mentions WHERE entity_id = ?)"
+                            ).run(.int(id), .int(id))
+                        }
                         // Its neighbours carried its text as context: recompute theirs without it.
                         try refreshSessionContext(db, around: key, namespace: namespace, session: target.cube.session, includingSelf: false)
                         var record = provenance

@@ -84,10 +84,12 @@ import MemTestSupport
 
     @Test func purgeErasesContentAndKeepsOnlyTheFact() throws {
         let t = try TempStore()
-        let new = makeCube("my password is hunter2", session: "s")
+        var new = makeCube("my password is hunter2", session: "s")
+        new.entities = [Entity(key: "zebediah", display: "Zebediah", kind: .name), Entity(key: "shared", display: "Shared", kind: .name)]
         _ = try t.store.add([new]) { _ in }
         // A later memory of the same session indexes its neighbour's text as context...
-        let next = makeCube("noted, I will keep it safe", session: "s", at: 1_000_001)
+        var next = makeCube("noted, I will keep it safe", session: "s", at: 1_000_001)
+        next.entities = [Entity(key: "shared", display: "Shared", kind: .name)]
         _ = try t.store.add([next]) { _ in }
         #expect(try t.store.keywordSearch(namespace: "ns", match: "\"hunter2\"", filter: CubeFilter(), limit: 5, now: now).count == 2)
         _ = try t.store.forget(namespace: "ns", ids: [new.cube.id], purge: true, provenance: Provenance(operation: .purge), at: now) { _ in }
@@ -101,6 +103,9 @@ import MemTestSupport
         }
         #expect(try db.scalarInt("SELECT count(*) FROM cube_fts WHERE cube_fts MATCH 'hunter2'") == 0)
         #expect(try db.scalarInt("SELECT count(*) FROM cube_fts WHERE context LIKE '%hunter2%'") == 0)
+        // Entities only the purged memory named are gone; shared ones stay.
+        #expect(try db.scalarInt("SELECT count(*) FROM entities WHERE key = 'zebediah'") == 0)
+        #expect(try db.scalarInt("SELECT count(*) FROM entities WHERE key = 'shared'") == 1)
         #expect(try db.scalarInt("SELECT count(*) FROM audit WHERE operation = 'purge'") == 1)
     }
 
