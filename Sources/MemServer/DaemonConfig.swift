@@ -17,6 +17,7 @@ public struct DaemonConfig: Sendable {
     public var embedTimeout = 30.0
     public var blasThreads = 1
     public var embedThreads = 1
+    public var fusion = RankFusion()
     public var hnswThreshold = 20_000
     public var hnswM = 16
     public var hnswEfConstruction = 100
@@ -66,6 +67,9 @@ public struct DaemonConfig: Sendable {
                                  2 nearly doubles batch throughput on 2 cores but competes
                                  with other clients)
           --blas-threads N       OpenBLAS threads per call (default 1)
+          --weights LIST         default signal weights for recall, e.g.
+                                 vector=0.5,keyword=1,graph=0.3 (the default)
+          --fusion METHOD        relative (default) or rrf
           --hnsw-threshold N     a namespace moves from the exact scan to HNSW at N
                                  vectors (default 20000)
           --hnsw-m N             HNSW links per node (default 16; 2N on the bottom layer)
@@ -130,6 +134,23 @@ public struct DaemonConfig: Sendable {
             case "--embed-timeout": config.embedTimeout = Double(try positive(argument))
             case "--blas-threads": config.blasThreads = try positive(argument)
             case "--embed-threads": config.embedThreads = try positive(argument)
+            case "--weights":
+                let text = try value(argument)
+                for pair in text.split(separator: ",") {
+                    let parts = pair.split(separator: "=")
+                    guard parts.count == 2, let signal = Signal(rawValue: String(parts[0])), let weight = Double(parts[1]),
+                          weight >= 0, weight.isFinite
+                    else {
+                        throw DaemonError.usage("--weights takes signal=weight pairs of vector, keyword, graph (got '\(pair)')")
+                    }
+                    config.fusion.weights[signal] = weight
+                }
+            case "--fusion":
+                let name = try value(argument)
+                guard let method = RankFusion.Method(rawValue: name) else {
+                    throw DaemonError.usage("--fusion must be relative or rrf (got '\(name)')")
+                }
+                config.fusion.method = method
             case "--hnsw-threshold": config.hnswThreshold = try positive(argument)
             case "--hnsw-m": config.hnswM = try positive(argument)
             case "--hnsw-ef-construction": config.hnswEfConstruction = try positive(argument)

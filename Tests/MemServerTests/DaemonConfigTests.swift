@@ -19,11 +19,14 @@ import Testing
         #expect(without.socketPath == "/srv/m/memosd.sock")
         let flags = try config(["--socket", "/tmp/s.sock", "--embedder", "hashing", "--hnsw-threshold", "500", "--synchronous", "normal"], [:])
         #expect(flags.socketPath == "/tmp/s.sock" && flags.embedder == .hashing && flags.hnswThreshold == 500 && flags.durability == .normal)
+        let weights = try config(["--weights", "keyword=2,graph=0", "--fusion", "rrf"], [:])
+        #expect(weights.fusion.weights == [.vector: 0.5, .keyword: 2, .graph: 0])
+        #expect(weights.fusion.method == .reciprocalRank)
     }
 
     @Test(arguments: [
         (["--bogus"], "unknown option"), (["--embedder", "gpt"], "minilm, hashing or http"),
-        (["--embedder", "http"], "--embed-url"), (["--max-batch", "0"], "positive integer"), (["--socket"], "needs a value"),
+        (["--embedder", "http"], "--embed-url"), (["--max-batch", "0"], "positive integer"), (["--socket"], "needs a value"), (["--weights", "magic=1"], "signal=weight"),
     ])
     func usageErrorsSayWhatIsWrong(arguments: [String], message: String) {
         do {
