@@ -47,6 +47,13 @@ public enum BLAS {
             a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// x·y over `n` floats (the caller guarantees both pointers cover n).
+    @inline(__always)
+    public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Float {
+        precondition(n >= 0, "BLAS.dot: negative length")
+        return cblas_sdot(Int32(n), x, 1, y, 1)
+    }
+
     /// Sets OpenBLAS's thread count (1 is the sane default on a small server).
     public static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(max(1, count)))

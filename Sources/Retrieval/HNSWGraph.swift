@@ -181,13 +181,16 @@ public struct HNSWGraph: Sendable {
 
     /// The `ef` best nodes of one layer reachable from the entry points, best first.
     func searchLayer(_ q: UnsafeBufferPointer<Float>, entryPoints: [(Float, Int32)], ef: Int, layer: Int) -> [(Float, Int32)] {
-        var visited = Set<Int32>(entryPoints.map(\.1))
+        // A byte per node: cheaper than hashing thousands of visits into a Set.
+        var visited = [Bool](repeating: false, count: keys.count)
+        for (_, node) in entryPoints { visited[Int(node)] = true }
         var candidates = Heap(entryPoints, maxFirst: true)   // to expand: best first
         var results = Heap(entryPoints, maxFirst: false)     // kept: worst on top
         while let (score, node) = candidates.pop() {
             if let worst = results.peek(), results.count >= ef, score < worst.0 { break }
             guard layer < links[Int(node)].count else { continue }
-            for neighbour in links[Int(node)][layer] where visited.insert(neighbour).inserted {
+            for neighbour in links[Int(node)][layer] where !visited[Int(neighbour)] {
+                visited[Int(neighbour)] = true
                 let s = similarity(q, neighbour)
                 if results.count < ef || s > results.peek()!.0 {
                     candidates.push((s, neighbour))
@@ -284,12 +287,19 @@ struct Heap {
     }
 }
 
-/// Dot products in SIMD lanes: a scalar float loop cannot be vectorized by
-/// the compiler (it may not reorder the additions), and graph building is
-/// mostly dot products.
+/// Dot products, which graph building is mostly made of. Long vectors go to
+/// BLAS (`sdot` picks AVX kernels at run time; Swift code here is compiled
+/// for baseline x86-64, i.e. SSE); short ones stay in SIMD lanes (a scalar
+/// loop cannot be vectorized: the additions may not be reordered).
 enum Dot {
     @inline(__always)
     static func product(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Float {
+        if n >= 128 { return BLAS.dot(x, y, n) }
+        return lanes(x, y, n)
+    }
+
+    @inline(__always)
+    static func lanes(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
         var i = 0
         let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)

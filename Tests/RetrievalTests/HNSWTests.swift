@@ -136,3 +136,20 @@ func recallAgainstExact(_ graph: HNSWGraph, vectors: [Int64: [Float]], queries: 
         #expect(other.load(namespace: "big", records: Array(records.dropLast()), snapshotDirectory: directory) == "hnsw (rebuilt)")
     }
 }
+
+@Suite struct DotTests {
+    @Test func blasAndLanesAgree() {
+        var rng = SplitMix64(seed: 8)
+        for n in [3, 16, 100, 128, 384, 1000] {
+            let x = (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
+            let y = (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
+            let plain = zip(x, y).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            x.withUnsafeBufferPointer { a in
+                y.withUnsafeBufferPointer { b in
+                    #expect(abs(Dot.product(a.baseAddress!, b.baseAddress!, n) - plain) < 1e-3)
+                    #expect(abs(Dot.lanes(a.baseAddress!, b.baseAddress!, n) - plain) < 1e-3)
+                }
+            }
+        }
+    }
+}
