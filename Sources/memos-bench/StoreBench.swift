@@ -122,6 +122,10 @@ func storeBenchmark(_ flags: Flags) throws {
     let tLoad = try median { _ = try store.cubes(namespace: "bench", keys: keys, now: stamp) }
     let engine = RecallEngine(store: store, index: index, embedder: embedder)
     let tRecall = try median { _ = try engine.recall(RecallQuery(namespace: "bench", text: probe, k: 10, now: stamp)) }
+    let tVectorRecall = try median {
+        _ = try engine.recall(RecallQuery(namespace: "bench", text: probe, k: 10, weights: [.keyword: 0, .graph: 0], now: stamp))
+    }
+    print(String(format: "in-process vector-only recall (engine): %.3f ms", tVectorRecall))
     print(String(format: "in-process medians: embed %.3f ms, vector scan %.3f ms, keyword %.3f ms, load 18 cubes %.3f ms, whole recall %.3f ms",
                  tEmbed, tScan, tKeyword, tLoad, tRecall))
     let tLoad1 = try median { _ = try store.cubes(namespace: "bench", keys: [keys[0]], now: stamp) }
