@@ -40,21 +40,23 @@ public enum JSONValue: Hashable, Sendable {
 
 extension JSONValue: Codable {
     public init(from decoder: Decoder) throws {
+        // Codable cannot ask a value's type, only try one and catch the miss,
+        // and every miss throws (expensive): try the most frequent types first.
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
-        } else if let b = try? container.decode(Bool.self) {
-            self = .bool(b)
+        } else if let s = try? container.decode(String.self) {
+            self = .string(s)
+        } else if let o = try? container.decode([String: JSONValue].self) {
+            self = .object(o)
         } else if let i = try? container.decode(Int64.self) {
             self = .int(i)
         } else if let d = try? container.decode(Double.self) {
             self = .double(d)
-        } else if let s = try? container.decode(String.self) {
-            self = .string(s)
+        } else if let b = try? container.decode(Bool.self) {
+            self = .bool(b)
         } else if let a = try? container.decode([JSONValue].self) {
             self = .array(a)
-        } else if let o = try? container.decode([String: JSONValue].self) {
-            self = .object(o)
         } else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a JSON value")
         }

@@ -100,7 +100,7 @@ func storeBenchmark(_ flags: Flags) throws {
         var alone: [Double] = []
         for _ in 0..<max(1, queries / 4) {
             let query = (0..<6).map { _ in word(&rng) }.joined(separator: " ")
-            let weights = signal == "vector" ? ["keyword": 0.0] : ["vector": 0.0]
+            let weights = Dictionary(uniqueKeysWithValues: Signal.allCases.map { ($0.rawValue, $0.rawValue == signal ? 1.0 : 0.0) })
             let t0 = now()
             _ = try client.call(MemoryRecall.self, .init(namespace: "bench", query: query, k: 10, weights: weights))
             alone.append((now() - t0) * 1000)
@@ -136,7 +136,7 @@ func storeBenchmark(_ flags: Flags) throws {
     let encoded = try jsonEncoder.encode(sample)
     let tEncode = try median { _ = try jsonEncoder.encode(sample) }
     let tDecode = try median { _ = try JSONDecoder().decode(MemoryRecall.Result.self, from: encoded) }
-    let requestFrame = Array(#"{"jsonrpc":"2.0","id":1,"method":"memory.recall","params":{"namespace":"bench","query":"\#(probe)","k":10,"weights":{"keyword":0}}}"#.utf8)
+    let requestFrame = Array(#"{"jsonrpc":"2.0","id":1,"method":"memory.recall","params":{"namespace":"bench","query":"\#(probe)","k":10,"weights":{"keyword":0,"graph":0}}}"#.utf8)
     let tDispatch = median { _ = dispatcher.handle(frame: requestFrame, peer: nil) }
     let healthFrame = Array(#"{"jsonrpc":"2.0","id":1,"method":"system.health"}"#.utf8)
     let tHealthDispatch = median { _ = dispatcher.handle(frame: healthFrame, peer: nil) }
