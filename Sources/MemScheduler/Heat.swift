@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import MemCube
 
 /// Heat: an exponentially decayed access count.
@@ -17,20 +20,11 @@ public struct Heat: Sendable {
     public func decayed(_ heat: Double, from last: Timestamp?, to now: Timestamp) -> Double {
         guard let last, now > last else { return heat }
         let elapsed = Double(now.millis - last.millis) / 1000
-        return heat * pow2(-elapsed / halfLifeSeconds)
+        return heat * exp2(-elapsed / halfLifeSeconds)
     }
 
     /// Heat after `hits` more accesses at `now`.
     public func updated(_ heat: Double, last: Timestamp?, hits: Int, at now: Timestamp) -> Double {
         decayed(heat, from: last, to: now) + Double(hits)
     }
-
-    private func pow2(_ x: Double) -> Double {
-        // 2^x = e^(x ln 2); exp is in the C library that the stdlib already links.
-        expm1(x * 0.693_147_180_559_945_3) + 1
-    }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -48,7 +48,7 @@ extension MemoryService {
             }
         }
         let entities = (try store.entities(ofKeys: [stored.key])[stored.key] ?? []).sorted { $0.mentions < $1.mentions }
-        let shared = entities.filter { $0.mentions > 1 && $0.mentions <= 200 }
+        let shared = entities.filter { $0.mentions > 1 && $0.mentions <= engine.graph.maxMentions }
         let mentions = try store.mentions(entityIDs: shared.map(\.id), limit: limit)
         for entity in shared {
             for key in mentions[entity.id] ?? [] where key != stored.key {

@@ -31,9 +31,10 @@ public protocol CubeStore: AnyObject, Sendable {
     func keywordSearch(
         namespace: String, match: String, filter: CubeFilter, limit: Int, now: Timestamp
     ) throws -> [KeywordHit]
-    /// How many indexed memories (all namespaces) contain `term`; cached,
-    /// recounted after enough writes. Lets recall drop very common words.
-    func termDocumentCount(_ term: String) throws -> Int
+    /// How many indexed memories (all namespaces) match an FTS5 expression
+    /// (built by the caller, like `keywordSearch`'s); cached, recounted after
+    /// enough writes. Lets recall drop very common words.
+    func documentCount(match: String) throws -> Int
     /// Every stored vector of an active cube, for building the index.
     func forEachVector(_ body: (VectorRecord) throws -> Void) throws
     /// Active cubes with text whose stored vector is missing or comes from

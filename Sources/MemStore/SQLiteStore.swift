@@ -63,14 +63,13 @@ public final class SQLiteStore: CubeStore {
         return try writer.with(body)
     }
 
-    public func termDocumentCount(_ term: String) throws -> Int {
+    public func documentCount(match: String) throws -> Int {
         let now = writeCounter.load(ordering: .relaxed)
-        if let cached = termCounts.withLock({ $0[term] }), now - cached.atWrite < 1000 { return cached.count }
-        let quoted = "\"" + term.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
-        let count = try read { db in Int(try db.scalarInt("SELECT count(*) FROM cube_fts WHERE cube_fts MATCH ?", .text(quoted)) ?? 0) }
+        if let cached = termCounts.withLock({ $0[match] }), now - cached.atWrite < 1000 { return cached.count }
+        let count = try read { db in Int(try db.scalarInt("SELECT count(*) FROM cube_fts WHERE cube_fts MATCH ?", .text(match)) ?? 0) }
         termCounts.withLock { cache in
             if cache.count > 50_000 { cache.removeAll() }
-            cache[term] = (count, now)
+            cache[match] = (count, now)
         }
         return count
     }

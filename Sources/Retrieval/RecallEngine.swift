@@ -155,7 +155,7 @@ public final class RecallEngine: Sendable {
     func keywordTerms(_ text: String) throws -> [String] {
         let terms = KeywordQuery.terms(for: text)
         guard terms.count > 1 else { return terms }
-        let counts = try terms.map { try store.termDocumentCount($0) }
+        let counts = try terms.map { try store.documentCount(match: KeywordQuery.expression([$0])!) }
         let rare = zip(terms, counts).filter { $0.1 <= Self.commonTermDocuments }.map(\.0)
         if !rare.isEmpty { return rare }
         return [zip(terms, counts).min { $0.1 < $1.1 }!.0]
