@@ -41,13 +41,17 @@ public enum Daemon {
                 if how != "exact" { logger.info("namespace index", [("namespace", namespace), ("vectors", "\(count)"), ("index", how)]) }
             }
             logger.info("index built", [("vectors", "\(loaded)"), ("other_embedders", "\(skipped)"), ("blas_core", BLAS.coreName)])
+            let keywords = KeywordIndex()
+            let clock = ContinuousClock.now
+            let texts = try MemoryService.buildKeywordIndex(keywords, from: store)
+            logger.info("keyword index built", [("memories", "\(texts)"), ("took", "\(ContinuousClock.now - clock)")])
 
             let accessLog = AccessLog()
             var limits = Limits()
             limits.maxBatchItems = config.maxBatchItems
             let box = ServerBox()
             let service = MemoryService(
-                store: store, index: index, embedder: embedder, accessLog: accessLog, limits: limits,
+                store: store, index: index, keywords: keywords, embedder: embedder, accessLog: accessLog, limits: limits,
                 fusion: config.fusion, logger: logger, serverStats: { box.stats() })
             let pending = try store.countNeedingEmbedding(embedder: embedder.id, dimension: embedder.dimension)
             if pending > 0 {

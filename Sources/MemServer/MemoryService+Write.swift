@@ -37,6 +37,7 @@ extension MemoryService {
         }
         let stored = try store.add(newCubes) { stored in
             for (entry, new) in zip(stored, newCubes) {
+                keywords.upsert(namespace: entry.cube.namespace, key: entry.key, text: entry.cube.text, meta: VectorMeta(entry.cube))
                 guard let vector = new.embedding?.vector else { continue }
                 index.upsert(namespace: entry.cube.namespace, key: entry.key, vector: vector, meta: VectorMeta(entry.cube))
             }
@@ -139,6 +140,7 @@ extension MemoryService {
             provenance: provenance(.update, agent: params.agent, context: context), at: context.now
         ) { stored in
             let meta = VectorMeta(stored.cube)
+            keywords.upsert(namespace: stored.cube.namespace, key: stored.key, text: stored.cube.text, meta: meta)
             if let vector = change.embedding?.vector {
                 index.upsert(namespace: stored.cube.namespace, key: stored.key, vector: vector, meta: meta)
             } else {
@@ -168,6 +170,7 @@ extension MemoryService {
             provenance: provenance(purge ? .purge : .forget, agent: params.agent, context: context), at: context.now
         ) { keys in
             index.remove(namespace: params.namespace, keys: keys)
+            keywords.remove(namespace: params.namespace, keys: keys)
         }
         return MemoryForget.Result(forgotten: count)
     }

@@ -11,6 +11,7 @@ import Retrieval
 public final class MemoryService: Sendable {
     let store: any CubeStore
     let index: any VectorIndex
+    public let keywords: KeywordIndex
     let embedder: any Embedder
     let engine: RecallEngine
     let accessLog: AccessLog
@@ -22,14 +23,15 @@ public final class MemoryService: Sendable {
     public static let version = "0.1.0"
 
     public init(
-        store: any CubeStore, index: any VectorIndex, embedder: any Embedder, accessLog: AccessLog,
-        limits: Limits = Limits(), fusion: RankFusion = RankFusion(), logger: Logger = Logger(level: .warning),
+        store: any CubeStore, index: any VectorIndex, keywords: KeywordIndex = KeywordIndex(), embedder: any Embedder,
+        accessLog: AccessLog, limits: Limits = Limits(), fusion: RankFusion = RankFusion(), logger: Logger = Logger(level: .warning),
         serverStats: @escaping @Sendable () -> (connections: Int, requests: Int, errors: Int) = { (0, 0, 0) }
     ) {
         self.store = store
         self.index = index
+        self.keywords = keywords
         self.embedder = embedder
-        self.engine = RecallEngine(store: store, index: index, embedder: embedder, fusion: fusion)
+        self.engine = RecallEngine(store: store, index: index, keywords: keywords, embedder: embedder, fusion: fusion)
         self.accessLog = accessLog
         self.limits = limits
         self.startedAt = .now()
@@ -89,6 +91,16 @@ public final class MemoryService: Sendable {
             }
         }
         return (loaded, skipped)
+    }
+
+    /// Indexes the text of every active memory for keyword search; returns how many.
+    public static func buildKeywordIndex(_ keywords: KeywordIndex, from store: any CubeStore) throws -> Int {
+        var count = 0
+        try store.forEachText { record in
+            keywords.upsert(namespace: record.namespace, key: record.key, text: record.text, meta: record.meta)
+            count += 1
+        }
+        return count
     }
 
     // MARK: - Shared validation

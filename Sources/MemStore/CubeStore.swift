@@ -27,14 +27,8 @@ public protocol CubeStore: AnyObject, Sendable {
     func list(namespace: String, filter: CubeFilter, limit: Int, cursor: CubeID?, now: Timestamp) throws -> CubePage
     /// Active, unexpired cubes of `namespace` with these keys.
     func cubes(namespace: String, keys: [Int64], now: Timestamp) throws -> [Int64: MemCube]
-    /// BM25 matches of an FTS5 expression (built by the caller from user text).
-    func keywordSearch(
-        namespace: String, match: String, filter: CubeFilter, limit: Int, now: Timestamp
-    ) throws -> [KeywordHit]
-    /// How many indexed memories (all namespaces) match an FTS5 expression
-    /// (built by the caller, like `keywordSearch`'s); cached, recounted after
-    /// enough writes. Lets recall drop very common words.
-    func documentCount(match: String) throws -> Int
+    /// Every active cube with text, in key order, for building the keyword index.
+    func forEachText(_ body: (TextRecord) throws -> Void) throws
     /// Every stored vector of an active cube, for building the index.
     func forEachVector(_ body: (VectorRecord) throws -> Void) throws
     /// Active cubes with text whose stored vector is missing or comes from
@@ -103,6 +97,21 @@ public struct VectorMeta: Sendable, Hashable {
     public func matches(_ filter: CubeFilter, now: Timestamp) -> Bool {
         if let expiresAt, expiresAt <= now { return false }
         return filter.matches(tags: tags, agent: agent, session: session, time: time)
+    }
+}
+
+/// An active cube's text with the metadata the keyword index filters on.
+public struct TextRecord: Sendable {
+    public var key: Int64
+    public var namespace: String
+    public var text: String
+    public var meta: VectorMeta
+
+    public init(key: Int64, namespace: String, text: String, meta: VectorMeta) {
+        self.key = key
+        self.namespace = namespace
+        self.text = text
+        self.meta = meta
     }
 }
 

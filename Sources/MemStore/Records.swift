@@ -132,12 +132,6 @@ public struct CubeChange: Sendable {
     }
 }
 
-/// A keyword match: the cube's key and its BM25 score (higher is better).
-public struct KeywordHit: Sendable, Hashable {
-    public var key: Int64
-    public var score: Double
-}
-
 /// One use of a cube (a recall hit or a get), batched by the caller.
 public struct AccessEvent: Sendable, Hashable {
     public var key: Int64

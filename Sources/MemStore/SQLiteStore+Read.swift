@@ -65,23 +65,23 @@ extension SQLiteStore {
         return Dictionary(rows.map { ($0.key, $0.cube) }, uniquingKeysWith: { first, _ in first })
     }
 
-    public func keywordSearch(
-        namespace: String, match: String, filter: CubeFilter, limit: Int, now: Timestamp
-    ) throws -> [KeywordHit] {
-        // The session context column counts for less than the memory's own text.
-        let rank = "bm25(cube_fts, 1.0, \(contextWeight))"
-        var sql = """
-            SELECT c.rowid, \(rank) FROM cube_fts JOIN cubes c ON c.rowid = cube_fts.rowid
-            WHERE cube_fts MATCH ? AND c.namespace = ?
-            """
-        var values: [SQLValue] = [.text(match), .text(namespace)]
-        FilterSQL.append(filter, now: now, to: &sql, &values)
-        sql += " ORDER BY \(rank) LIMIT ?"
-        values.append(.int(Int64(limit)))
-        // FTS5's bm25() is lower-is-better; flip it so every signal is higher-is-better.
-        return try read { db in
-            try db.prepare(sql).query(values) { row in KeywordHit(key: row.int64(0), score: -row.double(1)) }
+    public func forEachText(_ body: (TextRecord) throws -> Void) throws {
+        let records = try read { db in
+            try db.readTransaction {
+                try db.prepare("""
+                    SELECT c.rowid, c.namespace, c.text, c.tags, c.agent, c.session,
+                      coalesce(c.occurred_at, c.created_at), c.expires_at
+                    FROM cubes c WHERE c.state = 'active' AND c.text IS NOT NULL ORDER BY c.rowid
+                    """).query([]) { row in
+                    TextRecord(
+                        key: row.int64(0), namespace: row.text(1) ?? "", text: row.text(2) ?? "",
+                        meta: VectorMeta(
+                            tags: RowCoding.strings(row.text(3)), agent: row.text(4), session: row.text(5),
+                            time: Timestamp(millis: row.int64(6)), expiresAt: row.optionalInt64(7).map(Timestamp.init(millis:))))
+                }
+            }
         }
+        for record in records { try body(record) }
     }
 
     public func forEachVector(_ body: (VectorRecord) throws -> Void) throws {

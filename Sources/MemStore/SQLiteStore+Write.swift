@@ -8,7 +8,7 @@ extension SQLiteStore {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    /// Inserts the cubes, their first versions, vectors, FTS rows and audit
+    /// Inserts the cubes, their first versions, vectors, mentions, edges and audit
     /// rows in one transaction: all are stored, or none.
     public func add(_ items: [NewCube], afterCommit: ([StoredCube]) -> Void) throws -> [StoredCube] {
         try write { db in
@@ -32,10 +32,6 @@ extension SQLiteStore {
                     let key = db.lastInsertRowID
                     try db.prepare(RowCoding.insertVersionSQL)
                         .run(RowCoding.versionValues(key: key, CubeVersion(of: c, at: c.createdAt)))
-                    if let text = c.text {
-                        try db.prepare("INSERT INTO cube_fts(rowid, text, context) VALUES (?, ?, '')").run(.int(key), .text(text))
-                        try refreshSessionContext(db, around: key, namespace: c.namespace, session: c.session, includingSelf: true)
-                    }
                     if let embedding = item.embedding {
                         try insertVector(db, key: key, embedding)
                     }
@@ -91,8 +87,6 @@ extension SQLiteStore {
                 versionRow.provenance = provenance
                 try db.prepare(RowCoding.insertVersionSQL).run(RowCoding.versionValues(key: current.key, versionRow))
                 if let text = change.text, text != current.cube.text {
-                    try db.prepare("UPDATE cube_fts SET text = ? WHERE rowid = ?").run(.text(text), .int(current.key))
-                    try refreshSessionContext(db, around: current.key, namespace: namespace, session: cube.session, includingSelf: false)
                     if let embedding = change.embedding {
                         try insertVector(db, key: current.key, embedding)
                     }
@@ -124,7 +118,6 @@ extension SQLiteStore {
                 for target in targets {
                     let key = target.key
                     if purge {
-                        try db.prepare("DELETE FROM cube_fts WHERE rowid = ?").run(.int(key))
                         let entityIDs = try db.prepare("SELECT entity_id FROM mentions WHERE cube_rowid = ?")
                             .query([.int(key)]) { $0.int64(0) }
                         try db.prepare("DELETE FROM cubes WHERE rowid = ?").run(.int(key))
@@ -134,8 +127,6 @@ extension SQLiteStore {
                                 "DELETE FROM entities WHERE id = ? AND NOT EXISTS (SELECT 1 FROM mentions WHERE entity_id = ?)"
                             ).run(.int(id), .int(id))
                         }
-                        // Its neighbours carried its text as context: recompute theirs without it.
-                        try refreshSessionContext(db, around: key, namespace: namespace, session: target.cube.session, includingSelf: false)
                         var record = provenance
                         record.operation = .purge
                         try audit(db, namespace, target.cube.id, record, version: nil, at: at)
@@ -153,9 +144,7 @@ extension SQLiteStore {
                     versionRow.provenance = provenance
                     versionRow.provenance.operation = .forget
                     try db.prepare(RowCoding.insertVersionSQL).run(RowCoding.versionValues(key: key, versionRow))
-                    try db.prepare("DELETE FROM cube_fts WHERE rowid = ?").run(.int(key))
                     try db.prepare("DELETE FROM cube_vectors WHERE cube_rowid = ?").run(.int(key))
-                    try refreshSessionContext(db, around: key, namespace: namespace, session: cube.session, includingSelf: false)
                     try audit(db, namespace, cube.id, versionRow.provenance, version: cube.version, at: at)
                     changed.append(key)
                 }
@@ -189,35 +178,6 @@ extension SQLiteStore {
     }
 
     // MARK: - Helpers (inside the writer's transaction)
-
-    /// Recomputes the FTS session context of the active memories just before
-    /// and after `key` in its session (and of `key` itself when asked).
-    ///
-    /// A memory's context is the text of its active neighbours in the session,
-    /// indexed beside its own text at a lower BM25 weight, so that a reply such
-    /// as "Yes, last Friday!" is found by what it answered.
-    func refreshSessionContext(_ db: Connection, around key: Int64, namespace: String, session: String?, includingSelf: Bool) throws {
-        guard let session else { return }
-        let previous = try neighbourInSession(db, of: key, namespace: namespace, session: session, before: true)
-        let next = try neighbourInSession(db, of: key, namespace: namespace, session: session, before: false)
-        var targets = [previous?.key, next?.key].compactMap { $0 }
-        if includingSelf { targets.append(key) }
-        for target in targets {
-            let before = try neighbourInSession(db, of: target, namespace: namespace, session: session, before: true)
-            let after = try neighbourInSession(db, of: target, namespace: namespace, session: session, before: false)
-            let context = [before?.text, after?.text].compactMap { $0 }.joined(separator: "\n")
-            try db.prepare("UPDATE cube_fts SET context = ? WHERE rowid = ?").run(.text(context), .int(target))
-        }
-    }
-
-    private func neighbourInSession(
-        _ db: Connection, of key: Int64, namespace: String, session: String, before: Bool
-    ) throws -> (key: Int64, text: String)? {
-        let sql = before
-            ? "SELECT rowid, text FROM cubes WHERE namespace = ? AND session = ? AND rowid < ? AND state = 'active' AND text IS NOT NULL ORDER BY rowid DESC LIMIT 1"
-            : "SELECT rowid, text FROM cubes WHERE namespace = ? AND session = ? AND rowid > ? AND state = 'active' AND text IS NOT NULL ORDER BY rowid LIMIT 1"
-        return try db.prepare(sql).query([.text(namespace), .text(session), .int(key)]) { ($0.int64(0), $0.text(1) ?? "") }.first
-    }
 
     /// The current row of a cube for a write; distinguishes purged from unknown.
     func loadForWrite(_ db: Connection, namespace: String, id: CubeID) throws -> StoredCube {

@@ -16,19 +16,13 @@ public final class SQLiteStore: CubeStore {
     }
 
     public let path: String
-    /// BM25 weight of the session-context column relative to the text (1.0).
-    public let contextWeight: Double
     let writer: ConnectionLock
     private let readers: [ConnectionLock]
     private let nextReader = Atomic<Int>(0)
-    /// Writes so far; term counts are recounted when this moved on enough.
-    let writeCounter = Atomic<Int>(0)
-    let termCounts = Mutex<[String: (count: Int, atWrite: Int)]>([:])
 
     /// Opens (creating and migrating when needed) the database at `path`.
-    public init(path: String, durability: Durability = .full, readers readerCount: Int = 4, contextWeight: Double = 0.3) throws {
+    public init(path: String, durability: Durability = .full, readers readerCount: Int = 4) throws {
         self.path = path
-        self.contextWeight = contextWeight
         let writerConnection = try Connection(path: path)
         try writerConnection.execute("""
             PRAGMA journal_mode = WAL;
@@ -49,8 +43,8 @@ public final class SQLiteStore: CubeStore {
     }
 
     /// Reads map the file (no copy through `pread`) and keep a 32 MiB page
-    /// cache per connection: recall touches FTS segments and hit rows all over
-    /// the file, and SQLite's 2 MB default cache made it I/O-bound in profiles.
+    /// cache per connection: recall loads hit rows from all over the file, and
+    /// SQLite's 2 MB default cache made it I/O-bound in profiles.
     static let cachePragmas = "PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768;"
 
     func read<R: Sendable>(_ body: (Connection) throws -> R) throws -> R {
@@ -59,19 +53,7 @@ public final class SQLiteStore: CubeStore {
     }
 
     func write<R: Sendable>(_ body: (Connection) throws -> R) throws -> R {
-        writeCounter.add(1, ordering: .relaxed)
-        return try writer.with(body)
-    }
-
-    public func documentCount(match: String) throws -> Int {
-        let now = writeCounter.load(ordering: .relaxed)
-        if let cached = termCounts.withLock({ $0[match] }), now - cached.atWrite < 1000 { return cached.count }
-        let count = try read { db in Int(try db.scalarInt("SELECT count(*) FROM cube_fts WHERE cube_fts MATCH ?", .text(match)) ?? 0) }
-        termCounts.withLock { cache in
-            if cache.count > 50_000 { cache.removeAll() }
-            cache[match] = (count, now)
-        }
-        return count
+        try writer.with(body)
     }
 
     public func checkpoint() throws {

@@ -118,5 +118,8 @@ enum Schema {
                           ORDER BY p.rowid DESC LIMIT 1), '')
               FROM cubes c WHERE c.state = 'active' AND c.text IS NOT NULL;
             """),
+        .init(version: 4, name: "keyword search moves to memory: drop fts", sql: """
+            DROP TABLE cube_fts;
+            """),
     ])
 }

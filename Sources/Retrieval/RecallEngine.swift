@@ -69,17 +69,19 @@ public struct Rerank: Sendable {
 public final class RecallEngine: Sendable {
     public let store: any CubeStore
     public let index: any VectorIndex
+    public let keywords: KeywordIndex
     public let embedder: any Embedder
     public let fusion: RankFusion
     public let graph: GraphRecall
     public let rerank: Rerank
 
     public init(
-        store: any CubeStore, index: any VectorIndex, embedder: any Embedder, fusion: RankFusion = RankFusion(),
-        graph: GraphRecall = GraphRecall(), rerank: Rerank = Rerank()
+        store: any CubeStore, index: any VectorIndex, keywords: KeywordIndex, embedder: any Embedder,
+        fusion: RankFusion = RankFusion(), graph: GraphRecall = GraphRecall(), rerank: Rerank = Rerank()
     ) {
         self.store = store
         self.index = index
+        self.keywords = keywords
         self.embedder = embedder
         self.fusion = fusion
         self.graph = graph
@@ -101,9 +103,10 @@ public final class RecallEngine: Sendable {
                 namespace: query.namespace, query: vector, k: n, filter: query.filter, now: query.now
             ).filter { $0.score > 0 }.map { ($0.key, Double($0.score)) }  // no shared feature: no evidence
         }
-        if weights[.keyword, default: 0] > 0, let match = KeywordQuery.expression(try keywordTerms(query.text)) {
-            rankings[.keyword] = try store.keywordSearch(
-                namespace: query.namespace, match: match, filter: query.filter, limit: n, now: query.now
+        if weights[.keyword, default: 0] > 0 {
+            rankings[.keyword] = keywords.search(
+                namespace: query.namespace, terms: KeywordQuery.terms(for: query.text), k: n, filter: query.filter,
+                now: query.now
             ).map { ($0.key, $0.score) }
         }
 
@@ -144,21 +147,6 @@ public final class RecallEngine: Sendable {
             return try diversify(hits, k: query.k, lambda: 1 - min(1, query.diversity), namespace: query.namespace)
         }
         return Array(hits.prefix(query.k))
-    }
-
-    /// Memories matching at least this many documents per word make a word
-    /// "common": it is dropped from the keyword query when rarer words remain.
-    public static let commonTermDocuments = 5000
-
-    /// The query's keyword terms without the very common ones: their BM25
-    /// weight is near zero, yet FTS5 would score every memory containing them.
-    func keywordTerms(_ text: String) throws -> [String] {
-        let terms = KeywordQuery.terms(for: text)
-        guard terms.count > 1 else { return terms }
-        let counts = try terms.map { try store.documentCount(match: KeywordQuery.expression([$0])!) }
-        let rare = zip(terms, counts).filter { $0.1 <= Self.commonTermDocuments }.map(\.0)
-        if !rare.isEmpty { return rare }
-        return [zip(terms, counts).min { $0.1 < $1.1 }!.0]
     }
 
     /// Maximal marginal relevance (Carbonell & Goldstein 1998): picks, one at

@@ -115,12 +115,13 @@ func storeBenchmark(_ flags: Flags) throws {
     let stamp = Timestamp.now()
     let tEmbed = median { _ = embedder.embed([probe]) }
     let tScan = median { _ = index.search(namespace: "bench", query: probeVector, k: 50, filter: CubeFilter(), now: stamp) }
-    let tKeyword = try median {
-        _ = try store.keywordSearch(namespace: "bench", match: KeywordQuery.match(for: probe)!, filter: CubeFilter(), limit: 50, now: stamp)
+    let probeTerms = KeywordQuery.terms(for: probe)
+    let tKeyword = median {
+        _ = service.keywords.search(namespace: "bench", terms: probeTerms, k: 50, filter: CubeFilter(), now: stamp)
     }
     let keys = index.search(namespace: "bench", query: probeVector, k: 18, filter: CubeFilter(), now: stamp).map(\.key)
     let tLoad = try median { _ = try store.cubes(namespace: "bench", keys: keys, now: stamp) }
-    let engine = RecallEngine(store: store, index: index, embedder: embedder)
+    let engine = RecallEngine(store: store, index: index, keywords: service.keywords, embedder: embedder)
     let tRecall = try median { _ = try engine.recall(RecallQuery(namespace: "bench", text: probe, k: 10, now: stamp)) }
     let tVectorRecall = try median {
         _ = try engine.recall(RecallQuery(namespace: "bench", text: probe, k: 10, weights: [.keyword: 0, .graph: 0], now: stamp))

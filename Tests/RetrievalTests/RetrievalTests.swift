@@ -74,25 +74,15 @@ func meta(tags: [String] = [], session: String? = nil) -> VectorMeta {
 }
 
 @Suite struct KeywordQueryTests {
-    @Test func quotesTermsAndOrsThem() {
-        #expect(KeywordQuery.match(for: "Where did Caroline go in May?") == "\"caroline\" OR \"go\" OR \"may\"")
+    @Test func keepsTheContentWords() {
+        #expect(KeywordQuery.terms(for: "Where did Caroline go in May?") == ["caroline", "go", "may"])
+        #expect(KeywordQuery.terms(for: "the of and") == ["the", "of", "and"])
+        #expect(KeywordQuery.terms(for: "?!* ()").isEmpty)
     }
 
-    @Test func neverPassesFTSSyntaxThrough() {
-        let match = KeywordQuery.match(for: #"tea" OR NEAR(x y) * ^col:"#)
-        #expect(match == "\"tea\" OR \"near\" OR \"x\" OR \"y\" OR \"col\"")
-        #expect(KeywordQuery.match(for: "?!* ()") == nil)
-        #expect(KeywordQuery.match(for: "the of and") == "\"the\" OR \"of\" OR \"and\"")
-    }
-
-    @Test func hostileQueriesRunAgainstFTS5() throws {
-        let t = try TempStore()
-        _ = try t.store.add([makeCube("green tea")]) { _ in }
-        for text in [#"""#, "NEAR(", "a*", "-tea", "col:tea", "AND OR NOT", "\u{0}tea"] {
-            if let match = KeywordQuery.match(for: text) {
-                _ = try t.store.keywordSearch(namespace: "ns", match: match, filter: CubeFilter(), limit: 5, now: Timestamp(millis: 0))
-            }
-        }
+    @Test func queryOperatorsAreJustWords() {
+        #expect(KeywordQuery.terms(for: #"tea" OR NEAR(x y) * ^col:"#) == ["tea", "near", "x", "y", "col"])
+        #expect(KeywordQuery.terms(for: "\u{0}tea -tea tea*") == ["tea"])
     }
 }
 
@@ -124,12 +114,14 @@ func meta(tags: [String] = [], session: String? = nil) -> VectorMeta {
             item.embedding = Embedding(embedder: embedder.id, vector: embedder.embed([text])[0])
             return item
         }
+        let keywords = KeywordIndex()
         _ = try t.store.add(items) { stored in
             for (s, item) in zip(stored, items) {
                 index.upsert(namespace: "ns", key: s.key, vector: item.embedding!.vector, meta: VectorMeta(s.cube))
+                keywords.upsert(namespace: "ns", key: s.key, text: s.cube.text, meta: VectorMeta(s.cube))
             }
         }
-        let engine = RecallEngine(store: t.store, index: index, embedder: embedder)
+        let engine = RecallEngine(store: t.store, index: index, keywords: keywords, embedder: embedder)
         let hits = try engine.recall(RecallQuery(namespace: "ns", text: "hiking in the Alps", k: 2, now: Timestamp(millis: 2_000_000)))
         #expect(hits.count == 2)
         #expect(hits[0].cube.text == "Caroline went hiking in the Alps")

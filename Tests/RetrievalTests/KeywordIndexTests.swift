@@ -1,0 +1,198 @@
+import Foundation
+import Testing
+import MemCube
+import MemStore
+@testable import Retrieval
+
+@Suite struct PorterStemmerTests {
+    @Test func classicExamples() {
+        let cases = [
+            "caresses": "caress", "ponies": "poni", "ties": "ti", "caress": "caress", "cats": "cat",
+            "feed": "feed", "agreed": "agre", "plastered": "plaster", "bled": "bled", "motoring": "motor",
+            "sing": "sing", "conflated": "conflat", "troubled": "troubl", "sized": "size", "hopping": "hop",
+            "tanned": "tan", "falling": "fall", "hissing": "hiss", "fizzed": "fizz", "failing": "fail",
+            "filing": "file", "happy": "happi", "sky": "sky", "relational": "relat", "conditional": "condit",
+            "rational": "ration", "valenci": "valenc", "digitizer": "digit", "conformabli": "conform",
+            "radicalli": "radic", "differentli": "differ", "vileli": "vile", "analogousli": "analog",
+            "vietnamization": "vietnam", "predication": "predic", "operator": "oper", "feudalism": "feudal",
+            "decisiveness": "decis", "hopefulness": "hope", "callousness": "callous", "formaliti": "formal",
+            "sensitiviti": "sensit", "sensibiliti": "sensibl", "triplicate": "triplic", "formative": "form",
+            "formalize": "formal", "electriciti": "electr", "electrical": "electr", "hopeful": "hope",
+            "goodness": "good", "revival": "reviv", "allowance": "allow", "inference": "infer",
+            "airliner": "airlin", "gyroscopic": "gyroscop", "adjustable": "adjust", "defensible": "defens",
+            "irritant": "irrit", "replacement": "replac", "adjustment": "adjust", "dependent": "depend",
+            "adoption": "adopt", "homologou": "homolog", "communism": "commun", "activate": "activ",
+            "angulariti": "angular", "homologous": "homolog", "effective": "effect", "bowdlerize": "bowdler",
+            "probate": "probat", "rate": "rate", "cease": "ceas", "controll": "control", "roll": "roll",
+            "generalizations": "gener", "oscillators": "oscil", "a": "a", "is": "is", "hiking": "hike",
+            "2023": "2023", "caf\u{e9}": "caf\u{e9}",
+        ]
+        for (word, stem) in cases {
+            #expect(PorterStemmer.stem(word) == stem, "\(word)")
+        }
+    }
+
+    /// SQLite FTS5's `porter` tokenizer implements the same algorithm: our
+    /// stems must equal its stems for every word of the LoCoMo conversations
+    /// (about 6,000 distinct words) or, without the shared data, a built-in list.
+    @Test func agreesWithFTS5Porter() throws {
+        var words = Set("""
+            the quick brown foxes jumped over lazy dogs while singing happily about generalizations relational
+            conditioning hopefulness electrical adjustable replacement dependent adoption communism activated
+            yesterday photography painted painting paints museums visited visiting studies studying studied
+            agreed feed bled motoring troubled sized hopping tanned falling hissing fizzed failing filing
+            """.split(separator: " ").flatMap { $0.split(separator: "\n") }.map(String.init))
+        let locomo = URL(fileURLWithPath: referencePath).deletingLastPathComponent().appendingPathComponent("locomo10.json")
+        if let data = try? String(contentsOf: locomo, encoding: .utf8) {
+            words.formUnion(KeywordTerms.words(data).filter { $0.utf8.allSatisfy { $0 < 0x80 } && $0.count < 40 })
+        }
+        let db = try Connection(path: ":memory:")
+        try db.execute("""
+            CREATE VIRTUAL TABLE w USING fts5(x, tokenize = 'porter ascii');
+            CREATE VIRTUAL TABLE v USING fts5vocab(w, 'instance');
+            """)
+        let list = words.sorted()
+        try db.transaction {
+            for (i, word) in list.enumerated() { try db.prepare("INSERT INTO w(rowid, x) VALUES (?, ?)").run(.int(Int64(i)), .text(word)) }
+        }
+        let stems = try db.prepare("SELECT doc, term FROM v").query([]) { ($0.int(0), $0.text(1) ?? "") }
+        #expect(stems.count == list.count)
+        var mismatches: [String] = []
+        for (doc, stem) in stems where PorterStemmer.stem(list[doc]) != stem {
+            mismatches.append("\(list[doc]): ours \(PorterStemmer.stem(list[doc])), FTS5 \(stem)")
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(20))")
+    }
+}
+
+@Suite struct KeywordTermsTests {
+    @Test func wordsAreLowerCasedWithoutDiacritics() {
+        #expect(KeywordTerms.words("Caroline's café, 3pm!") == ["caroline", "s", "cafe", "3pm"])
+        #expect(KeywordTerms.words("Cafe\u{301} ÜBER naïve") == ["cafe", "uber", "naive"])
+        #expect(KeywordTerms.words("東京 tower") == ["東京", "tower"])
+        #expect(KeywordTerms.words("") == [])
+    }
+}
+
+@Suite struct KeywordIndexTests {
+    let now = Timestamp(millis: 10_000)
+
+    func meta(session: String? = nil, tags: [String] = [], expiresAt: Timestamp? = nil) -> VectorMeta {
+        VectorMeta(tags: tags, agent: nil, session: session, time: Timestamp(millis: 0), expiresAt: expiresAt)
+    }
+
+    func keys(_ index: KeywordIndex, _ query: String, namespace: String = "ns", filter: CubeFilter = CubeFilter()) -> [Int64] {
+        index.search(namespace: namespace, terms: KeywordQuery.terms(for: query), k: 10, filter: filter, now: now).map(\.key)
+    }
+
+    @Test func ranksRarerAndStemmedMatchesFirst() {
+        let index = KeywordIndex()
+        index.upsert(namespace: "ns", key: 1, text: "Caroline went to the Alps", meta: meta())
+        index.upsert(namespace: "ns", key: 2, text: "Melanie hiked in the Alps last summer", meta: meta())
+        index.upsert(namespace: "ns", key: 3, text: "Caroline likes tea", meta: meta())
+        index.upsert(namespace: "ns", key: 4, text: "Caroline and Melanie", meta: meta())
+        // "hiking" finds "hiked"; the memory with both query words comes first.
+        #expect(keys(index, "hiking in the Alps") == [2, 1])
+        #expect(keys(index, "tea") == [3])
+        #expect(keys(index, "coffee").isEmpty)
+        #expect(keys(index, "Alps", namespace: "other").isEmpty)
+        #expect(index.documentFrequency(namespace: "ns", term: "caroline") == 3)
+    }
+
+    @Test func sessionNeighboursLendTheirWordsAsContext() {
+        let index = KeywordIndex()
+        index.upsert(namespace: "ns", key: 1, text: "Did you go to the museum?", meta: meta(session: "s"))
+        index.upsert(namespace: "ns", key: 3, text: "Friday is my favourite day", meta: meta(session: "t"))
+        index.upsert(namespace: "ns", key: 2, text: "Yes, last Friday!", meta: meta(session: "s"))
+        let hits = index.search(namespace: "ns", terms: ["museum"], k: 10, filter: CubeFilter(), now: now)
+        #expect(hits.map(\.key) == [1, 2])
+        #expect(hits[1].score < hits[0].score)
+        // The reply loses that context when the question goes.
+        index.remove(namespace: "ns", keys: [1])
+        #expect(keys(index, "museum").isEmpty)
+        // Keys out of order still link by key: 5 comes between 2 and 7.
+        index.upsert(namespace: "ns", key: 7, text: "ceramics class", meta: meta(session: "s"))
+        index.upsert(namespace: "ns", key: 5, text: "pottery", meta: meta(session: "s"))
+        #expect(keys(index, "ceramics") == [7, 5])
+        #expect(Set(keys(index, "pottery")) == [5, 2, 7])
+        // Moving a memory to another session moves its context with it.
+        index.upsert(namespace: "ns", key: 5, text: "pottery", meta: meta(session: "t"))
+        #expect(Set(keys(index, "pottery")) == [5, 3])
+    }
+
+    @Test func filtersExpiryReplacementAndRemoval() {
+        let index = KeywordIndex()
+        index.upsert(namespace: "ns", key: 1, text: "green tea", meta: meta(tags: ["drinks"]))
+        index.upsert(namespace: "ns", key: 2, text: "black tea", meta: meta())
+        index.upsert(namespace: "ns", key: 3, text: "tea that expired", meta: meta(expiresAt: Timestamp(millis: 5)))
+        #expect(keys(index, "tea") == [1, 2] || keys(index, "tea") == [2, 1])
+        var filter = CubeFilter()
+        filter.tags = ["drinks"]
+        #expect(keys(index, "tea", filter: filter) == [1])
+        index.upsert(namespace: "ns", key: 1, text: "green coffee", meta: meta(tags: ["drinks"]))
+        #expect(keys(index, "tea") == [2])
+        #expect(keys(index, "coffee") == [1])
+        index.upsert(namespace: "ns", key: 2, text: nil, meta: meta())
+        #expect(keys(index, "tea").isEmpty)
+        index.remove(namespace: "ns", keys: [1, 3, 99])
+        #expect(index.count(namespace: "ns") == 0)
+        #expect(index.totalCount == 0)
+    }
+
+    /// Random inserts, replacements and removals against a direct BM25
+    /// computation over what should be indexed: same hits, same scores.
+    @Test func matchesADirectBM25OverRandomEdits() {
+        var rng = SplitMix64(seed: 11)
+        let vocabulary = (0..<40).map { "w\($0)" }
+        let index = KeywordIndex()
+        var live: [Int64: (words: [String], session: String?)] = [:]
+        for step in 0..<600 {
+            let key = Int64(rng.next() % 120)
+            if rng.next() % 5 == 0 {
+                index.remove(namespace: "ns", keys: [key])
+                live[key] = nil
+            } else {
+                let words = (0..<(1 + Int(rng.next() % 8))).map { _ in vocabulary[Int(rng.next() % UInt64(vocabulary.count))] }
+                let session: String? = rng.next() % 3 == 0 ? nil : "s\(rng.next() % 4)"
+                index.upsert(namespace: "ns", key: key, text: words.joined(separator: " "), meta: meta(session: session))
+                live[key] = (words, session)
+            }
+            guard step % 50 == 49 else { continue }
+            let query = [vocabulary[Int(rng.next() % 40)], vocabulary[Int(rng.next() % 40)]]
+            let expected = directBM25(live, query: query)
+            let got = index.search(namespace: "ns", terms: query, k: 200, filter: CubeFilter(), now: now)
+            #expect(got.count == expected.count)
+            let gotScores = Dictionary(uniqueKeysWithValues: got.map { ($0.key, $0.score) })
+            for (key, score) in expected {
+                #expect(abs((gotScores[key] ?? -1) - score) < 1e-3 * max(1, score), "key \(key)")
+            }
+        }
+    }
+
+    func directBM25(_ docs: [Int64: (words: [String], session: String?)], query: [String]) -> [Int64: Double] {
+        let p = KeywordIndex.Parameters()
+        let n = Double(docs.count)
+        let average = Double(docs.values.reduce(0) { $0 + $1.words.count }) / n
+        var neighbours: [Int64: [Int64]] = [:]
+        for session in Set(docs.values.compactMap(\.session)) {
+            let order = docs.filter { $0.value.session == session }.keys.sorted()
+            for (i, key) in order.enumerated() {
+                neighbours[key] = [i > 0 ? order[i - 1] : nil, i + 1 < order.count ? order[i + 1] : nil].compactMap { $0 }
+            }
+        }
+        var scores: [Int64: Double] = [:]
+        for term in Set(query) {
+            let df = Double(docs.values.filter { $0.words.contains(term) }.count)
+            guard df > 0 else { continue }
+            let idf = log1p((n - df + 0.5) / (df + 0.5))
+            for (key, doc) in docs {
+                var f = Double(doc.words.filter { $0 == term }.count)
+                for other in neighbours[key] ?? [] { f += Double(p.contextWeight) * Double(docs[other]!.words.filter { $0 == term }.count) }
+                guard f > 0 else { continue }
+                let k1 = Double(p.k1), b = Double(p.b)
+                scores[key, default: 0] += idf * f * (k1 + 1) / (f + k1 * (1 - b + b * Double(doc.words.count) / average))
+            }
+        }
+        return scores
+    }
+}
