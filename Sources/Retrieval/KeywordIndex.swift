@@ -12,7 +12,10 @@ import MemStore
 /// Scoring is BM25 (k1 = 1.2, b = 0.75, idf = ln(1 + (N − n + 0.5)/(n + 0.5)),
 /// N and n counted in the namespace) over a term frequency that also counts
 /// the term's occurrences in the session neighbours' text at `contextWeight`:
-/// a reply such as "Yes, last Friday!" is found by what it answered.
+/// a reply such as "Yes, last Friday!" is found by what it answered. As in
+/// SQLite FTS5's bm25() over a text and a context column, a memory's length
+/// is its own words plus its neighbours' (a short memory amid long ones is
+/// not treated as a short document).
 ///
 /// A query is scored term at a time into dense per-namespace arrays, so its
 /// cost is the length of its terms' posting lists: no SQL, no per-row calls.
@@ -120,8 +123,25 @@ public final class KeywordIndex: Sendable {
         /// Slots of each session's memories, in key order.
         var sessions: [String: [Int32]] = [:]
         var totalLength: Double = 0
+        /// Σ over adjacent pairs (a, b) in sessions of len(a) + len(b): with
+        /// `totalLength`, the sum of every memory's length with its neighbours'.
+        var neighbourLength: Double = 0
 
         var count: Int { slots.count }
+
+        /// A memory's length for BM25: its words and its neighbours'.
+        func length(_ slot: Int32) -> Float {
+            let doc = docs[Int(slot)]
+            var length = doc.length
+            if doc.previous >= 0 { length += docs[Int(doc.previous)].length }
+            if doc.next >= 0 { length += docs[Int(doc.next)].length }
+            return length
+        }
+
+        /// The length-sum term of an adjacent pair (0 when either end is missing).
+        private func pair(_ a: Int32, _ b: Int32) -> Double {
+            a >= 0 && b >= 0 ? Double(docs[Int(a)].length + docs[Int(b)].length) : 0
+        }
 
         mutating func insert(key: Int64, counts: [String: Float], length: Int, meta: VectorMeta) {
             let doc = Doc(key: key, meta: meta, stems: Array(counts.keys), length: Float(length))
@@ -167,6 +187,7 @@ public final class KeywordIndex: Sendable {
             let next: Int32 = low + 1 < order.count ? order[low + 1] : -1
             docs[Int(slot)].previous = previous
             docs[Int(slot)].next = next
+            neighbourLength += pair(previous, slot) + pair(slot, next) - pair(previous, next)
             if previous >= 0 { docs[Int(previous)].next = slot }
             if next >= 0 { docs[Int(next)].previous = slot }
             sessions[session] = order
@@ -174,6 +195,7 @@ public final class KeywordIndex: Sendable {
 
         private mutating func unlink(_ slot: Int32, from session: String) {
             let doc = docs[Int(slot)]
+            neighbourLength += pair(doc.previous, doc.next) - pair(doc.previous, slot) - pair(slot, doc.next)
             if doc.previous >= 0 { docs[Int(doc.previous)].next = doc.next }
             if doc.next >= 0 { docs[Int(doc.next)].previous = doc.previous }
             guard var order = sessions.removeValue(forKey: session) else { return }
@@ -184,7 +206,7 @@ public final class KeywordIndex: Sendable {
         func search(stems: [String], k: Int, filter: CubeFilter, now: Timestamp, parameters p: Parameters) -> [KeywordHit] {
             let n = Float(count)
             guard n > 0 else { return [] }
-            let averageLength = max(1, Float(totalLength / Double(count)))
+            let averageLength = max(1, Float((totalLength + neighbourLength) / Double(count)))
             var scores = [Float](repeating: 0, count: docs.count)
             var frequencies = [Float](repeating: 0, count: docs.count)
             var scored: [Int32] = []
@@ -211,7 +233,7 @@ public final class KeywordIndex: Sendable {
                     for slot in touched {
                         let f = frequencies[Int(slot)]
                         frequencies[Int(slot)] = 0
-                        let norm = p.k1 * (1 - p.b + p.b * docs[Int(slot)].length / averageLength)
+                        let norm = p.k1 * (1 - p.b + p.b * length(slot) / averageLength)
                         if scores[Int(slot)] == 0 { scored.append(slot) }
                         scores[Int(slot)] += idf * f * (p.k1 + 1) / (f + norm)
                     }

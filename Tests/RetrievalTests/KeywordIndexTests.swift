@@ -172,7 +172,6 @@ import MemStore
     func directBM25(_ docs: [Int64: (words: [String], session: String?)], query: [String]) -> [Int64: Double] {
         let p = KeywordIndex.Parameters()
         let n = Double(docs.count)
-        let average = Double(docs.values.reduce(0) { $0 + $1.words.count }) / n
         var neighbours: [Int64: [Int64]] = [:]
         for session in Set(docs.values.compactMap(\.session)) {
             let order = docs.filter { $0.value.session == session }.keys.sorted()
@@ -180,6 +179,11 @@ import MemStore
                 neighbours[key] = [i > 0 ? order[i - 1] : nil, i + 1 < order.count ? order[i + 1] : nil].compactMap { $0 }
             }
         }
+        // A memory's length counts its neighbours' words too.
+        func length(_ key: Int64) -> Double {
+            Double(docs[key]!.words.count + (neighbours[key] ?? []).reduce(0) { $0 + docs[$1]!.words.count })
+        }
+        let average = docs.keys.reduce(0) { $0 + length($1) } / n
         var scores: [Int64: Double] = [:]
         for term in Set(query) {
             let df = Double(docs.values.filter { $0.words.contains(term) }.count)
@@ -190,7 +194,7 @@ import MemStore
                 for other in neighbours[key] ?? [] { f += Double(p.contextWeight) * Double(docs[other]!.words.filter { $0 == term }.count) }
                 guard f > 0 else { continue }
                 let k1 = Double(p.k1), b = Double(p.b)
-                scores[key, default: 0] += idf * f * (k1 + 1) / (f + k1 * (1 - b + b * Double(doc.words.count) / average))
+                scores[key, default: 0] += idf * f * (k1 + 1) / (f + k1 * (1 - b + b * length(key) / average))
             }
         }
         return scores
