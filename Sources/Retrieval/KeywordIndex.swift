@@ -80,7 +80,9 @@ public final class KeywordIndex: Sendable {
     /// How many memories of `namespace` contain each term (after stemming).
     public func documentFrequency(namespace: String, term: String) -> Int {
         state.read { state in
-            state.shards[namespace]?.postings[state.stemCache[term] ?? PorterStemmer.stem(term)]?.count ?? 0
+            guard let shard = state.shards[namespace],
+                  let id = shard.termIDs[state.stemCache[term] ?? PorterStemmer.stem(term)] else { return 0 }
+            return shard.postings[Int(id)].count
         }
     }
 
@@ -105,21 +107,25 @@ public final class KeywordIndex: Sendable {
         var tf: Float
     }
 
-    struct Doc {
-        var key: Int64
-        var meta: VectorMeta
-        var stems: [String]
-        var length: Float
-        var previous: Int32 = -1
-        var next: Int32 = -1
+    /// A memory's count of one term (its forward index, sorted by term id).
+    struct TermCount {
+        var term: Int32
+        var tf: Float
     }
 
-    /// One namespace's index. Slots of removed memories are reused.
+    /// One namespace's index: per-slot arrays (hot fields apart, for the
+    /// scoring loops), postings per term id. Slots of removed memories are reused.
     struct Shard {
-        var docs: [Doc] = []
+        var keys: [Int64] = []
+        var metas: [VectorMeta] = []
+        var terms: [[TermCount]] = []
+        var lengths: [Float] = []
+        var previous: [Int32] = []
+        var next: [Int32] = []
         var free: [Int32] = []
         var slots: [Int64: Int32] = [:]
-        var postings: [String: [Posting]] = [:]
+        var termIDs: [String: Int32] = [:]
+        var postings: [[Posting]] = []
         /// Slots of each session's memories, in key order.
         var sessions: [String: [Int32]] = [:]
         var totalLength: Double = 0
@@ -129,123 +135,233 @@ public final class KeywordIndex: Sendable {
 
         var count: Int { slots.count }
 
-        /// A memory's length for BM25: its words and its neighbours'.
-        func length(_ slot: Int32) -> Float {
-            let doc = docs[Int(slot)]
-            var length = doc.length
-            if doc.previous >= 0 { length += docs[Int(doc.previous)].length }
-            if doc.next >= 0 { length += docs[Int(doc.next)].length }
-            return length
-        }
-
         /// The length-sum term of an adjacent pair (0 when either end is missing).
         private func pair(_ a: Int32, _ b: Int32) -> Double {
-            a >= 0 && b >= 0 ? Double(docs[Int(a)].length + docs[Int(b)].length) : 0
+            a >= 0 && b >= 0 ? Double(lengths[Int(a)] + lengths[Int(b)]) : 0
         }
 
         mutating func insert(key: Int64, counts: [String: Float], length: Int, meta: VectorMeta) {
-            let doc = Doc(key: key, meta: meta, stems: Array(counts.keys), length: Float(length))
+            var forward: [TermCount] = []
+            forward.reserveCapacity(counts.count)
+            for (stem, tf) in counts {
+                let id: Int32
+                if let known = termIDs[stem] {
+                    id = known
+                } else {
+                    id = Int32(postings.count)
+                    termIDs[stem] = id
+                    postings.append([])
+                }
+                forward.append(TermCount(term: id, tf: tf))
+            }
+            forward.sort { $0.term < $1.term }
             let slot: Int32
             if let reused = free.popLast() {
                 slot = reused
-                docs[Int(slot)] = doc
+                keys[Int(slot)] = key
+                metas[Int(slot)] = meta
+                terms[Int(slot)] = forward
+                lengths[Int(slot)] = Float(length)
             } else {
-                slot = Int32(docs.count)
-                docs.append(doc)
+                slot = Int32(keys.count)
+                keys.append(key)
+                metas.append(meta)
+                terms.append(forward)
+                lengths.append(Float(length))
+                previous.append(-1)
+                next.append(-1)
             }
             slots[key] = slot
             totalLength += Double(length)
-            for (stem, tf) in counts { postings[stem, default: []].append(Posting(slot: slot, tf: tf)) }
+            for entry in forward { postings[Int(entry.term)].append(Posting(slot: slot, tf: entry.tf)) }
             if let session = meta.session { link(slot, into: session) }
         }
 
         mutating func remove(_ key: Int64) {
             guard let slot = slots.removeValue(forKey: key) else { return }
-            let doc = docs[Int(slot)]
-            for stem in doc.stems {
-                guard var list = postings.removeValue(forKey: stem) else { continue }
-                if let i = list.firstIndex(where: { $0.slot == slot }) { list.swapAt(i, list.count - 1); list.removeLast() }
-                if !list.isEmpty { postings[stem] = list }
+            for entry in terms[Int(slot)] {
+                let term = Int(entry.term)
+                if let i = postings[term].firstIndex(where: { $0.slot == slot }) {
+                    postings[term].swapAt(i, postings[term].count - 1)
+                    postings[term].removeLast()
+                }
             }
-            if let session = doc.meta.session { unlink(slot, from: session) }
-            totalLength -= Double(doc.length)
-            docs[Int(slot)] = Doc(key: -1, meta: doc.meta, stems: [], length: 0)
+            if let session = metas[Int(slot)].session { unlink(slot, from: session) }
+            totalLength -= Double(lengths[Int(slot)])
+            keys[Int(slot)] = -1
+            terms[Int(slot)] = []
+            lengths[Int(slot)] = 0
             free.append(slot)
         }
 
         private mutating func link(_ slot: Int32, into session: String) {
-            var order = sessions[session] ?? []
-            let key = docs[Int(slot)].key
+            var order = sessions.removeValue(forKey: session) ?? []
+            let key = keys[Int(slot)]
             // Binary search: memories usually arrive in key order, at the end.
             var low = 0, high = order.count
             while low < high {
                 let mid = (low + high) / 2
-                if docs[Int(order[mid])].key < key { low = mid + 1 } else { high = mid }
+                if keys[Int(order[mid])] < key { low = mid + 1 } else { high = mid }
             }
             order.insert(slot, at: low)
-            let previous: Int32 = low > 0 ? order[low - 1] : -1
-            let next: Int32 = low + 1 < order.count ? order[low + 1] : -1
-            docs[Int(slot)].previous = previous
-            docs[Int(slot)].next = next
-            neighbourLength += pair(previous, slot) + pair(slot, next) - pair(previous, next)
-            if previous >= 0 { docs[Int(previous)].next = slot }
-            if next >= 0 { docs[Int(next)].previous = slot }
+            let before: Int32 = low > 0 ? order[low - 1] : -1
+            let after: Int32 = low + 1 < order.count ? order[low + 1] : -1
+            previous[Int(slot)] = before
+            next[Int(slot)] = after
+            neighbourLength += pair(before, slot) + pair(slot, after) - pair(before, after)
+            if before >= 0 { next[Int(before)] = slot }
+            if after >= 0 { previous[Int(after)] = slot }
             sessions[session] = order
         }
 
         private mutating func unlink(_ slot: Int32, from session: String) {
-            let doc = docs[Int(slot)]
-            neighbourLength += pair(doc.previous, doc.next) - pair(doc.previous, slot) - pair(slot, doc.next)
-            if doc.previous >= 0 { docs[Int(doc.previous)].next = doc.next }
-            if doc.next >= 0 { docs[Int(doc.next)].previous = doc.previous }
+            let before = previous[Int(slot)], after = next[Int(slot)]
+            neighbourLength += pair(before, after) - pair(before, slot) - pair(slot, after)
+            if before >= 0 { next[Int(before)] = after }
+            if after >= 0 { previous[Int(after)] = before }
+            previous[Int(slot)] = -1
+            next[Int(slot)] = -1
             guard var order = sessions.removeValue(forKey: session) else { return }
             if let i = order.firstIndex(of: slot) { order.remove(at: i) }
             if !order.isEmpty { sessions[session] = order }
         }
 
+        /// Term at a time, rarest term first, with MaxScore-style pruning:
+        /// once the k-th best score so far (among memories passing the
+        /// filter) reaches what the remaining terms could add at most
+        /// (idf·(k1 + 1) each), no unscored memory can enter the top k; the
+        /// remaining terms then only update the candidates that still can,
+        /// through their forward index. The top k is exact.
         func search(stems: [String], k: Int, filter: CubeFilter, now: Timestamp, parameters p: Parameters) -> [KeywordHit] {
             let n = Float(count)
             guard n > 0 else { return [] }
+            var query: [(term: Int32, idf: Float)] = []
+            for stem in stems {
+                guard let id = termIDs[stem], !postings[Int(id)].isEmpty, !query.contains(where: { $0.term == id }) else { continue }
+                let df = Float(postings[Int(id)].count)
+                query.append((id, log1p((n - df + 0.5) / (df + 0.5))))
+            }
+            guard !query.isEmpty else { return [] }
+            query.sort { $0.idf > $1.idf }
+            var remaining = query.map { $0.idf * (p.k1 + 1) }
+            for i in stride(from: remaining.count - 2, through: 0, by: -1) { remaining[i] += remaining[i + 1] }
+
             let averageLength = max(1, Float((totalLength + neighbourLength) / Double(count)))
-            var scores = [Float](repeating: 0, count: docs.count)
-            var frequencies = [Float](repeating: 0, count: docs.count)
-            var scored: [Int32] = []
-            var touched: [Int32] = []
-            docs.withUnsafeBufferPointer { docs in
-                for stem in stems {
-                    guard let list = postings[stem] else { continue }
-                    let df = Float(list.count)
-                    let idf = log1p((n - df + 0.5) / (df + 0.5))
-                    touched.removeAll(keepingCapacity: true)
-                    func add(_ slot: Int32, _ tf: Float) {
-                        if frequencies[Int(slot)] == 0 { touched.append(slot) }
-                        frequencies[Int(slot)] += tf
-                    }
-                    for posting in list {
-                        add(posting.slot, posting.tf)
-                        let doc = docs[Int(posting.slot)]
-                        let context = p.contextWeight * posting.tf
-                        if context > 0 {
-                            if doc.previous >= 0 { add(doc.previous, context) }
-                            if doc.next >= 0 { add(doc.next, context) }
+            let slotCount = keys.count
+            let scores = UnsafeMutableBufferPointer<Float>.allocate(capacity: slotCount)
+            let frequencies = UnsafeMutableBufferPointer<Float>.allocate(capacity: slotCount)
+            let touched = UnsafeMutableBufferPointer<Int32>.allocate(capacity: slotCount)
+            let isCandidate = UnsafeMutableBufferPointer<Bool>.allocate(capacity: slotCount)
+            defer {
+                isCandidate.deallocate()
+                scores.deallocate()
+                frequencies.deallocate()
+                touched.deallocate()
+            }
+            scores.initialize(repeating: 0)
+            frequencies.initialize(repeating: 0)
+            isCandidate.initialize(repeating: false)
+            var candidates: [Int32] = []
+            var pruning = false
+
+            lengths.withUnsafeBufferPointer { lengths in
+                previous.withUnsafeBufferPointer { previous in
+                    next.withUnsafeBufferPointer { next in
+                        let w = p.contextWeight
+                        @inline(__always) func saturation(_ slot: Int32, _ f: Float) -> Float {
+                            var length = lengths[Int(slot)]
+                            let before = previous[Int(slot)], after = next[Int(slot)]
+                            if before >= 0 { length += lengths[Int(before)] }
+                            if after >= 0 { length += lengths[Int(after)] }
+                            return f * (p.k1 + 1) / (f + p.k1 * (1 - p.b + p.b * length / averageLength))
                         }
-                    }
-                    for slot in touched {
-                        let f = frequencies[Int(slot)]
-                        frequencies[Int(slot)] = 0
-                        let norm = p.k1 * (1 - p.b + p.b * length(slot) / averageLength)
-                        if scores[Int(slot)] == 0 { scored.append(slot) }
-                        scores[Int(slot)] += idf * f * (p.k1 + 1) / (f + norm)
+                        for (i, (term, idf)) in query.enumerated() {
+                            if i > 0, candidates.count >= k {
+                                let bar = kthBest(candidates, scores, k: k, filter: filter, now: now)
+                                if bar >= remaining[i] {
+                                    if !pruning {
+                                        pruning = true
+                                        for slot in candidates { isCandidate[Int(slot)] = true }
+                                    }
+                                    candidates.removeAll { slot in
+                                        let hopeless = scores[Int(slot)] + remaining[i] < bar
+                                        if hopeless { isCandidate[Int(slot)] = false }
+                                        return hopeless
+                                    }
+                                }
+                            }
+                            let list = postings[Int(term)]
+                            // Few candidates left: look the term up in their forward index
+                            // (three binary searches each) rather than scan its postings.
+                            if pruning, candidates.count * 24 < list.count {
+                                for slot in candidates {
+                                    var f = tf(term, slot)
+                                    let before = previous[Int(slot)], after = next[Int(slot)]
+                                    if before >= 0 { f += w * tf(term, before) }
+                                    if after >= 0 { f += w * tf(term, after) }
+                                    if f > 0 { scores[Int(slot)] += idf * saturation(slot, f) }
+                                }
+                                continue
+                            }
+                            var touchedCount = 0
+                            let onlyCandidates = pruning
+                            @inline(__always) func add(_ slot: Int32, _ tf: Float) {
+                                if onlyCandidates && !isCandidate[Int(slot)] { return }
+                                if frequencies[Int(slot)] == 0 {
+                                    touched[touchedCount] = slot
+                                    touchedCount += 1
+                                }
+                                frequencies[Int(slot)] += tf
+                            }
+                            list.withUnsafeBufferPointer { list in
+                                for posting in list {
+                                    add(posting.slot, posting.tf)
+                                    guard w > 0 else { continue }
+                                    let before = previous[Int(posting.slot)], after = next[Int(posting.slot)]
+                                    if before >= 0 { add(before, w * posting.tf) }
+                                    if after >= 0 { add(after, w * posting.tf) }
+                                }
+                            }
+                            for slot in touched[0..<touchedCount] {
+                                let f = frequencies[Int(slot)]
+                                frequencies[Int(slot)] = 0
+                                if scores[Int(slot)] == 0 { candidates.append(slot) }
+                                scores[Int(slot)] += idf * saturation(slot, f)
+                            }
+                        }
                     }
                 }
             }
             var best = TopK<Int32>(k: k)
-            for slot in scored {
+            for slot in candidates {
                 let score = scores[Int(slot)]
-                guard score > best.threshold, docs[Int(slot)].meta.matches(filter, now: now) else { continue }
+                guard score > best.threshold, metas[Int(slot)].matches(filter, now: now) else { continue }
                 best.offer(score, slot)
             }
-            return best.sorted().map { KeywordHit(key: docs[Int($0.item)].key, score: Double($0.score)) }
+            return best.sorted().map { KeywordHit(key: keys[Int($0.item)], score: Double($0.score)) }
+        }
+
+        /// How often `term` occurs in the memory at `slot` (binary search of its forward index).
+        @inline(__always) private func tf(_ term: Int32, _ slot: Int32) -> Float {
+            terms[Int(slot)].withUnsafeBufferPointer { entries in
+                var low = 0, high = entries.count
+                while low < high {
+                    let mid = (low + high) / 2
+                    if entries[mid].term < term { low = mid + 1 } else { high = mid }
+                }
+                return low < entries.count && entries[low].term == term ? entries[low].tf : 0
+            }
+        }
+
+        /// The k-th best score among the candidates passing the filter (−∞ if fewer).
+        private func kthBest(
+            _ candidates: [Int32], _ scores: UnsafeMutableBufferPointer<Float>, k: Int, filter: CubeFilter, now: Timestamp
+        ) -> Float {
+            var best = TopK<Int32>(k: k)
+            for slot in candidates where scores[Int(slot)] > best.threshold && metas[Int(slot)].matches(filter, now: now) {
+                best.offer(scores[Int(slot)], slot)
+            }
+            return best.threshold
         }
     }
 }

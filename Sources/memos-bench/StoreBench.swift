@@ -181,3 +181,31 @@ func hnswBenchmark(_ flags: Flags) {
     print(String(format: "hnsw: %d points x %d: build %.0f inserts/s; search p50 %.3f ms p99 %.3f ms; recall@10 %.3f",
                  n, d, buildRate, percentile(latencies, 0.5), percentile(latencies, 0.99), Double(found) / Double(q * 10)))
 }
+
+/// `memos-bench keyword`: the in-memory BM25 index alone: build rate and
+/// query latency over the skewed synthetic lexicon.
+/// Flags: --memories N (100000) --queries N (1000) --session-size N (0: no sessions)
+func keywordBenchmark(_ flags: Flags) {
+    let n = flags.int("memories", 100_000), q = flags.int("queries", 1_000), sessionSize = flags.int("session-size", 0)
+    var rng = SplitMix64(seed: 3)
+    let texts = (0..<n).map { _ in sentence(&rng) }
+    let index = KeywordIndex()
+    var t0 = now()
+    for (i, text) in texts.enumerated() {
+        let session = sessionSize > 0 ? "s\(i / sessionSize)" : nil
+        let meta = VectorMeta(tags: [], agent: nil, session: session, time: Timestamp(millis: 0), expiresAt: nil)
+        index.upsert(namespace: "bench", key: Int64(i + 1), text: text, meta: meta)
+    }
+    let buildRate = Double(n) / (now() - t0)
+    var latencies: [Double] = []
+    let stamp = Timestamp.now()
+    for _ in 0..<q {
+        let terms = KeywordQuery.terms(for: (0..<6).map { _ in word(&rng) }.joined(separator: " "))
+        t0 = now()
+        _ = index.search(namespace: "bench", terms: terms, k: 50, filter: CubeFilter(), now: stamp)
+        latencies.append((now() - t0) * 1000)
+    }
+    latencies.sort()
+    print(String(format: "keyword index: %d memories (sessions of %d): build %.0f memories/s; search k=50 p50 %.3f ms p99 %.3f ms",
+                 n, sessionSize, buildRate, percentile(latencies, 0.5), percentile(latencies, 0.99)))
+}

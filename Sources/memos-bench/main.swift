@@ -4,6 +4,8 @@ import Foundation
 /// to docs/benchmarks.md). Deterministic inputs.
 ///   memos-bench store [flags]   ingest and recall over the socket
 ///   memos-bench embed [flags]   MiniLM sentences per second and latency
+///   memos-bench hnsw [flags]    HNSW build rate, search latency and recall
+///   memos-bench keyword [flags] the in-memory BM25 index: build rate, search latency
 let arguments = CommandLine.arguments.dropFirst()
 let command = arguments.first ?? "store"
 let flags = Flags(arguments.dropFirst())
@@ -12,8 +14,9 @@ do {
     case "store": try storeBenchmark(flags)
     case "embed": try embedBenchmark(flags)
     case "hnsw": hnswBenchmark(flags)
+    case "keyword": keywordBenchmark(flags)
     default:
-        print("usage: memos-bench store|embed|hnsw [--flag value]...")
+        print("usage: memos-bench store|embed|hnsw|keyword [--flag value]...")
         exit(64)
     }
 } catch {

@@ -152,7 +152,10 @@ import MemStore
                 index.remove(namespace: "ns", keys: [key])
                 live[key] = nil
             } else {
-                let words = (0..<(1 + Int(rng.next() % 8))).map { _ in vocabulary[Int(rng.next() % UInt64(vocabulary.count))] }
+                let words = (0..<(1 + Int(rng.next() % 8))).map { _ in
+                    // Skewed: w0...w3 are in most memories, the rest rarer.
+                    vocabulary[rng.next() % 2 == 0 ? Int(rng.next() % 4) : Int(rng.next() % UInt64(vocabulary.count))]
+                }
                 let session: String? = rng.next() % 3 == 0 ? nil : "s\(rng.next() % 4)"
                 index.upsert(namespace: "ns", key: key, text: words.joined(separator: " "), meta: meta(session: session))
                 live[key] = (words, session)
@@ -166,6 +169,11 @@ import MemStore
             for (key, score) in expected {
                 #expect(abs((gotScores[key] ?? -1) - score) < 1e-3 * max(1, score), "key \(key)")
             }
+            // A small k takes the pruned path: still exactly the best scores.
+            let top = index.search(namespace: "ns", terms: query + ["w1", "w2", "w3"], k: 5, filter: CubeFilter(), now: now)
+            let truth = directBM25(live, query: query + ["w1", "w2", "w3"]).values.sorted(by: >).prefix(5)
+            #expect(top.count == truth.count)
+            for (hit, score) in zip(top, truth) { #expect(abs(hit.score - score) < 1e-3 * max(1, score)) }
         }
     }
 
