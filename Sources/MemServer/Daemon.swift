@@ -29,7 +29,8 @@ public enum Daemon {
         do {
             try makeDirectory(config.dataDir)
             try makeDirectory((config.socketPath as NSString).deletingLastPathComponent)
-            let store = try SQLiteStore(path: config.databasePath, durability: config.durability)
+            let store = try SQLiteStore(
+                path: config.databasePath, durability: config.durability, cacheBytes: config.cubeCacheMB << 20)
             let embedder = try makeEmbedder(config)
             let index = TieredIndex(
                 dimension: embedder.dimension, threshold: config.hnswThreshold,

@@ -27,6 +27,8 @@ public struct DaemonConfig: Sendable {
     public var durability = SQLiteStore.Durability.full
     public var maxFrameBytes = 4 * 1024 * 1024
     public var maxConnections = 128
+    /// RAM for active cubes recently loaded by recall (0: no cache).
+    public var cubeCacheMB = 64
     public var maxBatchItems = 1000
     public var tickSeconds = 5.0
     public var logLevel = Logger.Level.info
@@ -79,6 +81,7 @@ public struct DaemonConfig: Sendable {
                                  normal (faster; survives kill -9, not power loss)
           --max-frame-bytes N    largest request line accepted (default 4194304)
           --max-connections N    concurrent clients (default 128)
+          --cube-cache-mb N      RAM for recently recalled memories (default 64; 0: off)
           --max-batch N          memories per memory.add / memory.forget (default 1000)
           --tick-seconds N       how often the scheduler tick runs (default 5)
           --log-level LEVEL      debug, info (default), warning or error
@@ -163,6 +166,12 @@ public struct DaemonConfig: Sendable {
                 config.durability = durability
             case "--max-frame-bytes": config.maxFrameBytes = try positive(argument)
             case "--max-connections": config.maxConnections = try positive(argument)
+            case "--cube-cache-mb":
+                let text = try value(argument)
+                guard let mb = Int(text), (0...1 << 20).contains(mb) else {
+                    throw DaemonError.usage("--cube-cache-mb must be a whole number of MiB, 0 or more (got '\(text)')")
+                }
+                config.cubeCacheMB = mb
             case "--max-batch": config.maxBatchItems = try positive(argument)
             case "--tick-seconds": config.tickSeconds = Double(try positive(argument))
             case "--log-level":

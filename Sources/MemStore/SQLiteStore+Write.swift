@@ -99,6 +99,7 @@ extension SQLiteStore {
                 current.cube = cube
                 return current
             }
+            cache.invalidate([updated.key])
             afterCommit(updated)
             return updated
         }
@@ -150,6 +151,7 @@ extension SQLiteStore {
                 }
                 return changed
             }
+            cache.invalidate(changed)
             afterCommit(changed)
             return changed.count
         }
@@ -174,6 +176,8 @@ extension SQLiteStore {
                         """).run(.int(Int64(event.hits)), .int(event.at.millis), .double(newHeat), .int(event.key))
                 }
             }
+            // Cached copies carry the old access figures.
+            cache.invalidate(events.map(\.key))
         }
     }
 

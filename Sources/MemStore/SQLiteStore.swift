@@ -17,12 +17,15 @@ public final class SQLiteStore: CubeStore {
 
     public let path: String
     let writer: ConnectionLock
+    /// Recently loaded active cubes (see `CubeCache`); writes invalidate them.
+    let cache: CubeCache
     private let readers: [ConnectionLock]
     private let nextReader = Atomic<Int>(0)
 
     /// Opens (creating and migrating when needed) the database at `path`.
-    public init(path: String, durability: Durability = .full, readers readerCount: Int = 4) throws {
+    public init(path: String, durability: Durability = .full, readers readerCount: Int = 4, cacheBytes: Int = 64 << 20) throws {
         self.path = path
+        cache = CubeCache(budgetBytes: cacheBytes)
         let writerConnection = try Connection(path: path)
         try writerConnection.execute("""
             PRAGMA journal_mode = WAL;

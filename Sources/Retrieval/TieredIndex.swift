@@ -110,18 +110,12 @@ public final class TieredIndex: VectorIndex {
             for entry in exact.entries(namespace: namespace) {
                 graph.insert(key: entry.key, vector: entry.vector, meta: entry.meta)
             }
+            // Catch up with what changed during the build in rounds outside
+            // the lock (adds keep coming), then apply the last few changes
+            // under the write lock and take over.
+            for _ in 0..<8 where Self.catchUp(&graph, with: exact.entries(namespace: namespace)) > 256 {}
             graphs.write { graphs in
-                // Catch up with what changed during the build, then take over.
-                let current = exact.entries(namespace: namespace)
-                let live = Set(current.map(\.key))
-                for key in graph.position.keys where !live.contains(key) { graph.remove(key: key) }
-                for entry in current {
-                    if graph.vector(key: entry.key) != entry.vector {
-                        graph.insert(key: entry.key, vector: entry.vector, meta: entry.meta)
-                    } else {
-                        graph.updateMeta(key: entry.key, meta: entry.meta)
-                    }
-                }
+                Self.catchUp(&graph, with: exact.entries(namespace: namespace))
                 graphs[namespace] = graph
                 exact.removeNamespace(namespace)
             }
@@ -133,6 +127,26 @@ public final class TieredIndex: VectorIndex {
         }
         thread.name = "memosd-hnsw-build"
         thread.start()
+    }
+
+    /// Makes `graph` hold exactly `entries`; returns how many it inserted or removed.
+    @discardableResult
+    static func catchUp(_ graph: inout HNSWGraph, with entries: [(key: Int64, vector: [Float], meta: VectorMeta)]) -> Int {
+        var changes = 0
+        let live = Set(entries.map(\.key))
+        for key in graph.position.keys where !live.contains(key) {
+            graph.remove(key: key)
+            changes += 1
+        }
+        for entry in entries {
+            if graph.vector(key: entry.key) != entry.vector {
+                graph.insert(key: entry.key, vector: entry.vector, meta: entry.meta)
+                changes += 1
+            } else {
+                graph.updateMeta(key: entry.key, meta: entry.meta)
+            }
+        }
+        return changes
     }
 
     /// Blocks until no promotion is running (tests and shutdown).

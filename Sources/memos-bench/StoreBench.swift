@@ -109,41 +109,56 @@ func storeBenchmark(_ flags: Flags) throws {
         print(String(format: "  %@ only:%@ p50 %.2f ms  p99 %.2f ms", signal, signal == "vector" ? " " : "", percentile(alone, 0.5), percentile(alone, 0.99)))
     }
 
-    // Where recall's time goes, in-process (no socket, no JSON).
-    let probe = (0..<6).map { _ in word(&rng) }.joined(separator: " ")
-    let probeVector = embedder.embed([probe])[0]
+    // Where recall's time goes: each step alone, in-process, medians over
+    // 500 different queries (one query repeated would stay in the caches).
+    let probes = (0..<500).map { _ in (0..<6).map { _ in word(&rng) }.joined(separator: " ") }
     let stamp = Timestamp.now()
-    let tEmbed = median { _ = embedder.embed([probe]) }
-    let tScan = median { _ = index.search(namespace: "bench", query: probeVector, k: 50, filter: CubeFilter(), now: stamp) }
-    let probeTerms = KeywordQuery.terms(for: probe)
-    let tKeyword = median {
-        _ = service.keywords.search(namespace: "bench", terms: probeTerms, k: 50, filter: CubeFilter(), now: stamp)
+    func overProbes(_ body: (String) throws -> Void) rethrows -> Double {
+        var samples: [Double] = []
+        for probe in probes {
+            let t0 = now()
+            try body(probe)
+            samples.append((now() - t0) * 1000)
+        }
+        samples.sort()
+        return percentile(samples, 0.5)
     }
-    let keys = index.search(namespace: "bench", query: probeVector, k: 18, filter: CubeFilter(), now: stamp).map(\.key)
-    let tLoad = try median { _ = try store.cubes(namespace: "bench", keys: keys, now: stamp) }
+    let tEmbed = overProbes { _ = embedder.embed([$0]) }
+    let vectors = Dictionary(probes.map { ($0, embedder.embed([$0])[0]) }, uniquingKeysWith: { a, _ in a })
+    let tScan = overProbes { _ = index.search(namespace: "bench", query: vectors[$0]!, k: 50, filter: CubeFilter(), now: stamp) }
+    let tKeyword = overProbes {
+        _ = service.keywords.search(namespace: "bench", terms: KeywordQuery.terms(for: $0), k: 50, filter: CubeFilter(), now: stamp)
+    }
+    let tLoad = try overProbes {
+        let keys = index.search(namespace: "bench", query: vectors[$0]!, k: 30, filter: CubeFilter(), now: stamp).map(\.key)
+        _ = try store.cubes(namespace: "bench", keys: keys, now: stamp)
+    }
     let engine = RecallEngine(store: store, index: index, keywords: service.keywords, embedder: embedder)
-    let tRecall = try median { _ = try engine.recall(RecallQuery(namespace: "bench", text: probe, k: 10, now: stamp)) }
-    let tVectorRecall = try median {
-        _ = try engine.recall(RecallQuery(namespace: "bench", text: probe, k: 10, weights: [.keyword: 0, .graph: 0], now: stamp))
+    let tRecall = try overProbes { _ = try engine.recall(RecallQuery(namespace: "bench", text: $0, k: 10, now: stamp)) }
+    let tVectorRecall = try overProbes {
+        _ = try engine.recall(RecallQuery(namespace: "bench", text: $0, k: 10, weights: [.keyword: 0, .graph: 0], now: stamp))
     }
-    print(String(format: "in-process vector-only recall (engine): %.3f ms", tVectorRecall))
-    print(String(format: "in-process medians: embed %.3f ms, vector scan %.3f ms, keyword %.3f ms, load 18 cubes %.3f ms, whole recall %.3f ms",
-                 tEmbed, tScan, tKeyword, tLoad, tRecall))
-    let tLoad1 = try median { _ = try store.cubes(namespace: "bench", keys: [keys[0]], now: stamp) }
-    let tGet = try median { _ = try store.list(namespace: "bench", filter: CubeFilter(), limit: 18, cursor: nil, now: stamp) }
-    print(String(format: "load 1 cube %.3f ms, list 18 %.3f ms", tLoad1, tGet))
-    let sample = try client.call(MemoryRecall.self, .init(namespace: "bench", query: probe, k: 10))
+    func frame(_ probe: String, _ extra: String) -> [UInt8] {
+        Array(#"{"jsonrpc":"2.0","id":1,"method":"memory.recall","params":{"namespace":"bench","query":"\#(probe)","k":10\#(extra)}}"#.utf8)
+    }
+    let tDispatch = overProbes { _ = dispatcher.handle(frame: frame($0, ""), peer: nil) }
+    let tVectorDispatch = overProbes { _ = dispatcher.handle(frame: frame($0, #","weights":{"keyword":0,"graph":0}"#), peer: nil) }
+    let tSocket = try overProbes { _ = try client.send(Data(frame($0, ""))) }
+    print("in-process medians over 500 queries (ms):")
+    print(String(format: "  embed %.3f, vector search k=50 %.3f, keyword search k=50 %.3f, load 30 hits %.3f", tEmbed, tScan, tKeyword, tLoad))
+    print(String(format: "  recall in the engine: fused %.3f, vector only %.3f", tRecall, tVectorRecall))
+    print(String(format: "  recall through the dispatcher (JSON in and out): fused %.3f, vector only %.3f; over the socket, raw frame: fused %.3f",
+                 tDispatch, tVectorDispatch, tSocket))
+    let sample = try client.call(MemoryRecall.self, .init(namespace: "bench", query: probes[0], k: 10))
     let jsonEncoder = JSONEncoder()
     let encoded = try jsonEncoder.encode(sample)
     let tEncode = try median { _ = try jsonEncoder.encode(sample) }
     let tDecode = try median { _ = try JSONDecoder().decode(MemoryRecall.Result.self, from: encoded) }
-    let requestFrame = Array(#"{"jsonrpc":"2.0","id":1,"method":"memory.recall","params":{"namespace":"bench","query":"\#(probe)","k":10,"weights":{"keyword":0,"graph":0}}}"#.utf8)
-    let tDispatch = median { _ = dispatcher.handle(frame: requestFrame, peer: nil) }
     let healthFrame = Array(#"{"jsonrpc":"2.0","id":1,"method":"system.health"}"#.utf8)
     let tHealthDispatch = median { _ = dispatcher.handle(frame: healthFrame, peer: nil) }
     let tHealthSocket = try median { _ = try client.call(SystemHealth.self, NoParams()) }
-    print(String(format: "recall result (%d bytes): encode %.3f ms, decode %.3f ms; dispatch vector-only recall %.3f ms; health: dispatch %.3f ms, socket %.3f ms",
-                 encoded.count, tEncode, tDecode, tDispatch, tHealthDispatch, tHealthSocket))
+    print(String(format: "recall result (%d bytes): encode %.3f ms, decode %.3f ms; health: dispatch %.3f ms, socket %.3f ms",
+                 encoded.count, tEncode, tDecode, tHealthDispatch, tHealthSocket))
     server.stop()
 }
 

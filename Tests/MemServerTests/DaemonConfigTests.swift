@@ -22,11 +22,14 @@ import Testing
         let weights = try config(["--weights", "keyword=2,graph=0", "--fusion", "rrf"], [:])
         #expect(weights.fusion.weights == [.vector: 0.5, .keyword: 2, .graph: 0])
         #expect(weights.fusion.method == .reciprocalRank)
+        #expect(try config([], [:]).cubeCacheMB == 64)
+        #expect(try config(["--cube-cache-mb", "0"], [:]).cubeCacheMB == 0)
     }
 
     @Test(arguments: [
         (["--bogus"], "unknown option"), (["--embedder", "gpt"], "minilm, hashing or http"),
         (["--embedder", "http"], "--embed-url"), (["--max-batch", "0"], "positive integer"), (["--socket"], "needs a value"), (["--weights", "magic=1"], "signal=weight"),
+        (["--cube-cache-mb", "-1"], "0 or more"),
     ])
     func usageErrorsSayWhatIsWrong(arguments: [String], message: String) {
         do {
