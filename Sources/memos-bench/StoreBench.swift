@@ -84,16 +84,19 @@ func storeBenchmark(_ flags: Flags) throws {
     index.waitForPromotions()
     print("vector index for the namespace: \(index.kind(namespace: "bench"))")
     // Recall latency over the socket (embedding included; hashing is ~µs).
-    var latencies: [Double] = []
-    for _ in 0..<queries {
-        let query = (0..<6).map { _ in word(&rng) }.joined(separator: " ")
-        let t0 = now()
-        _ = try client.call(MemoryRecall.self, .init(namespace: "bench", query: query, k: 10))
-        latencies.append((now() - t0) * 1000)
+    // Twice: the first pass starts with an empty cube cache.
+    for pass in ["first pass", "second pass"] {
+        var latencies: [Double] = []
+        for _ in 0..<queries {
+            let query = (0..<6).map { _ in word(&rng) }.joined(separator: " ")
+            let t0 = now()
+            _ = try client.call(MemoryRecall.self, .init(namespace: "bench", query: query, k: 10))
+            latencies.append((now() - t0) * 1000)
+        }
+        latencies.sort()
+        print(String(format: "recall k=10 at %d, %@: p50 %.2f ms  p99 %.2f ms  max %.2f ms",
+                     memories, pass, percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.last ?? 0))
     }
-    latencies.sort()
-    print(String(format: "recall k=10 at %d:     p50 %.2f ms  p99 %.2f ms  max %.2f ms",
-                 memories, percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.last ?? 0))
 
     // Each signal alone, to see where the time goes.
     for signal in ["vector", "keyword"] {
@@ -144,9 +147,10 @@ func storeBenchmark(_ flags: Flags) throws {
     let tDispatch = overProbes { _ = dispatcher.handle(frame: frame($0, ""), peer: nil) }
     let tVectorDispatch = overProbes { _ = dispatcher.handle(frame: frame($0, #","weights":{"keyword":0,"graph":0}"#), peer: nil) }
     let tSocket = try overProbes { _ = try client.send(Data(frame($0, ""))) }
+    let tNoGraph = try overProbes { _ = try engine.recall(RecallQuery(namespace: "bench", text: $0, k: 10, weights: [.graph: 0], now: stamp)) }
     print("in-process medians over 500 queries (ms):")
     print(String(format: "  embed %.3f, vector search k=50 %.3f, keyword search k=50 %.3f, load 30 hits %.3f", tEmbed, tScan, tKeyword, tLoad))
-    print(String(format: "  recall in the engine: fused %.3f, vector only %.3f", tRecall, tVectorRecall))
+    print(String(format: "  recall in the engine: fused %.3f, without the graph signal %.3f, vector only %.3f", tRecall, tNoGraph, tVectorRecall))
     print(String(format: "  recall through the dispatcher (JSON in and out): fused %.3f, vector only %.3f; over the socket, raw frame: fused %.3f",
                  tDispatch, tVectorDispatch, tSocket))
     let sample = try client.call(MemoryRecall.self, .init(namespace: "bench", query: probes[0], k: 10))
