@@ -36,6 +36,28 @@ public struct RecallQuery: Sendable {
     }
 }
 
+/// How long each step of one recall took, in milliseconds.
+public struct RecallTimings: Sendable {
+    public var embed = 0.0, vector = 0.0, keyword = 0.0, graph = 0.0, load = 0.0
+    /// Fusion, boosts, sorting and diversity.
+    public var rest = 0.0
+
+    public init() {}
+
+    public var total: Double { embed + vector + keyword + graph + load + rest }
+
+    struct Stopwatch {
+        private var last = DispatchTime.now().uptimeNanoseconds
+
+        /// Milliseconds since the previous lap (or the start).
+        mutating func lap() -> Double {
+            let now = DispatchTime.now().uptimeNanoseconds
+            defer { last = now }
+            return Double(now - last) / 1e6
+        }
+    }
+}
+
 public struct RecallHit: Sendable {
     public var key: Int64
     public var cube: MemCube
@@ -92,6 +114,13 @@ public final class RecallEngine: Sendable {
     static func candidateCount(k: Int) -> Int { min(1000, max(50, k * 4)) }
 
     public func recall(_ query: RecallQuery) throws -> [RecallHit] {
+        var timings = RecallTimings()
+        return try recall(query, timings: &timings)
+    }
+
+    /// Recall, noting how long each step took (for benchmarks and diagnosis).
+    public func recall(_ query: RecallQuery, timings: inout RecallTimings) throws -> [RecallHit] {
+        var clock = RecallTimings.Stopwatch()
         let n = Self.candidateCount(k: query.k)
         var weights = fusion.weights
         for (signal, weight) in query.weights { weights[signal] = weight }
@@ -99,15 +128,18 @@ public final class RecallEngine: Sendable {
 
         if weights[.vector, default: 0] > 0 {
             let vector = try embedder.embed(query.text)
+            timings.embed = clock.lap()
             rankings[.vector] = index.search(
                 namespace: query.namespace, query: vector, k: n, filter: query.filter, now: query.now
             ).filter { $0.score > 0 }.map { ($0.key, Double($0.score)) }  // no shared feature: no evidence
+            timings.vector = clock.lap()
         }
         if weights[.keyword, default: 0] > 0 {
             rankings[.keyword] = keywords.search(
                 namespace: query.namespace, terms: KeywordQuery.terms(for: query.text), k: n, filter: query.filter,
                 now: query.now
             ).map { ($0.key, $0.score) }
+            timings.keyword = clock.lap()
         }
 
         var fuser = fusion
@@ -119,11 +151,14 @@ public final class RecallEngine: Sendable {
             rankings[.graph] = try graph.rank(
                 store: store, namespace: query.namespace, query: query.text, seeds: seeds,
                 namespaceSize: index.count(namespace: query.namespace), limit: n)
+            timings.graph = clock.lap()
         }
         // Load more than k: a candidate may have been forgotten since it was indexed, graph
         // candidates are not filtered yet, and the boosts may reorder the top.
         let fused = fuser.fuse(rankings).prefix(max(query.k * 3, 30))
+        let fusing = clock.lap()
         let cubes = try store.cubes(namespace: query.namespace, keys: fused.map(\.key), now: query.now)
+        timings.load = clock.lap()
         let reference = query.referenceTime ?? query.now
         let window = TimeExpressions.window(in: query.text, reference: reference)
         var hits: [RecallHit] = []
@@ -144,8 +179,9 @@ public final class RecallEngine: Sendable {
         }
         hits.sort { $0.score != $1.score ? $0.score > $1.score : $0.key < $1.key }
         if query.diversity > 0 {
-            return try diversify(hits, k: query.k, lambda: 1 - min(1, query.diversity), namespace: query.namespace)
+            hits = try diversify(hits, k: query.k, lambda: 1 - min(1, query.diversity), namespace: query.namespace)
         }
+        timings.rest = fusing + clock.lap()
         return Array(hits.prefix(query.k))
     }
 

@@ -97,6 +97,18 @@ func storeBenchmark(_ flags: Flags) throws {
         print(String(format: "recall k=10 at %d, %@: p50 %.2f ms  p99 %.2f ms  max %.2f ms",
                      memories, pass, percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.last ?? 0))
     }
+    // The engine's own steps for new queries (in-process, no socket or JSON).
+    let engine = RecallEngine(store: store, index: index, keywords: service.keywords, embedder: embedder)
+    var steps: [RecallTimings] = []
+    for _ in 0..<queries {
+        var timings = RecallTimings()
+        let query = (0..<6).map { _ in word(&rng) }.joined(separator: " ")
+        _ = try engine.recall(RecallQuery(namespace: "bench", text: query, k: 10), timings: &timings)
+        steps.append(timings)
+    }
+    func stepMedian(_ value: (RecallTimings) -> Double) -> Double { percentile(steps.map(value).sorted(), 0.5) }
+    print(String(format: "engine steps for new queries, medians (ms): embed %.3f, vector %.3f, keyword %.3f, graph %.3f, load %.3f, fusion and boosts %.3f; total %.3f",
+                 stepMedian(\.embed), stepMedian(\.vector), stepMedian(\.keyword), stepMedian(\.graph), stepMedian(\.load), stepMedian(\.rest), stepMedian(\.total)))
 
     // Each signal alone, to see where the time goes.
     for signal in ["vector", "keyword"] {
@@ -136,7 +148,6 @@ func storeBenchmark(_ flags: Flags) throws {
         let keys = index.search(namespace: "bench", query: vectors[$0]!, k: 30, filter: CubeFilter(), now: stamp).map(\.key)
         _ = try store.cubes(namespace: "bench", keys: keys, now: stamp)
     }
-    let engine = RecallEngine(store: store, index: index, keywords: service.keywords, embedder: embedder)
     let tRecall = try overProbes { _ = try engine.recall(RecallQuery(namespace: "bench", text: $0, k: 10, now: stamp)) }
     let tVectorRecall = try overProbes {
         _ = try engine.recall(RecallQuery(namespace: "bench", text: $0, k: 10, weights: [.keyword: 0, .graph: 0], now: stamp))
