@@ -214,7 +214,18 @@ public enum MemoryRecall: RPCMethod {
 
     public struct Result: Codable, Sendable, Hashable {
         public var hits: [Hit]
-        public init(hits: [Hit]) { self.hits = hits }
+        /// With `explain`: milliseconds spent in each step of this recall.
+        public var timingsMS: [String: Double]?
+
+        enum CodingKeys: String, CodingKey {
+            case hits
+            case timingsMS = "timings_ms"
+        }
+
+        public init(hits: [Hit], timingsMS: [String: Double]? = nil) {
+            self.hits = hits
+            self.timingsMS = timingsMS
+        }
     }
 }
 

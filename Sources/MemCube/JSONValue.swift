@@ -21,6 +21,15 @@ public enum JSONValue: Hashable, Sendable {
         return nil
     }
 
+    /// A number as a Double (integers included).
+    public var doubleValue: Double? {
+        switch self {
+        case .double(let d): return d
+        case .int(let i): return Double(i)
+        default: return nil
+        }
+    }
+
     /// A short name of the JSON type, for error messages.
     public var typeName: String {
         switch self {

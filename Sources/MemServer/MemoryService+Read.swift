@@ -30,9 +30,10 @@ extension MemoryService {
         }
         let diversity = params.diversity ?? 0
         guard (0...1).contains(diversity) else { throw ValidationError(field: "diversity", "must be between 0 and 1 (got \(diversity))") }
+        var timings = RecallTimings()
         let hits = try engine.recall(RecallQuery(
             namespace: params.namespace, text: params.query, k: k, filter: filter, weights: weights, fusion: method,
-            referenceTime: params.referenceTime, diversity: diversity, now: context.now))
+            referenceTime: params.referenceTime, diversity: diversity, now: context.now), timings: &timings)
         accessLog.record(keys: hits.map(\.key), at: context.now)
         let explain = params.explain ?? false
         let effective = engine.fusion.weights.merging(weights) { _, new in new }
@@ -49,7 +50,10 @@ extension MemoryService {
                 attributes: cube.attributes, importance: cube.importance, agent: cube.agent, session: cube.session,
                 occurredAt: cube.occurredAt, createdAt: cube.createdAt, signals: signals,
                 explain: explain ? .init(fused: hit.fused, boosts: hit.boosts, timePhrase: hit.timePhrase) : nil)
-        })
+        }, timingsMS: explain ? [
+            "embed": timings.embed, "vector": timings.vector, "keyword": timings.keyword, "graph": timings.graph,
+            "load": timings.load, "fusion": timings.rest, "total": timings.total,
+        ] : nil)
     }
 
     func get(_ params: MemoryGet.Params, _ context: RequestContext) throws -> MemoryGet.Result {

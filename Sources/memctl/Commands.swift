@@ -88,7 +88,8 @@ enum Commands {
               --until TIME         only events at or before TIME
               --at TIME            "now" for time phrases such as "last week" (ISO 8601)
               --diverse X          0...1: prefer hits unlike those above them (MMR)
-              --explain            show each signal's rank and score, and the boosts
+              --explain            show each signal's rank and score, the boosts, and
+                                   how long each step took
             """,
         usage: "recall QUERY [options]",
         valued: ["--k", "--tag", "--agent", "--session", "--since", "--until", "--at", "--diverse"], flags: ["--explain"]
@@ -123,6 +124,12 @@ enum Commands {
                 }
                 print(line)
             }
+        }
+        if let timings = result.timingsMS {
+            let steps = ["embed", "vector", "keyword", "graph", "load", "fusion"].compactMap { name in
+                timings[name].map { "\(name) \(fixed($0, places: 2))" }
+            }
+            print("      took \(fixed(timings["total"] ?? 0, places: 2)) ms: " + steps.joined(separator: ", "))
         }
     }
 
@@ -362,12 +369,16 @@ enum Commands {
         if verbose, !v.attributes.isEmpty { print("    attributes \(Output.json(v.attributes))") }
     }
 
-    static func format4(_ x: Double) -> String {
-        let scaled = (x * 10000).rounded() / 10000
-        var text = String(scaled)
+    static func format4(_ x: Double) -> String { fixed(x, places: 4) }
+
+    /// `x` rounded to `places` decimals, padded with zeros (no String(format:) without Foundation).
+    static func fixed(_ x: Double, places: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        var text = String((x * scale).rounded() / scale)
         if let dot = text.firstIndex(of: ".") {
             let decimals = text.distance(from: dot, to: text.endIndex) - 1
-            if decimals < 4 { text += String(repeating: "0", count: 4 - decimals) }
+            if decimals < places { text += String(repeating: "0", count: places - decimals) }
         }
         return text
     }

@@ -179,8 +179,11 @@ func storeBenchmark(_ flags: Flags) throws {
 
 /// `memos-bench hnsw`: graph build rate and search latency/recall against
 /// the exact scan. Flags: --points N (30000) --dimension D (384) --queries N (200)
+/// --ef LIST (100; e.g. 50,100,200) --k N (10)
 func hnswBenchmark(_ flags: Flags) {
     let n = flags.int("points", 30_000), d = flags.int("dimension", 384), q = flags.int("queries", 200)
+    let efs = flags.string("ef", "100").split(separator: ",").compactMap { Int($0) }
+    let k = flags.int("k", 10)
     var rng = SplitMix64(seed: 1)
     let centres = (0..<100).map { _ in (0..<d).map { _ in Float.random(in: -1...1, using: &rng) } }
     func point(_ i: Int) -> [Float] {
@@ -198,18 +201,23 @@ func hnswBenchmark(_ flags: Flags) {
     let exact = ExactIndex(dimension: d)
     for (i, p) in points.enumerated() { exact.upsert(namespace: "x", key: Int64(i), vector: p, meta: meta) }
     let queries = (0..<q).map { point($0 * 7 + 3) }
-    var latencies: [Double] = []
-    var found = 0
-    for query in queries {
-        t0 = now()
-        let hits = graph.search(query, k: 10) { _ in true }
-        latencies.append((now() - t0) * 1000)
-        let truth = Set(exact.search(namespace: "x", query: query, k: 10, filter: CubeFilter(), now: Timestamp(millis: 0)).map(\.key))
-        found += hits.filter { truth.contains($0.key) }.count
+    let truths = queries.map { query in
+        Set(exact.search(namespace: "x", query: query, k: k, filter: CubeFilter(), now: Timestamp(millis: 0)).map(\.key))
     }
-    latencies.sort()
-    print(String(format: "hnsw: %d points x %d: build %.0f inserts/s; search p50 %.3f ms p99 %.3f ms; recall@10 %.3f",
-                 n, d, buildRate, percentile(latencies, 0.5), percentile(latencies, 0.99), Double(found) / Double(q * 10)))
+    print(String(format: "hnsw: %d points x %d: build %.0f inserts/s", n, d, buildRate))
+    for ef in efs {
+        var latencies: [Double] = []
+        var found = 0
+        for (query, truth) in zip(queries, truths) {
+            t0 = now()
+            let hits = graph.search(query, k: k, ef: ef) { _ in true }
+            latencies.append((now() - t0) * 1000)
+            found += hits.filter { truth.contains($0.key) }.count
+        }
+        latencies.sort()
+        print(String(format: "  ef %d, k %d: search p50 %.3f ms p99 %.3f ms; recall@%d %.3f",
+                     ef, k, percentile(latencies, 0.5), percentile(latencies, 0.99), k, Double(found) / Double(q * k)))
+    }
 }
 
 /// `memos-bench keyword`: the in-memory BM25 index alone: build rate and

@@ -74,6 +74,12 @@ func errorField(_ response: JSONValue) -> String? {
         guard case .array(let hits)? = recall["hits"] else { Issue.record("no hits"); return }
         #expect(hits.first?["id"]?.stringValue == id)
         #expect(hits.first?["signals"]?["keyword"]?["weight"] == .double(1) || hits.first?["signals"]?["keyword"]?["weight"] == .int(1))
+        // explain also says where the time went; the steps add up to the total.
+        let timings = try #require(recall["timings_ms"]?.objectValue)
+        let steps = ["embed", "vector", "keyword", "graph", "load", "fusion"].compactMap { timings[$0]?.doubleValue }
+        #expect(steps.count == 6 && steps.allSatisfy { $0 >= 0 })
+        #expect(abs(steps.reduce(0, +) - (timings["total"]?.doubleValue ?? -1)) < 1e-6)
+        #expect(try h.result("memory.recall", ["namespace": "n", "query": "Caroline"])["timings_ms"] == nil)
         let updated = try h.result("memory.update", ["namespace": "n", "id": .string(id), "text": "Caroline moved to Munich", "expected_version": 1])
         #expect(updated["version"] == .int(2))
         let conflict = try h.call("memory.update", ["namespace": "n", "id": .string(id), "importance": 0.9, "expected_version": 1])
