@@ -1,0 +1,203 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A stored blob: its SHA-256 (hex) and size.
+public struct BlobRef: Sendable, Hashable, Codable {
+    public var sha256: String
+    public var size: Int64
+
+    public init(sha256: String, size: Int64) {
+        self.sha256 = sha256
+        self.size = size
+    }
+}
+
+public struct BlobError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Content-addressed files: `<root>/ab/cdef…` named by the SHA-256 of their
+/// bytes, so identical content is stored once.
+///
+/// A write goes to `<root>/tmp/` first, is fsynced, renamed into place and
+/// the directory fsynced; only then may a database row point to it. A crash
+/// leaves at worst a temp file or a blob no row names, which `collect`
+/// removes. Thread-safe: concurrent puts of the same content both end with
+/// one file.
+public final class BlobStore: Sendable {
+    public let root: String
+    var tempDirectory: String { root + "/tmp" }
+
+    public init(root: String) throws {
+        self.root = root
+        for directory in [root, root + "/tmp"] {
+            if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+                throw BlobError("cannot create \(directory): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    public func path(of sha256: String) -> String {
+        root + "/" + sha256.prefix(2) + "/" + sha256.dropFirst(2)
+    }
+
+    public func exists(_ sha256: String) -> Bool { access(path(of: sha256), F_OK) == 0 }
+
+    /// Stores `bytes`.
+    public func put(_ bytes: [UInt8]) throws -> BlobRef {
+        try store { write in try bytes.withUnsafeBytes { try write($0) } }
+    }
+
+    /// Stores the contents of the file at `source`, streamed (hashed while copied).
+    public func put(contentsOf source: String) throws -> BlobRef {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw BlobError("cannot open \(source): \(String(cString: strerror(errno)))") }
+        defer { close(input) }
+        var info = stat()
+        guard fstat(input, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw BlobError("\(source) is not a regular file")
+        }
+        return try store { write in
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress, $0.count) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw BlobError("cannot read \(source): \(String(cString: strerror(errno)))")
+                }
+                if n == 0 { return }
+                try chunk.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            }
+        }
+    }
+
+    /// Writes through `produce` into a temp file while hashing, then moves it into place.
+    private func store(_ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> BlobRef {
+        let temp = tempDirectory + "/" + UUID().uuidString
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw BlobError("cannot create \(temp): \(String(cString: strerror(errno)))") }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        do {
+            defer { close(fd) }
+            try produce { bytes in
+                hasher.update(bytes)
+                size += Int64(bytes.count)
+                try Self.writeAll(fd, bytes, path: temp)
+            }
+            guard fsync(fd) == 0 else { throw BlobError("cannot sync \(temp): \(String(cString: strerror(errno)))") }
+        } catch {
+            unlink(temp)
+            throw error
+        }
+        let sha = SHA256.hex(digest: hasher.finalize())
+        let final = path(of: sha)
+        let directory = root + "/" + sha.prefix(2)
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            unlink(temp)
+            throw BlobError("cannot create \(directory): \(String(cString: strerror(errno)))")
+        }
+        if exists(sha) {
+            unlink(temp)  // the same content is already stored
+        } else {
+            guard rename(temp, final) == 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(temp)
+                throw BlobError("cannot move the blob into place: \(reason)")
+            }
+            try Self.syncDirectory(directory)
+        }
+        return BlobRef(sha256: sha, size: size)
+    }
+
+    /// The whole content of a blob.
+    public func read(_ sha256: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path(of: sha256)) else {
+            throw BlobError("blob \(sha256) is missing from \(root)")
+        }
+        return [UInt8](data)
+    }
+
+    /// Copies a blob to `destination` (written beside it, then renamed: the
+    /// file appears whole or not at all).
+    public func export(_ sha256: String, to destination: String) throws {
+        let input = open(path(of: sha256), O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw BlobError("blob \(sha256) is missing from \(root)") }
+        defer { close(input) }
+        let temp = destination + ".memos-" + UUID().uuidString.prefix(8)
+        let output = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw BlobError("cannot write \(destination): \(String(cString: strerror(errno)))") }
+        do {
+            defer { close(output) }
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress, $0.count) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw BlobError("cannot read blob \(sha256): \(String(cString: strerror(errno)))")
+                }
+                if n == 0 { break }
+                try chunk.withUnsafeBytes { try Self.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<n]), path: destination) }
+            }
+            guard fsync(output) == 0 else { throw BlobError("cannot sync \(destination): \(String(cString: strerror(errno)))") }
+        } catch {
+            unlink(temp)
+            throw error
+        }
+        guard rename(temp, destination) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temp)
+            throw BlobError("cannot write \(destination): \(reason)")
+        }
+    }
+
+    /// Every stored blob's hash.
+    public func all() -> [String] {
+        var found: [String] = []
+        let manager = FileManager.default
+        for prefix in (try? manager.contentsOfDirectory(atPath: root)) ?? [] where prefix.count == 2 {
+            for rest in (try? manager.contentsOfDirectory(atPath: root + "/" + prefix)) ?? [] where rest.count == 62 {
+                found.append(prefix + rest)
+            }
+        }
+        return found
+    }
+
+    /// Removes temp files and every blob not in `referenced`; returns the
+    /// hashes removed. Run when no add can be in flight (at start).
+    @discardableResult
+    public func collect(keeping referenced: Set<String>) -> [String] {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tempDirectory)) ?? [] {
+            unlink(tempDirectory + "/" + name)
+        }
+        let orphans = all().filter { !referenced.contains($0) }
+        for sha in orphans { remove(sha) }
+        return orphans
+    }
+
+    public func remove(_ sha256: String) {
+        unlink(path(of: sha256))
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw BlobError("cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+    }
+
+    static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw BlobError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw BlobError("cannot sync \(path): \(String(cString: strerror(errno)))") }
+    }
+}
