@@ -6,7 +6,9 @@ Usage: start a fresh memosd (any embedder), then
 The test suite checks every fixture (and live answers) against
 schemas/memos.schema.json, and that every method has one.
 """
+import base64
 import json
+import struct
 import socket
 import sys
 
@@ -43,6 +45,12 @@ def main():
     call("memory.get", {"namespace": "demo", "id": first["id"], "version": 1})
     call("memory.history", {"namespace": "demo", "id": first["id"]})
     call("memory.list", {"namespace": "demo", "limit": 2})
+    kv = safetensors_kv(layers=2, heads=1, tokens=2, head_dim=2)
+    activation = call("memory.add", {
+        "namespace": "demo", "kind": "activation", "format": "safetensors", "model": "llama-3.1-8b",
+        "data": base64.b64encode(kv).decode(), "derived_from": [first["id"]], "meta": {"tokenizer": "sha256:0f3a"},
+        "text": "KV cache of: Caroline moved to Munich"})["result"]
+    call("memory.get", {"namespace": "demo", "id": activation["id"], "include_data": True})
     call("memory.forget", {"namespace": "demo", "id": first["id"]})
     call("system.health", {})
     call("system.stats", {})
@@ -51,6 +59,20 @@ def main():
     call("memory.add", {"namespace": "demo", "text": "x", "importance": 2})
     json.dump(fixtures, sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
+
+
+def safetensors_kv(layers, heads, tokens, head_dim):
+    """A small KV snapshot in the memos layout (docs/payloads.md), float32 zeros and ones."""
+    header, data = {}, b""
+    for layer in range(layers):
+        for part in ("key", "value"):
+            values = [float((i + layer) % 2) for i in range(heads * tokens * head_dim)]
+            begin = len(data)
+            data += struct.pack("<%df" % len(values), *values)
+            header["layers.%d.%s" % (layer, part)] = {
+                "dtype": "F32", "shape": [heads, tokens, head_dim], "data_offsets": [begin, len(data)]}
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    return struct.pack("<Q", len(text)) + text + data
 
 
 if __name__ == "__main__":

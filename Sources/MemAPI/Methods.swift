@@ -19,23 +19,46 @@ public enum MemoryAdd: RPCMethod {
         /// Entities the writer names explicitly (people, places, things), in
         /// addition to those found in the text.
         public var entities: [String]?
+        /// `plaintext` (default), `activation` or `parameter`.
+        public var kind: String?
+        /// Activation and parameter cubes: the payload's format (`safetensors`
+        /// or a name of the client's), its base model, and the payload as a
+        /// file the daemon reads (`path`) or base64 (`data`).
+        public var format: String?
+        public var model: String?
+        public var path: String?
+        public var data: String?
+        /// Layout details the client knows (e.g. `tokenizer`, `alpha`); those
+        /// read from a safetensors header are added and must agree.
+        public var meta: [String: JSONValue]?
+        /// Ids of the memories this one was computed from.
+        public var derivedFrom: [String]?
 
         public static let keys: Set<String> = [
             "text", "agent", "session", "tags", "attributes", "importance", "occurred_at", "source",
-            "ttl_seconds", "entities",
+            "ttl_seconds", "entities", "kind", "format", "model", "path", "data", "meta", "derived_from",
         ]
 
         enum CodingKeys: String, CodingKey {
-            case text, agent, session, tags, attributes, importance, source, entities
-            case occurredAt = "occurred_at", ttlSeconds = "ttl_seconds"
+            case text, agent, session, tags, attributes, importance, source, entities, kind, format, model, path, data, meta
+            case occurredAt = "occurred_at", ttlSeconds = "ttl_seconds", derivedFrom = "derived_from"
         }
 
         public init(
             text: String? = nil, agent: String? = nil, session: String? = nil, tags: [String]? = nil,
             attributes: [String: JSONValue]? = nil, importance: Double? = nil, occurredAt: Timestamp? = nil,
-            source: JSONValue? = nil, ttlSeconds: Double? = nil, entities: [String]? = nil
+            source: JSONValue? = nil, ttlSeconds: Double? = nil, entities: [String]? = nil, kind: String? = nil,
+            format: String? = nil, model: String? = nil, path: String? = nil, data: String? = nil,
+            meta: [String: JSONValue]? = nil, derivedFrom: [String]? = nil
         ) {
             self.entities = entities
+            self.kind = kind
+            self.format = format
+            self.model = model
+            self.path = path
+            self.data = data
+            self.meta = meta
+            self.derivedFrom = derivedFrom
             self.text = text
             self.agent = agent
             self.session = session
@@ -259,17 +282,28 @@ public enum MemoryForget: RPCMethod {
 /// `memory.get`: one memory, current or at a given version.
 public enum MemoryGet: RPCMethod {
     public static let name = "memory.get"
-    public static let paramKeys: Set<String> = ["namespace", "id", "version"]
+    public static let paramKeys: Set<String> = ["namespace", "id", "version", "export_to", "include_data"]
 
     public struct Params: Codable, Sendable {
         public var namespace: String
         public var id: String
         public var version: Int?
+        /// Activation and parameter cubes: write the payload to this file (absolute path).
+        public var exportTo: String?
+        /// Activation and parameter cubes: return the payload as base64 in `data`.
+        public var includeData: Bool?
 
-        public init(namespace: String, id: String, version: Int? = nil) {
+        enum CodingKeys: String, CodingKey {
+            case namespace, id, version
+            case exportTo = "export_to", includeData = "include_data"
+        }
+
+        public init(namespace: String, id: String, version: Int? = nil, exportTo: String? = nil, includeData: Bool? = nil) {
             self.namespace = namespace
             self.id = id
             self.version = version
+            self.exportTo = exportTo
+            self.includeData = includeData
         }
     }
 
@@ -277,10 +311,21 @@ public enum MemoryGet: RPCMethod {
     public struct Result: Codable, Sendable, Hashable {
         public var memory: WireMemory?
         public var version: WireVersion?
+        /// With `include_data`: the payload, base64.
+        public var data: String?
+        /// With `export_to`: the file written.
+        public var exportedTo: String?
 
-        public init(memory: WireMemory? = nil, version: WireVersion? = nil) {
+        enum CodingKeys: String, CodingKey {
+            case memory, version, data
+            case exportedTo = "exported_to"
+        }
+
+        public init(memory: WireMemory? = nil, version: WireVersion? = nil, data: String? = nil, exportedTo: String? = nil) {
             self.memory = memory
             self.version = version
+            self.data = data
+            self.exportedTo = exportedTo
         }
     }
 }

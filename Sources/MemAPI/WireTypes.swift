@@ -48,6 +48,8 @@ public struct WireMemory: Codable, Sendable, Hashable {
     public var access: WireAccess
     public var source: JSONValue?
     public var derivedFrom: [String]
+    /// Activation and parameter cubes: the payload's hash, size, format, model and layout.
+    public var content: Content?
 
     public struct WireAccess: Codable, Sendable, Hashable {
         public var count: Int
@@ -62,7 +64,7 @@ public struct WireMemory: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case id, namespace, kind, text, version, state, tier, tags, attributes, importance, agent, session
-        case access, source
+        case access, source, content
         case occurredAt = "occurred_at", createdAt = "created_at", updatedAt = "updated_at"
         case expiresAt = "expires_at", validFrom = "valid_from", validTo = "valid_to"
         case derivedFrom = "derived_from"
@@ -90,6 +92,7 @@ public struct WireMemory: Codable, Sendable, Hashable {
         access = WireAccess(count: cube.access.count, lastAccess: cube.access.lastAccess, heat: cube.access.heat)
         source = cube.provenance.source
         derivedFrom = cube.provenance.derivedFrom.map(\.rawValue)
+        content = cube.content
     }
 }
 

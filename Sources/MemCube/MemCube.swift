@@ -28,6 +28,8 @@ public struct MemCube: Sendable, Hashable {
     public var expiresAt: Timestamp?
     public var access: Access
     public var provenance: Provenance
+    /// The stored payload of an activation or parameter cube (nil for plaintext).
+    public var content: Content?
 
     public init(
         id: CubeID, kind: Kind = .plaintext, namespace: String, agent: String? = nil,
@@ -36,8 +38,9 @@ public struct MemCube: Sendable, Hashable {
         state: CubeState = .active, tier: Tier = .active, occurredAt: Timestamp? = nil,
         createdAt: Timestamp, updatedAt: Timestamp? = nil, validFrom: Timestamp? = nil,
         validTo: Timestamp? = nil, expiresAt: Timestamp? = nil, access: Access = Access(),
-        provenance: Provenance
+        provenance: Provenance, content: Content? = nil
     ) {
+        self.content = content
         self.id = id
         self.kind = kind
         self.namespace = namespace
@@ -64,6 +67,30 @@ public struct MemCube: Sendable, Hashable {
     public func isExpired(at now: Timestamp) -> Bool {
         guard let expiresAt else { return false }
         return expiresAt <= now
+    }
+}
+
+/// The payload of an activation or parameter cube: a content-addressed blob
+/// and what is known about it.
+public struct Content: Sendable, Hashable, Codable {
+    /// SHA-256 (hex) of the bytes, which name the blob file.
+    public var sha256: String
+    public var size: Int64
+    /// `safetensors`, or an opaque format named by the client (e.g. `llama.cpp-slot`).
+    public var format: String
+    /// The base model the payload belongs to.
+    public var model: String
+    /// Layout details: read from a safetensors header (layers, heads, head_dim,
+    /// dtype, tokens for activations; rank, alpha, target_modules for
+    /// parameters) or given by the client.
+    public var meta: [String: JSONValue]
+
+    public init(sha256: String, size: Int64, format: String, model: String, meta: [String: JSONValue] = [:]) {
+        self.sha256 = sha256
+        self.size = size
+        self.format = format
+        self.model = model
+        self.meta = meta
     }
 }
 

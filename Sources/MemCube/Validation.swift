@@ -22,6 +22,8 @@ public struct Limits: Sendable, Hashable {
     public var maxBatchItems = 1000
     public var maxK = 1000
     public var maxListLimit = 1000
+    /// The largest payload memory.get returns inline (`include_data`); bigger ones go through `export_to`.
+    public var maxInlinePayloadBytes = 16 << 20
 
     public init() {}
 

@@ -47,6 +47,10 @@ public enum Daemon {
             let texts = try MemoryService.buildKeywordIndex(keywords, from: store)
             logger.info("keyword index built", [("memories", "\(texts)"), ("took", "\(ContinuousClock.now - clock)")])
 
+            // Payload files no row names: a crash between a blob write and its commit, or purges.
+            let orphans = try store.collectBlobs(graceSeconds: 0)
+            if !orphans.isEmpty { logger.info("removed unreferenced payload files", [("count", "\(orphans.count)")]) }
+
             let accessLog = AccessLog()
             var limits = Limits()
             limits.maxBatchItems = config.maxBatchItems
@@ -77,6 +81,9 @@ public enum Daemon {
             let ticker = Ticker(every: config.tickSeconds) {
                 do { try accessLog.flush(to: store, heat: Heat()) } catch {
                     logger.warning("access flush failed; will retry", [("error", "\(error)")])
+                }
+                do { try store.collectPurgedBlobs(graceSeconds: 60) } catch {
+                    logger.warning("payload collection failed; will retry", [("error", "\(error)")])
                 }
             }
             ticker.start()

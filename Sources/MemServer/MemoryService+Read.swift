@@ -65,7 +65,7 @@ extension MemoryService {
         }
         let stored = try store.get(namespace: params.namespace, id: id, now: context.now)
         accessLog.record(keys: [stored.key], at: context.now)
-        return MemoryGet.Result(memory: WireMemory(stored.cube))
+        return try payloadResult(stored.cube, params: params, context: context)
     }
 
     func history(_ params: MemoryHistory.Params, _ context: RequestContext) throws -> MemoryHistory.Result {

@@ -31,9 +31,13 @@ extension MemoryService {
             cubes.append(cube)
             entities.append(try self.entities(of: cube.text ?? "", explicit: item.entities, field: "\(prefix)entities"))
         }
-        let vectors = try embedder.embed(cubes.map { $0.text ?? "" })
+        // Only memories with text get a vector (activation and parameter ones may have none).
+        let withText = cubes.indices.filter { !(cubes[$0].text ?? "").isEmpty }
+        let computed = try embedder.embed(withText.map { cubes[$0].text ?? "" })
+        var vectors = [[Float]?](repeating: nil, count: cubes.count)
+        for (i, vector) in zip(withText, computed) { vectors[i] = vector }
         let newCubes = zip(zip(cubes, vectors), entities).map { pair, entities in
-            NewCube(cube: pair.0, embedding: Embedding(embedder: embedder.id, vector: pair.1), entities: entities)
+            NewCube(cube: pair.0, embedding: pair.1.map { Embedding(embedder: embedder.id, vector: $0) }, entities: entities)
         }
         let stored = try store.add(newCubes) { stored in
             for (entry, new) in zip(stored, newCubes) {
@@ -50,8 +54,26 @@ extension MemoryService {
     private func cube(
         from item: MemoryAdd.Item, prefix: String, namespace: String, context: RequestContext
     ) throws -> MemCube {
-        guard let text = item.text else { throw ValidationError(field: "\(prefix)text", "is required") }
-        try limits.checkText(text, field: "\(prefix)text")
+        let kind: Kind
+        if let name = item.kind {
+            guard let parsed = Kind(rawValue: name) else {
+                throw ValidationError(field: "\(prefix)kind", "must be plaintext, activation or parameter (got '\(name)')")
+            }
+            kind = parsed
+        } else {
+            kind = .plaintext
+        }
+        let text: String?
+        if kind == .plaintext {
+            guard let given = item.text else { throw ValidationError(field: "\(prefix)text", "is required") }
+            for (key, value) in [("format", item.format), ("model", item.model), ("path", item.path), ("data", item.data)] where value != nil {
+                throw ValidationError(field: "\(prefix)\(key)", "belongs to activation and parameter memories; this one is plaintext (set kind)")
+            }
+            text = given
+        } else {
+            text = item.text  // an optional description, searchable like any text
+        }
+        if let text { try limits.checkText(text, field: "\(prefix)text") }
         if let agent = item.agent { try limits.checkName(agent, field: "\(prefix)agent") }
         if let session = item.session { try limits.checkName(session, field: "\(prefix)session") }
         let tags = try uniqueTags(item.tags, field: "\(prefix)tags")
@@ -63,11 +85,15 @@ extension MemoryService {
             guard ttl > 0, ttl.isFinite else { throw ValidationError(field: "\(prefix)ttl_seconds", "must be a positive number of seconds") }
             expiresAt = context.now.adding(seconds: ttl)
         }
+        var provenance = provenance(.add, agent: item.agent, context: context, source: item.source)
+        provenance.derivedFrom = try derivedFrom(item.derivedFrom, namespace: namespace, prefix: prefix, now: context.now)
+        // The payload is stored last: everything else about the item is valid by now.
+        let content = kind == .plaintext ? nil : try payload(of: item, kind: kind, prefix: prefix, context: context)
         return MemCube(
-            id: .generate(at: context.now.millis), namespace: namespace, agent: item.agent, session: item.session,
+            id: .generate(at: context.now.millis), kind: kind, namespace: namespace, agent: item.agent, session: item.session,
             text: text, tags: tags, attributes: item.attributes ?? [:], importance: importance,
             occurredAt: item.occurredAt, createdAt: context.now, expiresAt: expiresAt,
-            provenance: provenance(.add, agent: item.agent, context: context, source: item.source))
+            provenance: provenance, content: content)
     }
 
     /// The entities found in `text` plus those the writer named.

@@ -101,7 +101,8 @@ public final class BlobStore: Sendable {
             throw BlobError("cannot create \(directory): \(String(cString: strerror(errno)))")
         }
         if exists(sha) {
-            unlink(temp)  // the same content is already stored
+            unlink(temp)  // the same content is already stored:
+            utimes(final, nil)  // refreshed, so a collection running now keeps it
         } else {
             guard rename(temp, final) == 0 else {
                 let reason = String(cString: strerror(errno))
@@ -166,16 +167,31 @@ public final class BlobStore: Sendable {
         return found
     }
 
-    /// Removes temp files and every blob not in `referenced`; returns the
-    /// hashes removed. Run when no add can be in flight (at start).
+    /// Removes every blob not in `referenced` and every temp file, once at
+    /// least `olderThan` seconds old; returns the hashes removed. A blob an
+    /// add is writing or reusing right now is younger than any sane grace.
     @discardableResult
-    public func collect(keeping referenced: Set<String>) -> [String] {
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: tempDirectory)) ?? [] {
-            unlink(tempDirectory + "/" + name)
+    public func collect(keeping referenced: Set<String>, olderThan: Double = 0) -> [String] {
+        collect(keeping: referenced, olderThan: olderThan, tooYoung: nil)
+    }
+
+    /// As above; counts in `tooYoung` the unreferenced blobs kept for their age.
+    func collect(keeping referenced: Set<String>, olderThan: Double, tooYoung: UnsafeMutablePointer<Int>?) -> [String] {
+        let cutoff = Date().timeIntervalSince1970 - olderThan
+        func oldEnough(_ path: String) -> Bool {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return false }
+            return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9 <= cutoff
         }
-        let orphans = all().filter { !referenced.contains($0) }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tempDirectory)) ?? [] {
+            let temp = tempDirectory + "/" + name
+            if oldEnough(temp) { unlink(temp) }
+        }
+        let unreferenced = all().filter { !referenced.contains($0) }
+        let orphans = unreferenced.filter { oldEnough(path(of: $0)) }
+        tooYoung?.pointee = unreferenced.count - orphans.count
         for sha in orphans { remove(sha) }
-        return orphans
+        return orphans.sorted()
     }
 
     public func remove(_ sha256: String) {

@@ -50,6 +50,14 @@ public protocol CubeStore: AnyObject, Sendable {
     func mentions(entityIDs: [Int64], limit: Int) throws -> [Int64: [Int64]]
     func recordAccess(_ events: [AccessEvent], heat: @Sendable (Double, Timestamp?, Int, Timestamp) -> Double) throws
     func stats() throws -> StoreStats
+    /// Where activation and parameter payloads live.
+    var blobs: BlobStore { get }
+    /// Deletes blob files no cube names, once `graceSeconds` old; returns their hashes.
+    @discardableResult
+    func collectBlobs(graceSeconds: Double) throws -> [String]
+    /// `collectBlobs`, only when a purge may have freed a payload since the last call.
+    @discardableResult
+    func collectPurgedBlobs(graceSeconds: Double) throws -> [String]
     /// Folds the write-ahead log into the database (at shutdown).
     func checkpoint() throws
 }

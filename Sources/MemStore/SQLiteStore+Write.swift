@@ -4,8 +4,8 @@ extension SQLiteStore {
     static let insertCubeSQL = """
         INSERT INTO cubes(id, namespace, kind, agent, session, text, tags, attributes, importance,
           version, state, tier, occurred_at, created_at, updated_at, valid_from, valid_to,
-          expires_at, source, derived_from, origin)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          expires_at, source, derived_from, origin, content, blob)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     /// Inserts the cubes, their first versions, vectors, mentions, edges and audit
@@ -28,6 +28,7 @@ extension SQLiteStore {
                         .optional(c.provenance.source.map { RowCoding.json($0) }),
                         .text(RowCoding.json(c.provenance.derivedFrom)),
                         .text(c.provenance.operation.rawValue),
+                        .optional(c.content.map { RowCoding.json($0) }), .optional(c.content?.sha256),
                     ])
                     let key = db.lastInsertRowID
                     try db.prepare(RowCoding.insertVersionSQL)
@@ -128,6 +129,7 @@ extension SQLiteStore {
                                 "DELETE FROM entities WHERE id = ? AND NOT EXISTS (SELECT 1 FROM mentions WHERE entity_id = ?)"
                             ).run(.int(id), .int(id))
                         }
+                        if target.cube.content != nil { blobGarbage.store(true, ordering: .relaxed) }
                         var record = provenance
                         record.operation = .purge
                         try audit(db, namespace, target.cube.id, record, version: nil, at: at)

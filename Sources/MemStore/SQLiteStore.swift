@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import MemCube
 
@@ -19,6 +20,10 @@ public final class SQLiteStore: CubeStore {
     let writer: ConnectionLock
     /// Recently loaded active cubes (see `CubeCache`); writes invalidate them.
     let cache: CubeCache
+    /// Payloads of activation and parameter cubes, in `blobs/` beside the database.
+    public let blobs: BlobStore
+    /// Set by a purge of a memory with a payload; cleared by `collectPurgedBlobs`.
+    let blobGarbage = Atomic<Bool>(false)
     private let readers: [ConnectionLock]
     private let nextReader = Atomic<Int>(0)
 
@@ -26,6 +31,7 @@ public final class SQLiteStore: CubeStore {
     public init(path: String, durability: Durability = .full, readers readerCount: Int = 4, cacheBytes: Int = 64 << 20) throws {
         self.path = path
         cache = CubeCache(budgetBytes: cacheBytes)
+        blobs = try BlobStore(root: (path as NSString).deletingLastPathComponent + "/blobs")
         let writerConnection = try Connection(path: path)
         try writerConnection.execute("""
             PRAGMA journal_mode = WAL;
@@ -57,6 +63,27 @@ public final class SQLiteStore: CubeStore {
 
     func write<R: Sendable>(_ body: (Connection) throws -> R) throws -> R {
         try writer.with(body)
+    }
+
+    /// Deletes blob files no cube row names (purged payloads, and files a
+    /// crash left between the blob write and the row commit) once they are
+    /// `graceSeconds` old: an add that reuses a file refreshes its age first.
+    @discardableResult
+    public func collectBlobs(graceSeconds: Double) throws -> [String] {
+        let referenced = try read { db in
+            try db.prepare("SELECT DISTINCT blob FROM cubes WHERE blob IS NOT NULL").query([]) { $0.text(0) ?? "" }
+        }
+        var tooYoung = 0
+        let removed = blobs.collect(keeping: Set(referenced), olderThan: graceSeconds, tooYoung: &tooYoung)
+        if tooYoung > 0 { blobGarbage.store(true, ordering: .relaxed) }
+        return removed
+    }
+
+    /// `collectBlobs` if a purge may have left a payload unreferenced since the last call.
+    @discardableResult
+    public func collectPurgedBlobs(graceSeconds: Double) throws -> [String] {
+        guard blobGarbage.exchange(false, ordering: .relaxed) else { return [] }
+        return try collectBlobs(graceSeconds: graceSeconds)
     }
 
     public func checkpoint() throws {

@@ -121,5 +121,10 @@ enum Schema {
         .init(version: 4, name: "keyword search moves to memory: drop fts", sql: """
             DROP TABLE cube_fts;
             """),
+        .init(version: 5, name: "activation and parameter payloads: content-addressed blobs", sql: """
+            ALTER TABLE cubes ADD COLUMN content TEXT;
+            ALTER TABLE cubes ADD COLUMN blob TEXT;
+            CREATE INDEX cubes_blob ON cubes(blob) WHERE blob IS NOT NULL;
+            """),
     ])
 }

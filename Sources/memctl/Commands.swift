@@ -26,13 +26,34 @@ enum Commands {
               --attr KEY=VALUE     an attribute (repeat; VALUE is JSON if it parses, else text)
               --occurred-at TIME   when the event happened (ISO 8601)
               --ttl SECONDS        forget it after this long
+              --derived-from ID    the memory this one was computed from (repeat)
+            Activation and parameter memories (TEXT is then an optional description):
+              --kind KIND          activation (KV cache) or parameter (e.g. a LoRA adapter)
+              --file PATH          the payload; memosd reads it (absolute path, readable by you)
+              --format NAME        safetensors (checked, layout read; docs/payloads.md) or your own name
+              --model ID           the base model it belongs to
             """,
-        usage: "add TEXT|- [options]",
-        valued: ["--tag", "--agent", "--session", "--importance", "--attr", "--occurred-at", "--ttl"],
+        usage: "add TEXT|- [options]  |  add [TEXT] --kind KIND --file PATH --format NAME --model ID",
+        valued: [
+            "--tag", "--agent", "--session", "--importance", "--attr", "--occurred-at", "--ttl", "--derived-from",
+            "--kind", "--file", "--format", "--model",
+        ],
         flags: ["--lines"]
     ) { args, session in
-        guard args.positionals.count == 1 else { throw UsageError("add takes one TEXT argument (quote it), or - for stdin") }
         var item = MemoryAdd.Item()
+        if let kind = args.value("--kind"), kind != "plaintext" {
+            guard args.positionals.count <= 1 else { throw UsageError("add takes at most one TEXT (a description) with --kind") }
+            guard let file = args.value("--file") else { throw UsageError("--kind \(kind) needs --file PATH (the payload)") }
+            item.kind = kind
+            item.path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
+            item.format = args.value("--format")
+            item.model = args.value("--model")
+            item.text = args.positionals.first
+        } else if args.value("--file") != nil {
+            throw UsageError("--file goes with --kind activation or --kind parameter")
+        } else {
+            guard args.positionals.count == 1 else { throw UsageError("add takes one TEXT argument (quote it), or - for stdin") }
+        }
         item.tags = args.all("--tag").isEmpty ? nil : args.all("--tag")
         item.agent = args.value("--agent")
         item.session = args.value("--session")
@@ -43,6 +64,12 @@ enum Commands {
             return t
         }
         if !args.all("--attr").isEmpty { item.attributes = try attributes(args.all("--attr")) }
+        if !args.all("--derived-from").isEmpty { item.derivedFrom = args.all("--derived-from") }
+        if item.kind != nil {
+            let result = try session.call(MemoryAdd.self, .init(namespace: session.namespace, item: item))
+            if !session.json { print("\(result.id ?? "?")  v\(result.version ?? 1)") }
+            return
+        }
 
         var texts: [String]
         if args.positionals[0] == "-" {
@@ -158,14 +185,18 @@ enum Commands {
         help: """
             Options:
               --version N          that version's snapshot instead of the current memory
+              --out FILE           activation and parameter memories: write the payload to FILE
             """,
-        usage: "get ID [--version N]", valued: ["--version"], flags: []
+        usage: "get ID [--version N] [--out FILE]", valued: ["--version", "--out"], flags: []
     ) { args, session in
         guard args.positionals.count == 1 else { throw UsageError("get takes one ID") }
         let version = try args.value("--version").map { try integer($0, "--version") }
-        let result = try session.call(MemoryGet.self, .init(namespace: session.namespace, id: args.positionals[0], version: version))
+        let out = args.value("--out").map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
+        let result = try session.call(
+            MemoryGet.self, .init(namespace: session.namespace, id: args.positionals[0], version: version, exportTo: out))
         guard !session.json else { return }
         if let memory = result.memory { Output.memory(memory) }
+        if let written = result.exportedTo { printErr("payload written to \(written)") }
         if let v = result.version { printVersion(v, verbose: true) }
     }
 

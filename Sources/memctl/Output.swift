@@ -38,7 +38,7 @@ enum Output {
 
     static func memory(_ m: WireMemory) {
         var lines: [(String, String)] = [
-            ("id", m.id), ("text", m.text ?? "∅ (purged)"), ("version", "\(m.version)"), ("state", m.state),
+            ("id", m.id), ("text", m.text ?? (m.content != nil ? "∅" : "∅ (purged)")), ("version", "\(m.version)"), ("state", m.state),
             ("tier", m.tier), ("importance", "\(m.importance)"),
         ]
         if !m.tags.isEmpty { lines.append(("tags", m.tags.joined(separator: ", "))) }
@@ -51,6 +51,12 @@ enum Output {
         if let expires = m.expiresAt { lines.append(("expires", expires.iso8601)) }
         if let source = m.source { lines.append(("source", json(source))) }
         if !m.derivedFrom.isEmpty { lines.append(("derived from", m.derivedFrom.joined(separator: ", "))) }
+        if let content = m.content {
+            lines.append(("kind", m.kind))
+            lines.append(("payload", "\(content.format), \(content.size) bytes, sha256 \(content.sha256.prefix(16))…"))
+            lines.append(("model", content.model))
+            if !content.meta.isEmpty { lines.append(("layout", json(content.meta))) }
+        }
         lines.append(("access", "\(m.access.count)× last \(time(m.access.lastAccess))"))
         for (key, value) in lines {
             print(key.padding(12) + value)

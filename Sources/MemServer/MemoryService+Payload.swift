@@ -1,0 +1,107 @@
+import Foundation
+import MemAPI
+import MemCube
+import MemStore
+import Retrieval
+
+/// Activation and parameter memories: their payloads in the blob store.
+extension MemoryService {
+    static let formatPattern = "lower-case letters, digits, '.', '_' or '-', 1 to 64 characters"
+
+    /// Validates an activation or parameter item's payload fields, stores
+    /// the payload and returns what the cube records about it. Nothing is
+    /// stored in the database yet: a blob whose row never commits is
+    /// collected later.
+    func payload(of item: MemoryAdd.Item, kind: Kind, prefix: String, context: RequestContext) throws -> Content {
+        guard let format = item.format else { throw ValidationError(field: "\(prefix)format", "is required for \(kind.rawValue) memories (e.g. safetensors)") }
+        guard (1...64).contains(format.utf8.count), format.utf8.allSatisfy({ byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        }) else { throw ValidationError(field: "\(prefix)format", "must be \(Self.formatPattern)") }
+        guard let model = item.model else { throw ValidationError(field: "\(prefix)model", "is required for \(kind.rawValue) memories: the base model id") }
+        guard (1...256).contains(model.utf8.count), !model.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw ValidationError(field: "\(prefix)model", "must be 1 to 256 bytes without control characters")
+        }
+        if let meta = item.meta { try checkAttributes(meta, field: "\(prefix)meta") }
+
+        let blob: BlobRef
+        let field: String
+        switch (item.path, item.data) {
+        case (nil, nil), (.some, .some):
+            throw ValidationError(field: "\(prefix)path", "give the payload as either path (a file memosd reads) or data (base64)")
+        case (let path?, nil):
+            field = "\(prefix)path"
+            if let refusal = PeerAccess.check(path, .read, peer: context.peer) { throw ValidationError(field: field, refusal) }
+            do { blob = try store.blobs.put(contentsOf: path) } catch let error as BlobError {
+                throw ValidationError(field: field, error.description)
+            }
+        case (nil, let text?):
+            field = "\(prefix)data"
+            guard let bytes = Data(base64Encoded: text) else { throw ValidationError(field: field, "is not valid base64") }
+            blob = try store.blobs.put([UInt8](bytes))
+        }
+        guard blob.size > 0 else { throw ValidationError(field: field, "is empty") }
+
+        var meta = item.meta ?? [:]
+        if format == "safetensors" {
+            let derived: [String: JSONValue]
+            do {
+                let file = try SafeTensorsFile(path: store.blobs.path(of: blob.sha256))
+                derived = kind == .activation ? try PayloadLayout.activation(file) : try PayloadLayout.parameter(file)
+            } catch let error as SafeTensorsError {
+                throw ValidationError(field: field, "is not a valid safetensors file: \(error)")
+            } catch let error as PayloadLayout.Error {
+                throw ValidationError(field: field, "does not hold a \(kind.rawValue) in the layout memos reads (docs/payloads.md): \(error)")
+            }
+            for (key, value) in derived {
+                if let given = meta[key], given != value, !(given.doubleValue != nil && given.doubleValue == value.doubleValue) {
+                    throw ValidationError(field: "\(prefix)meta.\(key)", "says \(given) but the file says \(value)")
+                }
+                meta[key] = value
+            }
+        }
+        return Content(sha256: blob.sha256, size: blob.size, format: format, model: model, meta: meta)
+    }
+
+    /// The ids a new memory was derived from, each an existing memory of the namespace.
+    func derivedFrom(_ list: [String]?, namespace: String, prefix: String, now: Timestamp) throws -> [CubeID] {
+        guard let list else { return [] }
+        guard list.count <= 1000 else { throw ValidationError(field: "\(prefix)derived_from", "may name at most 1000 memories") }
+        var ids: [CubeID] = []
+        for (i, text) in list.enumerated() {
+            let id = try cubeID(text, field: "\(prefix)derived_from[\(i)]")
+            do { _ = try store.get(namespace: namespace, id: id, now: now) } catch StoreError.notFound, StoreError.purged {
+                throw ValidationError(field: "\(prefix)derived_from[\(i)]", "names no memory of namespace '\(namespace)'")
+            } catch StoreError.expired {}
+            ids.append(id)
+        }
+        return ids
+    }
+
+    /// memory.get's `export_to` and `include_data` for a cube with a payload.
+    func payloadResult(_ cube: MemCube, params: MemoryGet.Params, context: RequestContext) throws -> MemoryGet.Result {
+        var result = MemoryGet.Result(memory: WireMemory(cube))
+        guard params.exportTo != nil || params.includeData == true else { return result }
+        guard let content = cube.content else {
+            throw ValidationError(
+                field: params.exportTo != nil ? "export_to" : "include_data",
+                "only activation and parameter memories have a payload; this one is \(cube.kind.rawValue)")
+        }
+        if let destination = params.exportTo {
+            if let refusal = PeerAccess.check(destination, .write, peer: context.peer) { throw ValidationError(field: "export_to", refusal) }
+            do { try store.blobs.export(content.sha256, to: destination) } catch let error as BlobError {
+                throw ValidationError(field: "export_to", error.description)
+            }
+            result.exportedTo = destination
+        }
+        if params.includeData == true {
+            guard content.size <= Int64(limits.maxInlinePayloadBytes) else {
+                throw RPCError(
+                    .payloadTooLarge, "the payload is \(content.size) bytes; include_data returns at most \(limits.maxInlinePayloadBytes), use export_to",
+                    field: "include_data", limit: limits.maxInlinePayloadBytes)
+            }
+            result.data = Data(try store.blobs.read(content.sha256)).base64EncodedString()
+        }
+        return result
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Testing
+import MemAPI
+import MemCube
+import MemStore
+@testable import MemServer
+
+/// A safetensors file in memory: F32 tensors, header sorted by name.
+func safetensors(_ tensors: [(name: String, shape: [Int], values: [Float])], metadata: [String: String] = [:]) -> [UInt8] {
+    var header: [String: Any] = [:]
+    var data: [UInt8] = []
+    for tensor in tensors.sorted(by: { $0.name < $1.name }) {
+        let begin = data.count
+        for value in tensor.values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data += $0 } }
+        header[tensor.name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [begin, data.count]]
+    }
+    if !metadata.isEmpty { header["__metadata__"] = metadata }
+    let json = try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+    var bytes: [UInt8] = []
+    withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
+    return bytes + [UInt8](json) + data
+}
+
+/// A KV snapshot in the memos layout: `layers` × key/value, [heads, tokens, headDim].
+func kvSnapshot(layers: Int, heads: Int, tokens: Int, headDim: Int, seed: Float = 0) -> [UInt8] {
+    let count = heads * tokens * headDim
+    var tensors: [(name: String, shape: [Int], values: [Float])] = []
+    for layer in 0..<layers {
+        for (part, offset) in [("key", Float(0)), ("value", Float(0.5))] {
+            let base = Float(layer) + seed + offset
+            let values: [Float] = (0..<count).map { Float($0) * 0.01 + base }
+            tensors.append((name: "layers.\(layer).\(part)", shape: [heads, tokens, headDim], values: values))
+        }
+    }
+    return safetensors(tensors)
+}
+
+/// A PEFT LoRA adapter of rank `rank` on q_proj and v_proj of one layer.
+func loraAdapter(rank: Int, inputs: Int = 4, outputs: Int = 3, scale: Float = 1) -> [UInt8] {
+    let modules = ["base_model.model.layers.0.self_attn.q_proj", "base_model.model.layers.0.self_attn.v_proj"]
+    var tensors: [(name: String, shape: [Int], values: [Float])] = []
+    for module in modules {
+        let a: [Float] = (0..<(rank * inputs)).map { Float($0 % 7) * scale }
+        let b: [Float] = (0..<(outputs * rank)).map { Float($0 % 5) * 0.1 * scale }
+        tensors.append((name: module + ".lora_A.weight", shape: [rank, inputs], values: a))
+        tensors.append((name: module + ".lora_B.weight", shape: [outputs, rank], values: b))
+    }
+    return safetensors(tensors, metadata: ["lora_alpha": "16"])
+}
+
+@Suite struct PayloadTests {
+    @Test func activationFromBase64IsStoredOnceAndComesBack() throws {
+        let h = try Harness()
+        let bytes = kvSnapshot(layers: 2, heads: 2, tokens: 3, headDim: 4)
+        let base64 = Data(bytes).base64EncodedString()
+        let source = try #require(try h.result("memory.add", ["namespace": "n", "text": "Caroline moved to Berlin"])["id"]?.stringValue)
+        let added = try h.result("memory.add", [
+            "namespace": "n", "kind": "activation", "format": "safetensors", "model": "llama-3.1-8b", "data": .string(base64),
+            "derived_from": [.string(source)], "meta": ["tokenizer": "sha256:abc"],
+        ])
+        let id = try #require(added["id"]?.stringValue)
+        let memory = try #require(try h.result("memory.get", ["namespace": "n", "id": .string(id)])["memory"])
+        #expect(memory["kind"] == "activation")
+        #expect(memory["derived_from"] == [.string(source)])
+        let content = try #require(memory["content"])
+        #expect(content["sha256"]?.stringValue == SHA256.hex(bytes))
+        #expect(content["size"] == .int(Int64(bytes.count)))
+        #expect(content["model"] == "llama-3.1-8b" && content["format"] == "safetensors")
+        #expect(content["meta"] == [
+            "layout": "memos-kv-v1", "layers": 2, "heads": 2, "tokens": 3, "head_dim": 4, "dtype": "F32",
+            "tokenizer": "sha256:abc",
+        ])
+        // The payload back, inline and as a file.
+        let inline = try h.result("memory.get", ["namespace": "n", "id": .string(id), "include_data": true])
+        #expect(inline["data"]?.stringValue == base64)
+        let out = h.directory + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        let exported = try h.result("memory.get", ["namespace": "n", "id": .string(id), "export_to": .string(out + "/kv.safetensors")])
+        #expect(exported["exported_to"]?.stringValue == out + "/kv.safetensors")
+        #expect(FileManager.default.contents(atPath: out + "/kv.safetensors") == Data(bytes))
+        // The same payload again: a second memory, one file.
+        _ = try h.result("memory.add", ["namespace": "n", "kind": "activation", "format": "safetensors", "model": "llama-3.1-8b", "data": .string(base64)])
+        #expect(h.store.blobs.all() == [SHA256.hex(bytes)])
+        // A plaintext memory has no payload to give.
+        let plain = try h.call("memory.get", ["namespace": "n", "id": .string(source), "include_data": true])
+        #expect(errorCode(plain) == Int64(ErrorCode.invalidParams.rawValue))
+    }
+
+    @Test func parameterFromAPathReadsTheAdapterLayout() throws {
+        let h = try Harness()
+        let path = h.directory + "/adapter.safetensors"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(loraAdapter(rank: 2)), attributes: [.posixPermissions: 0o644]))
+        let added = try h.result("memory.add", [
+            "namespace": "n", "kind": "parameter", "format": "safetensors", "model": "llama-3.1-8b", "path": .string(path),
+            "text": "LoRA: answers in the user's dialect",
+        ])
+        let memory = try #require(try h.result("memory.get", ["namespace": "n", "id": added["id"]!])["memory"])
+        #expect(memory["content"]?["meta"] == [
+            "rank": 2, "alpha": 16, "target_modules": ["q_proj", "v_proj"], "adapted": 2, "dtype": "F32",
+        ])
+        // Its description is searchable like any text.
+        guard case .array(let hits)? = try h.result("memory.recall", ["namespace": "n", "query": "dialect"])["hits"] else {
+            Issue.record("no hits")
+            return
+        }
+        #expect(hits.first?["id"] == added["id"])
+    }
+
+    @Test(arguments: [
+        (["data": "bm90IHNhZmV0ZW5zb3Jz"], "data", "not a valid safetensors file"),
+        (["data": "***"], "data", "base64"),
+        (["data": .string(Data(safetensors([(name: "weird", shape: [2], values: [Float(1), Float(2)])])).base64EncodedString())], "data", "memos KV layout"),
+        (["data": .string(Data(kvSnapshot(layers: 1, heads: 1, tokens: 1, headDim: 2)).base64EncodedString()), "meta": ["layers": 3]], "meta.layers", "the file says"),
+        ([:], "path", "either path"),
+        (["path": "/nonexistent/kv.safetensors"], "path", "does not exist"),
+        (["path": "relative.safetensors"], "path", "absolute"),
+    ] as [([String: JSONValue], String, String)])
+    func badPayloadsAreRefusedAndStoreNothing(extra: [String: JSONValue], field: String, message: String) throws {
+        let h = try Harness()
+        var params: JSONValue = ["namespace": "n", "kind": "activation", "format": "safetensors", "model": "m"]
+        if case .object(var object) = params {
+            for (key, value) in extra { object[key] = value }
+            params = .object(object)
+        }
+        let response = try h.call("memory.add", params)
+        #expect(errorCode(response) == Int64(ErrorCode.invalidParams.rawValue), "\(response)")
+        #expect(response["error"]?["data"]?["field"]?.stringValue == "params.\(field)", "\(response)")
+        #expect(response["error"]?["message"]?.stringValue?.contains(message) == true, "\(response)")
+        #expect(try h.fingerprint() == [0, 0, 0, 0, 0])
+        // A payload written before the refusal is an orphan the collection removes.
+        try h.store.collectBlobs(graceSeconds: 0)
+        #expect(h.store.blobs.all().isEmpty)
+    }
+
+    @Test func plaintextRefusesPayloadFieldsAndUnknownKinds() throws {
+        let h = try Harness()
+        let response = try h.call("memory.add", ["namespace": "n", "text": "x", "format": "safetensors"])
+        #expect(response["error"]?["data"]?["field"]?.stringValue == "params.format")
+        let kind = try h.call("memory.add", ["namespace": "n", "text": "x", "kind": "video"])
+        #expect(kind["error"]?["data"]?["field"]?.stringValue == "params.kind")
+        let derived = try h.call("memory.add", ["namespace": "n", "text": "x", "derived_from": ["01JD3Q6T5V8XKZ2M4N6P8R0S2T"]])
+        #expect(derived["error"]?["data"]?["field"]?.stringValue == "params.derived_from[0]")
+    }
+
+    @Test func purgeFreesThePayloadAndForgetKeepsIt() throws {
+        let h = try Harness()
+        let bytes = kvSnapshot(layers: 1, heads: 1, tokens: 2, headDim: 2)
+        let params: JSONValue = ["namespace": "n", "kind": "activation", "format": "safetensors", "model": "m", "data": .string(Data(bytes).base64EncodedString())]
+        let first = try #require(try h.result("memory.add", params)["id"])
+        let second = try #require(try h.result("memory.add", params)["id"])
+        _ = try h.result("memory.forget", ["namespace": "n", "id": first])
+        #expect(try h.store.collectPurgedBlobs(graceSeconds: 0).isEmpty)
+        _ = try h.result("memory.forget", ["namespace": "n", "id": first, "purge": true])
+        #expect(try h.store.collectPurgedBlobs(graceSeconds: 0).isEmpty)  // the second still names it
+        _ = try h.result("memory.forget", ["namespace": "n", "id": second, "purge": true])
+        #expect(try h.store.collectPurgedBlobs(graceSeconds: 0) == [SHA256.hex(bytes)])
+        #expect(h.store.blobs.all().isEmpty)
+    }
+
+    @Test func peerAccessFollowsModeBits() throws {
+        let h = try Harness()
+        let path = h.directory + "/secret.safetensors"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data([1]), attributes: [.posixPermissions: 0o600]))
+        let owner = PeerCredentials(pid: 1, uid: getuid(), gid: getgid())
+        let stranger = PeerCredentials(pid: 1, uid: 54_321, gid: 54_321)
+        #expect(PeerAccess.check(path, .read, peer: owner) == nil)
+        #expect(PeerAccess.check(path, .read, peer: stranger)?.contains("may not read") == true)
+        #expect(PeerAccess.check(h.directory + "/new.bin", .write, peer: stranger)?.contains("may not write") == true)
+    }
+}
