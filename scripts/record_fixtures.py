@@ -51,6 +51,16 @@ def main():
         "data": base64.b64encode(kv).decode(), "derived_from": [first["id"]], "meta": {"tokenizer": "sha256:0f3a"},
         "text": "KV cache of: Caroline moved to Munich"})["result"]
     call("memory.get", {"namespace": "demo", "id": activation["id"], "include_data": True})
+    second_kv = call("memory.add", {
+        "namespace": "demo", "kind": "activation", "format": "safetensors", "model": "llama-3.1-8b",
+        "data": base64.b64encode(safetensors_kv(layers=2, heads=1, tokens=3, head_dim=2)).decode()})["result"]
+    call("memory.compose", {"namespace": "demo", "ids": [activation["id"], second_kv["id"]],
+                            "text": "KV cache of both"})
+    adapters = [call("memory.add", {
+        "namespace": "demo", "kind": "parameter", "format": "safetensors", "model": "llama-3.1-8b",
+        "data": base64.b64encode(safetensors_lora(rank=rank, alpha=alpha)).decode()})["result"]["id"]
+        for rank, alpha in ((2, 16), (4, 8))]
+    call("memory.fuse", {"namespace": "demo", "ids": adapters, "weights": [0.7, 0.3], "method": "cat"})
     call("memory.forget", {"namespace": "demo", "id": first["id"]})
     call("system.health", {})
     call("system.stats", {})
@@ -71,6 +81,19 @@ def safetensors_kv(layers, heads, tokens, head_dim):
             data += struct.pack("<%df" % len(values), *values)
             header["layers.%d.%s" % (layer, part)] = {
                 "dtype": "F32", "shape": [heads, tokens, head_dim], "data_offsets": [begin, len(data)]}
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def safetensors_lora(rank, alpha, inputs=4, outputs=3):
+    """A small PEFT LoRA adapter on one module."""
+    header, data = {"__metadata__": {"lora_alpha": str(alpha)}}, b""
+    module = "base_model.model.layers.0.self_attn.q_proj"
+    for name, shape in ((module + ".lora_A.weight", [rank, inputs]), (module + ".lora_B.weight", [outputs, rank])):
+        values = [((i * 7) % 11 - 5) / 10 for i in range(shape[0] * shape[1])]
+        begin = len(data)
+        data += struct.pack("<%df" % len(values), *values)
+        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [begin, len(data)]}
     text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
     return struct.pack("<Q", len(text)) + text + data
 

@@ -105,3 +105,92 @@ extension MemoryService {
         return result
     }
 }
+
+/// memory.fuse and memory.compose: new payloads computed from stored ones.
+extension MemoryService {
+    func fuse(_ params: MemoryFuse.Params, _ context: RequestContext) throws -> MemoryFuse.Result {
+        let method: PayloadMath.FuseMethod
+        if let name = params.method {
+            guard let parsed = PayloadMath.FuseMethod(rawValue: name) else {
+                throw ValidationError(field: "method", "must be cat or linear (got '\(name)')")
+            }
+            method = parsed
+        } else {
+            method = .cat
+        }
+        let weights = params.weights ?? Array(repeating: 1, count: params.ids.count)
+        guard weights.count == params.ids.count else {
+            throw ValidationError(field: "weights", "has \(weights.count) weights for \(params.ids.count) ids; give one per id")
+        }
+        for (i, weight) in weights.enumerated() where !weight.isFinite {
+            throw ValidationError(field: "weights[\(i)]", "must be a finite number")
+        }
+        let (sources, files) = try payloadSources(params.namespace, params.ids, kind: .parameter, context: context)
+        let bytes: [UInt8]
+        do { bytes = try PayloadMath.fuse(files, weights: weights.map(Float.init), method: method) } catch let error as PayloadLayout.Error {
+            throw ValidationError(field: "ids", "cannot be fused: \(error)")
+        }
+        let source: JSONValue = ["operation": "fuse", "method": .string(method.rawValue), "weights": .array(weights.map(JSONValue.double))]
+        return try storeDerived(bytes, kind: .parameter, from: sources, source: source, text: params.text, tags: params.tags, agent: params.agent, namespace: params.namespace, context: context)
+    }
+
+    func compose(_ params: MemoryCompose.Params, _ context: RequestContext) throws -> MemoryCompose.Result {
+        let (sources, files) = try payloadSources(params.namespace, params.ids, kind: .activation, context: context)
+        let bytes: [UInt8]
+        do { bytes = try PayloadMath.compose(files) } catch let error as PayloadLayout.Error {
+            throw ValidationError(field: "ids", "cannot be composed: \(error)")
+        }
+        return try storeDerived(
+            bytes, kind: .activation, from: sources, source: ["operation": "compose"], text: params.text, tags: params.tags,
+            agent: params.agent, namespace: params.namespace, context: context)
+    }
+
+    /// The memories named by `ids`: 2...64 active safetensors memories of `kind`, one base model.
+    private func payloadSources(
+        _ namespace: String, _ ids: [String], kind: Kind, context: RequestContext
+    ) throws -> ([MemCube], [SafeTensorsFile]) {
+        try limits.checkName(namespace, field: "namespace")
+        guard (2...64).contains(ids.count) else { throw ValidationError(field: "ids", "must name 2 to 64 memories (got \(ids.count))") }
+        var cubes: [MemCube] = []
+        var files: [SafeTensorsFile] = []
+        for (i, text) in ids.enumerated() {
+            let field = "ids[\(i)]"
+            let cube = try store.get(namespace: namespace, id: try cubeID(text, field: field), now: context.now).cube
+            guard cube.state == .active else { throw ValidationError(field: field, "is \(cube.state.rawValue); only active memories can be combined") }
+            guard cube.kind == kind, let content = cube.content else {
+                throw ValidationError(field: field, "is a \(cube.kind.rawValue) memory; this needs \(kind.rawValue) memories")
+            }
+            guard content.format == "safetensors" else {
+                throw ValidationError(field: field, "is in format '\(content.format)'; only safetensors payloads can be combined")
+            }
+            if let first = cubes.first?.content, first.model != content.model {
+                throw ValidationError(field: field, "belongs to model '\(content.model)', \(ids[0]) to '\(first.model)'")
+            }
+            cubes.append(cube)
+            do { files.append(try SafeTensorsFile(path: store.blobs.path(of: content.sha256))) } catch {
+                throw RPCError(.internalError, "the payload of \(text) cannot be read: \(error)")
+            }
+        }
+        return (cubes, files)
+    }
+
+    private func storeDerived(
+        _ bytes: [UInt8], kind: Kind, from sources: [MemCube], source: JSONValue, text: String?, tags: [String]?, agent: String?,
+        namespace: String, context: RequestContext
+    ) throws -> MemoryFuse.Result {
+        if let text { try limits.checkText(text, field: "text") }
+        let tags = try uniqueTags(tags, field: "tags")
+        if let agent { try limits.checkName(agent, field: "agent") }
+        let blob = try store.blobs.put(bytes)
+        let file = try SafeTensorsFile(path: store.blobs.path(of: blob.sha256))
+        let meta = kind == .activation ? try PayloadLayout.activation(file) : try PayloadLayout.parameter(file)
+        var provenance = provenance(.add, agent: agent, context: context, source: source)
+        provenance.derivedFrom = sources.map(\.id)
+        let cube = MemCube(
+            id: .generate(at: context.now.millis), kind: kind, namespace: namespace, agent: agent, text: text, tags: tags,
+            createdAt: context.now, provenance: provenance,
+            content: Content(sha256: blob.sha256, size: blob.size, format: "safetensors", model: sources[0].content!.model, meta: meta))
+        let stored = try commit([cube], entities: [text.map { EntityExtractor.extract($0) } ?? []])
+        return MemoryFuse.Result(id: stored[0].cube.id.rawValue, version: stored[0].cube.version)
+    }
+}

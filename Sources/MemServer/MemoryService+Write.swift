@@ -31,6 +31,14 @@ extension MemoryService {
             cubes.append(cube)
             entities.append(try self.entities(of: cube.text ?? "", explicit: item.entities, field: "\(prefix)entities"))
         }
+        let stored = try commit(cubes, entities: entities)
+        if batch { return MemoryAdd.Result(ids: stored.map(\.cube.id.rawValue)) }
+        return MemoryAdd.Result(id: stored[0].cube.id.rawValue, version: stored[0].cube.version)
+    }
+
+    /// Embeds the cubes that have text, stores them all in one transaction
+    /// and, once committed, indexes them.
+    func commit(_ cubes: [MemCube], entities: [[Entity]]) throws -> [StoredCube] {
         // Only memories with text get a vector (activation and parameter ones may have none).
         let withText = cubes.indices.filter { !(cubes[$0].text ?? "").isEmpty }
         let computed = try embedder.embed(withText.map { cubes[$0].text ?? "" })
@@ -39,15 +47,13 @@ extension MemoryService {
         let newCubes = zip(zip(cubes, vectors), entities).map { pair, entities in
             NewCube(cube: pair.0, embedding: pair.1.map { Embedding(embedder: embedder.id, vector: $0) }, entities: entities)
         }
-        let stored = try store.add(newCubes) { stored in
+        return try store.add(newCubes) { stored in
             for (entry, new) in zip(stored, newCubes) {
                 keywords.upsert(namespace: entry.cube.namespace, key: entry.key, text: entry.cube.text, meta: VectorMeta(entry.cube))
                 guard let vector = new.embedding?.vector else { continue }
                 index.upsert(namespace: entry.cube.namespace, key: entry.key, vector: vector, meta: VectorMeta(entry.cube))
             }
         }
-        if batch { return MemoryAdd.Result(ids: stored.map(\.cube.id.rawValue)) }
-        return MemoryAdd.Result(id: stored[0].cube.id.rawValue, version: stored[0].cube.version)
     }
 
     /// Validates one item and builds its cube (not yet stored).

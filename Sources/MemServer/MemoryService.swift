@@ -56,6 +56,8 @@ public final class MemoryService: Sendable {
             Dispatcher.entry(SystemReindex.self) { [self] in try reindex($0, $1) },
             Dispatcher.entry(MemoryLink.self) { [self] in try link($0, $1) },
             Dispatcher.entry(GraphNeighbors.self) { [self] in try neighbors($0, $1) },
+            Dispatcher.entry(MemoryFuse.self) { [self] in try fuse($0, $1) },
+            Dispatcher.entry(MemoryCompose.self) { [self] in try compose($0, $1) },
         ]
         return Dispatcher(
             handlers: Dictionary(handlers, uniquingKeysWith: { _, _ in preconditionFailure("method registered twice") }),

@@ -171,3 +171,79 @@ public final class SafeTensorsFile: @unchecked Sendable {
         }
     }
 }
+
+extension SafeTensorsFile {
+    /// A tensor's values as Float, converted from F32, F16 or BF16.
+    public func values(_ name: String) throws -> [Float] {
+        guard let tensor = tensors[name] else { throw SafeTensorsError.missingTensor(path: path, name: name) }
+        let raw = try bytes(of: name)
+        let count = tensor.elementCount
+        switch tensor.dtype {
+        case "F32":
+            return try floats(name, shape: tensor.shape)
+        case "BF16":
+            return (0..<count).map { i in
+                let bits = UInt32(raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self).littleEndian) << 16
+                return Float(bitPattern: bits)
+            }
+        case "F16":
+            return (0..<count).map { i in HalfFloat.float(raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self).littleEndian) }
+        default:
+            throw SafeTensorsError.unexpectedType(path: path, name: name, expected: "F32, F16 or BF16", found: tensor.dtype)
+        }
+    }
+}
+
+/// IEEE 754 half precision to single (Float16 is not available on every
+/// Linux toolchain target, and this is all memos needs of it).
+enum HalfFloat {
+    static func float(_ bits: UInt16) -> Float {
+        let sign = UInt32(bits >> 15) << 31
+        let exponent = Int((bits >> 10) & 0x1f)
+        let mantissa = UInt32(bits & 0x3ff)
+        switch exponent {
+        case 0:
+            // Zero or subnormal: mantissa · 2^-24.
+            let magnitude = Float(mantissa) * Float(bitPattern: 0x3380_0000)
+            return sign == 0 ? magnitude : -magnitude
+        case 31:
+            return Float(bitPattern: sign | 0x7f80_0000 | (mantissa << 13))
+        default:
+            return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | (mantissa << 13))
+        }
+    }
+}
+
+/// Builds a safetensors file: tensors laid out in name order, header JSON
+/// with sorted keys, padded with spaces to a multiple of 8 bytes.
+public struct SafeTensorsWriter {
+    private var entries: [(name: String, dtype: String, shape: [Int], bytes: [UInt8])] = []
+    public var metadata: [String: String] = [:]
+
+    public init() {}
+
+    public mutating func add(_ name: String, dtype: String, shape: [Int], bytes: [UInt8]) {
+        entries.append((name, dtype, shape, bytes))
+    }
+
+    public mutating func add(_ name: String, shape: [Int], floats: [Float]) {
+        let bytes = floats.withUnsafeBytes { [UInt8]($0) }  // little-endian host
+        add(name, dtype: "F32", shape: shape, bytes: bytes)
+    }
+
+    public func bytes() -> [UInt8] {
+        var header: [String: Any] = [:]
+        var data: [UInt8] = []
+        for entry in entries.sorted(by: { $0.name < $1.name }) {
+            let begin = data.count
+            data += entry.bytes
+            header[entry.name] = ["dtype": entry.dtype, "shape": entry.shape, "data_offsets": [begin, data.count]] as [String: Any]
+        }
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])).map { [UInt8]($0) } ?? [UInt8]("{}".utf8)
+        while json.count % 8 != 0 { json.append(UInt8(ascii: " ")) }
+        var out: [UInt8] = []
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out += $0 }
+        return out + json + data
+    }
+}

@@ -7,7 +7,9 @@ import MemAPI
 import MemCube
 
 enum Commands {
-    static let all: [Command] = [add, recall, forget, get, update, history, list, link, neighbors, stats, health, reindex]
+    static let all: [Command] = [
+        add, recall, forget, get, update, history, list, link, neighbors, fuse, compose, stats, health, reindex,
+    ]
 
     static func named(_ name: String) -> Command? { all.first { $0.name == name } }
 
@@ -313,6 +315,42 @@ enum Commands {
             namespace: session.namespace, from: args.positionals[0], to: args.positionals[1], type: args.value("--type"),
             weight: try args.value("--weight").map { try number($0, "--weight") }))
         if !session.json { print("\(result.from) -[\(result.type) \(result.weight)]-> \(result.to)") }
+    }
+
+    static let fuse = Command(
+        name: "fuse", summary: "Merge parameter memories (LoRA adapters of one model) into a new one.",
+        help: """
+            Options:
+              --weights LIST       one weight per id, e.g. 0.7,0.3 (default all 1)
+              --method METHOD      cat (default: exact, ranks add up) or linear (one rank)
+              --text TEXT          a description of the result
+            """,
+        usage: "fuse ID ID... [--weights W,W...] [--method cat|linear] [--text TEXT]",
+        valued: ["--weights", "--method", "--text"], flags: []
+    ) { args, session in
+        guard args.positionals.count >= 2 else { throw UsageError("fuse takes two or more IDs") }
+        let weights = try args.value("--weights").map { list throws(UsageError) in
+            var parsed: [Double] = []
+            for part in list.split(separator: ",") { parsed.append(try number(String(part), "--weights")) }
+            return parsed
+        }
+        let result = try session.call(MemoryFuse.self, .init(
+            namespace: session.namespace, ids: args.positionals, weights: weights, method: args.value("--method"),
+            text: args.value("--text")))
+        if !session.json { print("\(result.id)  v\(result.version)") }
+    }
+
+    static let compose = Command(
+        name: "compose", summary: "Concatenate activation memories (KV snapshots of one model) along their tokens.",
+        help: """
+            Options:
+              --text TEXT          a description of the result
+            """,
+        usage: "compose ID ID... [--text TEXT]", valued: ["--text"], flags: []
+    ) { args, session in
+        guard args.positionals.count >= 2 else { throw UsageError("compose takes two or more IDs, in order") }
+        let result = try session.call(MemoryCompose.self, .init(namespace: session.namespace, ids: args.positionals, text: args.value("--text")))
+        if !session.json { print("\(result.id)  v\(result.version)") }
     }
 
     static let neighbors = Command(

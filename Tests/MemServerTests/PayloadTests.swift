@@ -4,6 +4,7 @@ import MemAPI
 import MemCube
 import MemStore
 @testable import MemServer
+import Retrieval
 
 /// A safetensors file in memory: F32 tensors, header sorted by name.
 func safetensors(_ tensors: [(name: String, shape: [Int], values: [Float])], metadata: [String: String] = [:]) -> [UInt8] {
@@ -166,5 +167,113 @@ func loraAdapter(rank: Int, inputs: Int = 4, outputs: Int = 3, scale: Float = 1)
         #expect(PeerAccess.check(path, .read, peer: owner) == nil)
         #expect(PeerAccess.check(path, .read, peer: stranger)?.contains("may not read") == true)
         #expect(PeerAccess.check(h.directory + "/new.bin", .write, peer: stranger)?.contains("may not write") == true)
+    }
+}
+
+/// A LoRA adapter on two modules with pseudo-random values.
+func randomAdapter(rank: Int, alpha: Float, seed: UInt64, inputs: Int = 5, outputs: Int = 4) -> [UInt8] {
+    var rng = SplitMix64(seed: seed)
+    func values(_ n: Int) -> [Float] { (0..<n).map { _ in Float(Int(rng.next() % 2001) - 1000) / 1000 } }
+    var tensors: [(name: String, shape: [Int], values: [Float])] = []
+    for module in ["m.layers.0.q_proj", "m.layers.0.v_proj"] {
+        tensors.append((name: module + ".lora_A.weight", shape: [rank, inputs], values: values(rank * inputs)))
+        tensors.append((name: module + ".lora_B.weight", shape: [outputs, rank], values: values(outputs * rank)))
+    }
+    return safetensors(tensors, metadata: ["lora_alpha": String(alpha)])
+}
+
+/// (α/r)·B·A of every module of an adapter file.
+func deltas(_ bytes: [UInt8], directory: String) throws -> [String: [Float]] {
+    let path = directory + "/delta-\(UUID().uuidString).safetensors"
+    #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+    let file = try SafeTensorsFile(path: path)
+    var result: [String: [Float]] = [:]
+    for (module, pair) in try PayloadLayout.loraPairs(file) {
+        let a = try file.values(module + ".lora_A.weight"), b = try file.values(module + ".lora_B.weight")
+        let rank = pair.a.shape[0], inputs = pair.a.shape[1], outputs = pair.b.shape[0]
+        let scale = (file.metadata["lora_alpha"].flatMap(Float.init) ?? Float(rank)) / Float(rank)
+        var delta = [Float](repeating: 0, count: outputs * inputs)
+        for o in 0..<outputs { for i in 0..<inputs { for k in 0..<rank { delta[o * inputs + i] += scale * b[o * rank + k] * a[k * inputs + i] } } }
+        result[module] = delta
+    }
+    return result
+}
+
+@Suite struct ComposeTests {
+    func addPayload(_ h: Harness, kind: String, model: String = "m", _ bytes: [UInt8]) throws -> JSONValue {
+        try #require(try h.result("memory.add", [
+            "namespace": "n", "kind": .string(kind), "format": "safetensors", "model": .string(model),
+            "data": .string(Data(bytes).base64EncodedString()),
+        ])["id"])
+    }
+
+    @Test func fuseCatReproducesTheWeightedSumOfDeltas() throws {
+        let h = try Harness()
+        let first = randomAdapter(rank: 2, alpha: 16, seed: 1), second = randomAdapter(rank: 3, alpha: 8, seed: 2)
+        let ids = [try addPayload(h, kind: "parameter", first), try addPayload(h, kind: "parameter", second)]
+        let fused = try h.result("memory.fuse", ["namespace": "n", "ids": .array(ids), "weights": [0.7, 0.3], "text": "dialect + tone"])
+        let memory = try #require(try h.result("memory.get", ["namespace": "n", "id": fused["id"]!])["memory"])
+        #expect(memory["content"]?["meta"]?["rank"] == 5)
+        #expect(memory["derived_from"] == .array(ids))
+        #expect(memory["source"]?["weights"] == [0.7, 0.3])
+        let sha = try #require(memory["content"]?["sha256"]?.stringValue)
+        let got = try deltas(try h.store.blobs.read(sha), directory: h.directory)
+        let one = try deltas(first, directory: h.directory), two = try deltas(second, directory: h.directory)
+        for (module, delta) in got {
+            for (j, value) in delta.enumerated() {
+                let expected = 0.7 * one[module]![j] + 0.3 * two[module]![j]
+                #expect(abs(value - expected) < 1e-5, "\(module)[\(j)]")
+            }
+        }
+        // linear needs one rank.
+        let linear = try h.call("memory.fuse", ["namespace": "n", "ids": .array(ids), "method": "linear"])
+        #expect(linear["error"]?["message"]?.stringValue?.contains("one rank") == true)
+        let third = try addPayload(h, kind: "parameter", randomAdapter(rank: 2, alpha: 16, seed: 3))
+        _ = try h.result("memory.fuse", ["namespace": "n", "ids": [ids[0], third], "method": "linear", "weights": [0.5, 0.5]])
+    }
+
+    @Test func fuseRefusesMismatches() throws {
+        let h = try Harness()
+        let a = try addPayload(h, kind: "parameter", randomAdapter(rank: 2, alpha: 16, seed: 1))
+        let other = try addPayload(h, kind: "parameter", model: "other-model", randomAdapter(rank: 2, alpha: 16, seed: 2))
+        let wide = try addPayload(h, kind: "parameter", randomAdapter(rank: 2, alpha: 16, seed: 3, inputs: 7))
+        let kv = try addPayload(h, kind: "activation", kvSnapshot(layers: 1, heads: 1, tokens: 1, headDim: 2))
+        for (ids, weights, field, message) in [
+            ([a, other], nil, "ids[1]", "model"), ([a, kv], nil, "ids[1]", "activation"), ([a, wide], nil, "ids", "in 7"),
+            ([a], nil, "ids", "2 to 64"), ([a, a], [1.0], "weights", "one per id"),
+        ] as [([JSONValue], [Double]?, String, String)] {
+            var params: [String: JSONValue] = ["namespace": "n", "ids": .array(ids)]
+            if let weights { params["weights"] = .array(weights.map(JSONValue.double)) }
+            let response = try h.call("memory.fuse", .object(params))
+            #expect(response["error"]?["data"]?["field"]?.stringValue == "params.\(field)", "\(response)")
+            #expect(response["error"]?["message"]?.stringValue?.contains(message) == true, "\(response)")
+        }
+    }
+
+    @Test func composeConcatenatesAlongTokens() throws {
+        let h = try Harness()
+        let first = kvSnapshot(layers: 2, heads: 2, tokens: 2, headDim: 3, seed: 0)
+        let second = kvSnapshot(layers: 2, heads: 2, tokens: 3, headDim: 3, seed: 100)
+        let ids = [try addPayload(h, kind: "activation", first), try addPayload(h, kind: "activation", second)]
+        let composed = try h.result("memory.compose", ["namespace": "n", "ids": .array(ids)])
+        let memory = try #require(try h.result("memory.get", ["namespace": "n", "id": composed["id"]!])["memory"])
+        #expect(memory["content"]?["meta"]?["tokens"] == 5 && memory["content"]?["meta"]?["layers"] == 2)
+        let sha = try #require(memory["content"]?["sha256"]?.stringValue)
+        func file(_ bytes: [UInt8]) throws -> SafeTensorsFile {
+            let path = h.directory + "/\(UUID().uuidString).safetensors"
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+            return try SafeTensorsFile(path: path)
+        }
+        let out = try file(try h.store.blobs.read(sha)), a = try file(first), b = try file(second)
+        for name in ["layers.0.key", "layers.1.value"] {
+            let got = try out.values(name), x = try a.values(name), y = try b.values(name)
+            for head in 0..<2 {
+                let expected = Array(x[(head * 6)..<(head * 6 + 6)]) + Array(y[(head * 9)..<(head * 9 + 9)])
+                #expect(Array(got[(head * 15)..<(head * 15 + 15)]) == expected, "\(name) head \(head)")
+            }
+        }
+        let odd = try addPayload(h, kind: "activation", kvSnapshot(layers: 2, heads: 1, tokens: 2, headDim: 3))
+        let mismatch = try h.call("memory.compose", ["namespace": "n", "ids": [ids[0], odd]])
+        #expect(mismatch["error"]?["message"]?.stringValue?.contains("heads") == true)
     }
 }
