@@ -1,6 +1,8 @@
 import Foundation
+import Synchronization
 import Testing
 import MemAPI
+import MemStore
 import Retrieval
 
 /// The built binaries sit beside the test bundle in .build/<config>/.
@@ -159,6 +161,65 @@ final class LiveDaemon {
         #expect(seen == Set(ids))
         let hits = try reader.call(MemoryRecall.self, .init(namespace: "durable", query: "fact number 123", k: 3)).hits
         #expect(hits.first?.text == "fact number 123")
+    }
+
+    /// Payload adds stream in while memosd is killed: after the restart
+    /// every memory's payload file is there and no payload file is left
+    /// that no memory names (a kill between blob write and commit leaves one).
+    @Test func payloadsSurviveKill9WithoutDanglingRowsOrOrphans() throws {
+        let d = try LiveDaemon()
+        let acknowledged = Mutex<[String]>([])
+        let socket = d.socket
+        let writer = Thread {
+            let client = MemosClient(socketPath: socket)
+            for i in 0..<400 {
+                let payload = Self.kvPayload(seed: i)
+                let item = MemoryAdd.Item(kind: "activation", format: "safetensors", model: "m", data: Data(payload).base64EncodedString())
+                guard let id = (try? client.call(MemoryAdd.self, .init(namespace: "kv", item: item)))?.id else { return }
+                acknowledged.withLock { $0.append(id) }
+            }
+        }
+        writer.start()
+        while acknowledged.withLock({ $0.count }) < 5 { usleep(2_000) }
+        usleep(150_000)
+        d.kill9()
+        while !writer.isFinished { usleep(2_000) }
+        #expect(acknowledged.withLock { $0.count } < 400, "the kill came after the last add")
+        try d.start()
+        let client = MemosClient(socketPath: d.socket)
+        let memories = try client.call(MemoryList.self, .init(namespace: "kv", limit: 1000)).memories
+        #expect(Set(acknowledged.withLock { $0 }).isSubset(of: Set(memories.map(\.id))))
+        let named = Set(memories.compactMap { $0.content?.sha256 })
+        #expect(named.count == memories.count)
+        var onDisk = Set<String>()
+        let blobs = d.directory + "/data/blobs"
+        for prefix in try FileManager.default.contentsOfDirectory(atPath: blobs) where prefix.count == 2 {
+            for rest in try FileManager.default.contentsOfDirectory(atPath: blobs + "/" + prefix) { onDisk.insert(prefix + rest) }
+        }
+        #expect(onDisk == named)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: blobs + "/tmp").isEmpty)
+        if let last = memories.first {
+            let back = try client.call(MemoryGet.self, .init(namespace: "kv", id: last.id, includeData: true))
+            #expect(back.data.flatMap { Data(base64Encoded: $0) }.map { SHA256.hex([UInt8]($0)) } == last.content?.sha256)
+        }
+    }
+
+    /// A 256 KiB KV snapshot in the memos layout, different for every seed.
+    static func kvPayload(seed: Int) -> [UInt8] {
+        let tokens = 512, headDim = 64
+        var data = [UInt8]()
+        var header: [String: Any] = [:]
+        for part in ["key", "value"] {
+            let begin = data.count
+            for i in 0..<(tokens * headDim) {
+                withUnsafeBytes(of: Float(i % 97 + seed).bitPattern.littleEndian) { data += $0 }
+            }
+            header["layers.0.\(part)"] = ["dtype": "F32", "shape": [1, tokens, headDim], "data_offsets": [begin, data.count]]
+        }
+        let json = try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
+        return bytes + [UInt8](json) + data
     }
 
     @Test func oversizedFrameIsRejectedAndTheConnectionLives() throws {
