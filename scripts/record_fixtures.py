@@ -61,6 +61,13 @@ def main():
         "data": base64.b64encode(safetensors_lora(rank=rank, alpha=alpha)).decode()})["result"]["id"]
         for rank, alpha in ((2, 16), (4, 8))]
     call("memory.fuse", {"namespace": "demo", "ids": adapters, "weights": [0.7, 0.3], "method": "cat"})
+    call("scheduler.touch", {"namespace": "demo", "ids": [batch["ids"][0], batch["ids"][0], batch["ids"][0]]})
+    call("scheduler.tick", {})
+    call("scheduler.pin", {"namespace": "demo", "id": batch["ids"][0]})
+    call("scheduler.unpin", {"namespace": "demo", "id": batch["ids"][0]})
+    call("scheduler.demote", {"namespace": "demo", "id": batch["ids"][1], "tier": "archive"})
+    call("scheduler.promote", {"namespace": "demo", "id": batch["ids"][1]})
+    call("scheduler.status", {"events": 5})
     call("memory.forget", {"namespace": "demo", "id": first["id"]})
     call("system.health", {})
     call("system.stats", {})

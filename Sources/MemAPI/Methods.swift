@@ -121,7 +121,7 @@ public enum MemoryAdd: RPCMethod {
 public enum MemoryRecall: RPCMethod {
     public static let name = "memory.recall"
     public static let paramKeys: Set<String> = [
-        "namespace", "query", "k", "filter", "explain", "weights", "fusion", "reference_time", "diversity",
+        "namespace", "query", "k", "filter", "explain", "weights", "fusion", "reference_time", "diversity", "include_archive",
     ]
 
     public struct Params: Codable, Sendable {
@@ -138,16 +138,20 @@ public enum MemoryRecall: RPCMethod {
         public var referenceTime: Timestamp?
         /// MMR diversity 0...1 (default 0: off).
         public var diversity: Double?
+        /// Archived memories take part only when this is true.
+        public var includeArchive: Bool?
 
         enum CodingKeys: String, CodingKey {
             case namespace, query, k, filter, explain, weights, fusion, diversity
-            case referenceTime = "reference_time"
+            case referenceTime = "reference_time", includeArchive = "include_archive"
         }
 
         public init(
             namespace: String, query: String, k: Int? = nil, filter: WireFilter? = nil, explain: Bool? = nil,
-            weights: [String: Double]? = nil, fusion: String? = nil, referenceTime: Timestamp? = nil, diversity: Double? = nil
+            weights: [String: Double]? = nil, fusion: String? = nil, referenceTime: Timestamp? = nil, diversity: Double? = nil,
+            includeArchive: Bool? = nil
         ) {
+            self.includeArchive = includeArchive
             self.fusion = fusion
             self.referenceTime = referenceTime
             self.diversity = diversity
@@ -749,4 +753,180 @@ public enum MemoryCompose: RPCMethod {
     }
 
     public typealias Result = MemoryFuse.Result
+}
+
+/// `scheduler.status`: tier usage, budgets and the latest moves.
+public enum SchedulerStatus: RPCMethod {
+    public static let name = "scheduler.status"
+    public static let paramKeys: Set<String> = ["events"]
+
+    public struct Params: Codable, Sendable {
+        /// How many recent moves to return (default 20).
+        public var events: Int?
+        public init(events: Int? = nil) { self.events = events }
+    }
+
+    public struct Usage: Codable, Sendable, Hashable {
+        public var count: Int
+        public var bytes: Int
+        public init(count: Int, bytes: Int) {
+            self.count = count
+            self.bytes = bytes
+        }
+    }
+
+    public struct Event: Codable, Sendable, Hashable {
+        public var at: Timestamp
+        public var namespace: String
+        public var id: String
+        public var from: String
+        public var to: String
+        public var reason: String
+        public init(at: Timestamp, namespace: String, id: String, from: String, to: String, reason: String) {
+            self.at = at
+            self.namespace = namespace
+            self.id = id
+            self.from = from
+            self.to = to
+            self.reason = reason
+        }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        /// Per tier (`working`, `active`, `archive`): memories and their bytes (text, vector, payload).
+        public var tiers: [String: Usage]
+        /// Per namespace, per tier.
+        public var namespaces: [String: [String: Usage]]
+        public var pinned: Int
+        /// `working` (global) and `working_per_namespace`.
+        public var budgets: [String: Usage]
+        public var lastTick: Timestamp?
+        public var events: [Event]
+
+        enum CodingKeys: String, CodingKey {
+            case tiers, namespaces, pinned, budgets, events
+            case lastTick = "last_tick"
+        }
+
+        public init(
+            tiers: [String: Usage], namespaces: [String: [String: Usage]], pinned: Int, budgets: [String: Usage],
+            lastTick: Timestamp?, events: [Event]
+        ) {
+            self.tiers = tiers
+            self.namespaces = namespaces
+            self.pinned = pinned
+            self.budgets = budgets
+            self.lastTick = lastTick
+            self.events = events
+        }
+    }
+}
+
+/// `scheduler.promote` / `scheduler.demote`: move one memory a tier up or down (or to `tier`).
+public enum SchedulerMove {
+    public struct Params: Codable, Sendable {
+        public var namespace: String
+        public var id: String
+        /// The target tier; default one step (archive → active → working, or back).
+        public var tier: String?
+        public init(namespace: String, id: String, tier: String? = nil) {
+            self.namespace = namespace
+            self.id = id
+            self.tier = tier
+        }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var id: String
+        public var from: String
+        public var to: String
+        public init(id: String, from: String, to: String) {
+            self.id = id
+            self.from = from
+            self.to = to
+        }
+    }
+}
+
+public enum SchedulerPromote: RPCMethod {
+    public static let name = "scheduler.promote"
+    public static let paramKeys: Set<String> = ["namespace", "id", "tier"]
+    public typealias Params = SchedulerMove.Params
+    public typealias Result = SchedulerMove.Result
+}
+
+public enum SchedulerDemote: RPCMethod {
+    public static let name = "scheduler.demote"
+    public static let paramKeys: Set<String> = ["namespace", "id", "tier"]
+    public typealias Params = SchedulerMove.Params
+    public typealias Result = SchedulerMove.Result
+}
+
+/// `scheduler.pin` / `scheduler.unpin`: a pinned memory never changes tier on its own.
+public enum SchedulerPinning {
+    public struct Params: Codable, Sendable {
+        public var namespace: String
+        public var id: String
+        public init(namespace: String, id: String) {
+            self.namespace = namespace
+            self.id = id
+        }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var id: String
+        public var pinned: Bool
+        public var tier: String
+        public init(id: String, pinned: Bool, tier: String) {
+            self.id = id
+            self.pinned = pinned
+            self.tier = tier
+        }
+    }
+}
+
+public enum SchedulerPin: RPCMethod {
+    public static let name = "scheduler.pin"
+    public static let paramKeys: Set<String> = ["namespace", "id"]
+    public typealias Params = SchedulerPinning.Params
+    public typealias Result = SchedulerPinning.Result
+}
+
+public enum SchedulerUnpin: RPCMethod {
+    public static let name = "scheduler.unpin"
+    public static let paramKeys: Set<String> = ["namespace", "id"]
+    public typealias Params = SchedulerPinning.Params
+    public typealias Result = SchedulerPinning.Result
+}
+
+/// `scheduler.touch`: count an access to memories (as a recall hit or get does).
+public enum SchedulerTouch: RPCMethod {
+    public static let name = "scheduler.touch"
+    public static let paramKeys: Set<String> = ["namespace", "ids"]
+
+    public struct Params: Codable, Sendable {
+        public var namespace: String
+        public var ids: [String]
+        public init(namespace: String, ids: [String]) {
+            self.namespace = namespace
+            self.ids = ids
+        }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var touched: Int
+        public init(touched: Int) { self.touched = touched }
+    }
+}
+
+/// `scheduler.tick`: flush accesses and run the tier planner now; returns the moves made.
+public enum SchedulerTick: RPCMethod {
+    public static let name = "scheduler.tick"
+    public static let paramKeys: Set<String> = []
+    public typealias Params = NoParams
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var moves: [SchedulerStatus.Event]
+        public init(moves: [SchedulerStatus.Event]) { self.moves = moves }
+    }
 }

@@ -82,6 +82,15 @@ public enum Daemon {
                 do { try accessLog.flush(to: store, heat: Heat()) } catch {
                     logger.warning("access flush failed; will retry", [("error", "\(error)")])
                 }
+                do {
+                    let moves = try service.scheduler.tick(now: .now())
+                    if !moves.isEmpty {
+                        let counts = Dictionary(grouping: moves) { "\($0.from.rawValue)->\($0.to.rawValue)" }.mapValues(\.count)
+                        logger.info("tier moves", counts.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") })
+                    }
+                } catch {
+                    logger.warning("scheduler tick failed; will retry", [("error", "\(error)")])
+                }
                 do { try store.collectPurgedBlobs(graceSeconds: 60) } catch {
                     logger.warning("payload collection failed; will retry", [("error", "\(error)")])
                 }

@@ -31,9 +31,11 @@ extension MemoryService {
         let diversity = params.diversity ?? 0
         guard (0...1).contains(diversity) else { throw ValidationError(field: "diversity", "must be between 0 and 1 (got \(diversity))") }
         var timings = RecallTimings()
-        let hits = try engine.recall(RecallQuery(
+        var query = RecallQuery(
             namespace: params.namespace, text: params.query, k: k, filter: filter, weights: weights, fusion: method,
-            referenceTime: params.referenceTime, diversity: diversity, now: context.now), timings: &timings)
+            referenceTime: params.referenceTime, diversity: diversity, now: context.now)
+        query.includeArchive = params.includeArchive ?? false
+        let hits = try engine.recall(query, timings: &timings)
         accessLog.record(keys: hits.map(\.key), at: context.now)
         let explain = params.explain ?? false
         let effective = engine.fusion.weights.merging(weights) { _, new in new }

@@ -19,12 +19,14 @@ public final class MemoryService: Sendable {
     let startedAt: Timestamp
     let serverStats: @Sendable () -> (connections: Int, requests: Int, errors: Int)
     public let reindexer: Reindexer
+    public let scheduler: TierScheduler
 
     public static let version = "0.1.0"
 
     public init(
         store: any CubeStore, index: any VectorIndex, keywords: KeywordIndex = KeywordIndex(), embedder: any Embedder,
-        accessLog: AccessLog, limits: Limits = Limits(), fusion: RankFusion = RankFusion(), logger: Logger = Logger(level: .warning),
+        accessLog: AccessLog, limits: Limits = Limits(), fusion: RankFusion = RankFusion(), planner: TierPlanner = TierPlanner(),
+        logger: Logger = Logger(level: .warning),
         serverStats: @escaping @Sendable () -> (connections: Int, requests: Int, errors: Int) = { (0, 0, 0) }
     ) {
         self.store = store
@@ -36,6 +38,7 @@ public final class MemoryService: Sendable {
         self.limits = limits
         self.startedAt = .now()
         self.serverStats = serverStats
+        self.scheduler = TierScheduler(store: store, planner: planner)
         self.reindexer = Reindexer(store: store, index: index, embedder: embedder) { message, metadata in
             logger.info(message, metadata)
         }
@@ -58,6 +61,13 @@ public final class MemoryService: Sendable {
             Dispatcher.entry(GraphNeighbors.self) { [self] in try neighbors($0, $1) },
             Dispatcher.entry(MemoryFuse.self) { [self] in try fuse($0, $1) },
             Dispatcher.entry(MemoryCompose.self) { [self] in try compose($0, $1) },
+            Dispatcher.entry(SchedulerStatus.self) { [self] in try schedulerStatus($0, $1) },
+            Dispatcher.entry(SchedulerPromote.self) { [self] in try promote($0, $1) },
+            Dispatcher.entry(SchedulerDemote.self) { [self] in try demote($0, $1) },
+            Dispatcher.entry(SchedulerPin.self) { [self] in try pin($0, $1) },
+            Dispatcher.entry(SchedulerUnpin.self) { [self] in try unpin($0, $1) },
+            Dispatcher.entry(SchedulerTouch.self) { [self] in try touch($0, $1) },
+            Dispatcher.entry(SchedulerTick.self) { [self] in try tick($0, $1) },
         ]
         return Dispatcher(
             handlers: Dictionary(handlers, uniquingKeysWith: { _, _ in preconditionFailure("method registered twice") }),

@@ -58,6 +58,13 @@ public protocol CubeStore: AnyObject, Sendable {
     /// `collectBlobs`, only when a purge may have freed a payload since the last call.
     @discardableResult
     func collectPurgedBlobs(graceSeconds: Double) throws -> [String]
+    /// Every active memory's scheduling state.
+    func tierRecords() throws -> [TierRecord]
+    /// Applies tier changes still valid, logs them; returns those applied.
+    @discardableResult
+    func applyTierChanges(_ changes: [TierChange], at: Timestamp, afterCommit: ([TierChange]) -> Void) throws -> [TierChange]
+    func setPinned(namespace: String, id: CubeID, pinned: Bool) throws -> (key: Int64, tier: Tier)
+    func tierEvents(limit: Int) throws -> [TierEvent]
     /// Folds the write-ahead log into the database (at shutdown).
     func checkpoint() throws
 }

@@ -126,5 +126,18 @@ enum Schema {
             ALTER TABLE cubes ADD COLUMN blob TEXT;
             CREATE INDEX cubes_blob ON cubes(blob) WHERE blob IS NOT NULL;
             """),
+        .init(version: 6, name: "scheduler: pinned memories and the tier event log", sql: """
+            ALTER TABLE cubes ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+            CREATE TABLE scheduler_events(
+              id INTEGER PRIMARY KEY,
+              at INTEGER NOT NULL,
+              namespace TEXT NOT NULL,
+              cube_id TEXT NOT NULL,
+              from_tier TEXT NOT NULL,
+              to_tier TEXT NOT NULL,
+              reason TEXT NOT NULL
+            );
+            CREATE INDEX scheduler_events_at ON scheduler_events(at);
+            """),
     ])
 }

@@ -17,6 +17,8 @@ public struct RecallQuery: Sendable {
     /// MMR diversity, 0...1 (0 = off): how much to favour hits unlike those
     /// already chosen over plain relevance.
     public var diversity: Double
+    /// Archived memories are left out unless this is set.
+    public var includeArchive = false
     public var now: Timestamp
 
     public init(
@@ -163,7 +165,7 @@ public final class RecallEngine: Sendable {
         let window = TimeExpressions.window(in: query.text, reference: reference)
         var hits: [RecallHit] = []
         for candidate in fused {
-            guard let cube = cubes[candidate.key],
+            guard let cube = cubes[candidate.key], cube.tier != .archive || query.includeArchive,
                   query.filter.matches(
                     tags: cube.tags, agent: cube.agent, session: cube.session, time: cube.occurredAt ?? cube.createdAt)
             else { continue }

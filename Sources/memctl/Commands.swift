@@ -8,7 +8,8 @@ import MemCube
 
 enum Commands {
     static let all: [Command] = [
-        add, recall, forget, get, update, history, list, link, neighbors, fuse, compose, stats, health, reindex,
+        add, recall, forget, get, update, history, list, link, neighbors, fuse, compose, status, promote, demote, pin, unpin,
+        touch, tick, stats, health, reindex,
     ]
 
     static func named(_ name: String) -> Command? { all.first { $0.name == name } }
@@ -351,6 +352,85 @@ enum Commands {
         guard args.positionals.count >= 2 else { throw UsageError("compose takes two or more IDs, in order") }
         let result = try session.call(MemoryCompose.self, .init(namespace: session.namespace, ids: args.positionals, text: args.value("--text")))
         if !session.json { print("\(result.id)  v\(result.version)") }
+    }
+
+    // MARK: scheduler
+
+    static let status = Command(
+        name: "status", summary: "Tier usage at a glance, the budgets and the latest moves.",
+        help: """
+            Options:
+              --events N           how many recent moves to show (default 10)
+            """,
+        usage: "status [--events N]", valued: ["--events"], flags: []
+    ) { args, session in
+        let events = try args.value("--events").map { try integer($0, "--events") } ?? 10
+        let r = try session.call(SchedulerStatus.self, .init(events: events))
+        guard !session.json else { return }
+        let budget = r.budgets["working"]
+        for tier in ["working", "active", "archive"] {
+            let usage = r.tiers[tier] ?? .init(count: 0, bytes: 0)
+            var line = tier.padding(9) + String(usage.count).leftPad(9) + " memories " + bytes(Int64(usage.bytes)).leftPad(10)
+            if tier == "working", let budget { line += "   of \(budget.count) memories / \(bytes(Int64(budget.bytes)))" }
+            print(line)
+        }
+        print("pinned   " + String(r.pinned).leftPad(9) + "   last tick " + (r.lastTick?.iso8601 ?? "not yet"))
+        for event in r.events {
+            print("  \(event.at.iso8601)  \(event.id)  \(event.from) → \(event.to)  \(event.reason)")
+        }
+    }
+
+    static func moveCommand(_ name: String, up: Bool) -> Command {
+        Command(
+            name: name, summary: up ? "Move a memory up a tier (archive → active → working)." : "Move a memory down a tier (working → active → archive).",
+            help: """
+                Options:
+                  --to TIER            straight to working, active or archive
+                """,
+            usage: "\(name) ID [--to TIER]", valued: ["--to"], flags: []
+        ) { args, session in
+            guard args.positionals.count == 1 else { throw UsageError("\(name) takes one ID") }
+            let params = SchedulerMove.Params(namespace: session.namespace, id: args.positionals[0], tier: args.value("--to"))
+            let r = up ? try session.call(SchedulerPromote.self, params) : try session.call(SchedulerDemote.self, params)
+            if !session.json { print("\(r.id)  \(r.from) → \(r.to)") }
+        }
+    }
+
+    static let promote = moveCommand("promote", up: true)
+    static let demote = moveCommand("demote", up: false)
+
+    static func pinCommand(_ name: String, pinned: Bool) -> Command {
+        Command(
+            name: name, summary: pinned ? "Pin a memory: the scheduler never moves it." : "Let the scheduler move a memory again.",
+            help: "", usage: "\(name) ID", valued: [], flags: []
+        ) { args, session in
+            guard args.positionals.count == 1 else { throw UsageError("\(name) takes one ID") }
+            let params = SchedulerPinning.Params(namespace: session.namespace, id: args.positionals[0])
+            let r = pinned ? try session.call(SchedulerPin.self, params) : try session.call(SchedulerUnpin.self, params)
+            if !session.json { print("\(r.id)  \(r.pinned ? "pinned" : "unpinned") in \(r.tier)") }
+        }
+    }
+
+    static let pin = pinCommand("pin", pinned: true)
+    static let unpin = pinCommand("unpin", pinned: false)
+
+    static let touch = Command(
+        name: "touch", summary: "Count a use of memories (as a recall hit does): they heat up.",
+        help: "", usage: "touch ID...", valued: [], flags: []
+    ) { args, session in
+        guard !args.positionals.isEmpty else { throw UsageError("touch takes one or more IDs") }
+        let r = try session.call(SchedulerTouch.self, .init(namespace: session.namespace, ids: args.positionals))
+        if !session.json { print("touched \(r.touched)") }
+    }
+
+    static let tick = Command(
+        name: "tick", summary: "Run the scheduler now and show the moves it made.",
+        help: "", usage: "tick", valued: [], flags: []
+    ) { args, session in
+        let r = try session.call(SchedulerTick.self, NoParams())
+        guard !session.json else { return }
+        if r.moves.isEmpty { print("no moves") }
+        for move in r.moves { print("\(move.id)  \(move.from) → \(move.to)  \(move.reason)") }
     }
 
     static let neighbors = Command(

@@ -1,0 +1,37 @@
+import MemCube
+import MemStore
+import Synchronization
+
+/// Runs the `TierPlanner` over the store: one `tick` reads every active
+/// memory's heat, importance, size and pin, decides the moves and applies
+/// them (each recorded with its reason in the event log). Moves change
+/// only the memory's tier: nothing is rewritten or lost, and recall keeps
+/// running meanwhile.
+public final class TierScheduler: Sendable {
+    public let store: any CubeStore
+    public let planner: TierPlanner
+    private let lastTick = Mutex<Timestamp?>(nil)
+
+    public init(store: any CubeStore, planner: TierPlanner = TierPlanner()) {
+        self.store = store
+        self.planner = planner
+    }
+
+    public var lastTickAt: Timestamp? { lastTick.withLock { $0 } }
+
+    /// Plans and applies one round of moves at `now`; returns those applied.
+    @discardableResult
+    public func tick(now: Timestamp) throws -> [TierMove] {
+        let records = try store.tierRecords()
+        let entries = records.map {
+            TierEntry(key: $0.key, namespace: $0.namespace, tier: $0.tier, heat: $0.heat, lastAccess: $0.lastAccess,
+                      createdAt: $0.createdAt, importance: $0.importance, pinned: $0.pinned, bytes: $0.bytes)
+        }
+        let moves = planner.plan(entries, now: now)
+        let applied = try store.applyTierChanges(
+            moves.map { TierChange(key: $0.key, from: $0.from, to: $0.to, reason: $0.reason) }, at: now) { _ in }
+        lastTick.withLock { $0 = now }
+        let done = Set(applied.map(\.key))
+        return moves.filter { done.contains($0.key) }
+    }
+}

@@ -1,0 +1,114 @@
+import MemAPI
+import MemCube
+import MemScheduler
+import MemStore
+
+/// scheduler.*: tiers, pins, touches, and running the planner on demand.
+extension MemoryService {
+    func schedulerStatus(_ params: SchedulerStatus.Params, _ context: RequestContext) throws -> SchedulerStatus.Result {
+        let limit = params.events ?? 20
+        guard (0...1000).contains(limit) else { throw ValidationError(field: "events", "must be between 0 and 1000") }
+        var tiers: [String: SchedulerStatus.Usage] = [:]
+        var namespaces: [String: [String: SchedulerStatus.Usage]] = [:]
+        for tier in Tier.allCases { tiers[tier.rawValue] = .init(count: 0, bytes: 0) }
+        var pinned = 0
+        for record in try store.tierRecords() {
+            tiers[record.tier.rawValue]!.count += 1
+            tiers[record.tier.rawValue]!.bytes += record.bytes
+            namespaces[record.namespace, default: [:]][record.tier.rawValue, default: .init(count: 0, bytes: 0)].count += 1
+            namespaces[record.namespace, default: [:]][record.tier.rawValue, default: .init(count: 0, bytes: 0)].bytes += record.bytes
+            if record.pinned { pinned += 1 }
+        }
+        let planner = scheduler.planner
+        return SchedulerStatus.Result(
+            tiers: tiers, namespaces: namespaces, pinned: pinned,
+            budgets: [
+                "working": .init(count: planner.working.count, bytes: planner.working.bytes),
+                "working_per_namespace": .init(count: planner.workingPerNamespace.count, bytes: planner.workingPerNamespace.bytes),
+            ],
+            lastTick: scheduler.lastTickAt, events: try store.tierEvents(limit: limit).map(Self.wire))
+
+    }
+
+    func promote(_ params: SchedulerMove.Params, _ context: RequestContext) throws -> SchedulerMove.Result {
+        try move(params, up: true, context: context)
+    }
+
+    func demote(_ params: SchedulerMove.Params, _ context: RequestContext) throws -> SchedulerMove.Result {
+        try move(params, up: false, context: context)
+    }
+
+    private func move(_ params: SchedulerMove.Params, up: Bool, context: RequestContext) throws -> SchedulerMove.Result {
+        try limits.checkName(params.namespace, field: "namespace")
+        let id = try cubeID(params.id, field: "id")
+        let stored = try store.get(namespace: params.namespace, id: id, now: context.now)
+        guard stored.cube.state == .active else {
+            throw StoreError.invalidState(id, state: stored.cube.state, operation: up ? "promote" : "demote")
+        }
+        let order: [Tier] = [.archive, .active, .working]
+        let current = stored.cube.tier
+        let target: Tier
+        if let name = params.tier {
+            guard let tier = Tier(rawValue: name) else { throw ValidationError(field: "tier", "must be working, active or archive (got '\(name)')") }
+            guard up ? order.firstIndex(of: tier)! >= order.firstIndex(of: current)! : order.firstIndex(of: tier)! <= order.firstIndex(of: current)! else {
+                throw ValidationError(field: "tier", "\(tier.rawValue) is \(up ? "below" : "above") the memory's tier (\(current.rawValue)); use scheduler.\(up ? "demote" : "promote")")
+            }
+            target = tier
+        } else {
+            let index = order.firstIndex(of: current)! + (up ? 1 : -1)
+            guard order.indices.contains(index) else {
+                throw ValidationError(field: "id", "is already in the \(current.rawValue) tier, the \(up ? "highest" : "lowest")")
+            }
+            target = order[index]
+        }
+        if target != current {
+            let change = TierChange(key: stored.key, from: current, to: target, reason: "\(up ? "promoted" : "demoted") by the client (pid \(context.peer.map { "\($0.pid)" } ?? "in-process"))")
+            try store.applyTierChanges([change], at: context.now) { _ in }
+        }
+        return SchedulerMove.Result(id: id.rawValue, from: current.rawValue, to: target.rawValue)
+    }
+
+    func pin(_ params: SchedulerPinning.Params, _ context: RequestContext) throws -> SchedulerPinning.Result {
+        try setPinned(params, true)
+    }
+
+    func unpin(_ params: SchedulerPinning.Params, _ context: RequestContext) throws -> SchedulerPinning.Result {
+        try setPinned(params, false)
+    }
+
+    private func setPinned(_ params: SchedulerPinning.Params, _ pinned: Bool) throws -> SchedulerPinning.Result {
+        try limits.checkName(params.namespace, field: "namespace")
+        let id = try cubeID(params.id, field: "id")
+        let (_, tier) = try store.setPinned(namespace: params.namespace, id: id, pinned: pinned)
+        return SchedulerPinning.Result(id: id.rawValue, pinned: pinned, tier: tier.rawValue)
+    }
+
+    func touch(_ params: SchedulerTouch.Params, _ context: RequestContext) throws -> SchedulerTouch.Result {
+        try limits.checkName(params.namespace, field: "namespace")
+        guard (1...limits.maxBatchItems).contains(params.ids.count) else {
+            throw ValidationError(field: "ids", "must name 1 to \(limits.maxBatchItems) memories")
+        }
+        var keys: [Int64] = []
+        for (i, text) in params.ids.enumerated() {
+            keys.append(try store.get(namespace: params.namespace, id: try cubeID(text, field: "ids[\(i)]"), now: context.now).key)
+        }
+        accessLog.record(keys: keys, at: context.now)
+        return SchedulerTouch.Result(touched: keys.count)
+    }
+
+    func tick(_ params: NoParams, _ context: RequestContext) throws -> SchedulerTick.Result {
+        try accessLog.flush(to: store, heat: scheduler.planner.heat)
+        let records = Dictionary(try store.tierRecords().map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let moves = try scheduler.tick(now: context.now)
+        return SchedulerTick.Result(moves: moves.map { move in
+            SchedulerStatus.Event(
+                at: context.now, namespace: move.namespace, id: records[move.key]?.id.rawValue ?? "", from: move.from.rawValue,
+                to: move.to.rawValue, reason: move.reason)
+        })
+    }
+
+    static func wire(_ event: TierEvent) -> SchedulerStatus.Event {
+        SchedulerStatus.Event(
+            at: event.at, namespace: event.namespace, id: event.id, from: event.from.rawValue, to: event.to.rawValue, reason: event.reason)
+    }
+}

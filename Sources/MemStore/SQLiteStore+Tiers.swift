@@ -1,0 +1,117 @@
+import MemCube
+
+/// What the scheduler needs of one active memory.
+public struct TierRecord: Sendable, Hashable {
+    public var key: Int64
+    public var namespace: String
+    public var id: CubeID
+    public var tier: Tier
+    public var heat: Double
+    public var lastAccess: Timestamp?
+    public var createdAt: Timestamp
+    public var importance: Double
+    public var pinned: Bool
+    /// Text, vector and (activations) payload bytes: its cost in RAM.
+    public var bytes: Int
+}
+
+/// A tier change to apply, and why.
+public struct TierChange: Sendable, Hashable {
+    public var key: Int64
+    public var from: Tier
+    public var to: Tier
+    public var reason: String
+
+    public init(key: Int64, from: Tier, to: Tier, reason: String) {
+        self.key = key
+        self.from = from
+        self.to = to
+        self.reason = reason
+    }
+}
+
+/// One recorded move.
+public struct TierEvent: Sendable, Hashable {
+    public var at: Timestamp
+    public var namespace: String
+    public var id: String
+    public var from: Tier
+    public var to: Tier
+    public var reason: String
+}
+
+extension SQLiteStore {
+    public func tierRecords() throws -> [TierRecord] {
+        try read { db in
+            try db.prepare("""
+                SELECT c.rowid, c.namespace, c.id, c.tier, c.heat, c.last_access, c.created_at, c.importance, c.pinned,
+                  coalesce(length(CAST(c.text AS BLOB)), 0)
+                  + coalesce((SELECT length(v.vector) FROM cube_vectors v WHERE v.cube_rowid = c.rowid), 0)
+                  + CASE WHEN c.kind = 'activation' THEN coalesce(json_extract(c.content, '$.size'), 0) ELSE 0 END
+                FROM cubes c WHERE c.state = 'active'
+                """).query([]) { row in
+                TierRecord(
+                    key: row.int64(0), namespace: row.text(1) ?? "", id: CubeID(row.text(2) ?? "") ?? .generate(at: 0),
+                    tier: Tier(rawValue: row.text(3) ?? "") ?? .active, heat: row.double(4),
+                    lastAccess: row.optionalInt64(5).map(Timestamp.init(millis:)), createdAt: Timestamp(millis: row.int64(6)),
+                    importance: row.double(7), pinned: row.int(8) != 0, bytes: row.int(9))
+            }
+        }
+    }
+
+    /// Applies the changes whose memory is still active and in its `from`
+    /// tier (a change decided on stale state is skipped), records each in the
+    /// event log, and hands the applied ones to `afterCommit`.
+    @discardableResult
+    public func applyTierChanges(_ changes: [TierChange], at: Timestamp, afterCommit: ([TierChange]) -> Void = { _ in }) throws -> [TierChange] {
+        guard !changes.isEmpty else { return [] }
+        return try write { db in
+            let applied: [TierChange] = try db.transaction {
+                var applied: [TierChange] = []
+                for change in changes {
+                    try db.prepare("UPDATE cubes SET tier = ? WHERE rowid = ? AND tier = ? AND state = 'active'")
+                        .run(.text(change.to.rawValue), .int(change.key), .text(change.from.rawValue))
+                    guard db.changes == 1 else { continue }
+                    try db.prepare("""
+                        INSERT INTO scheduler_events(at, namespace, cube_id, from_tier, to_tier, reason)
+                        SELECT ?, namespace, id, ?, ?, ? FROM cubes WHERE rowid = ?
+                        """).run(.int(at.millis), .text(change.from.rawValue), .text(change.to.rawValue), .text(change.reason), .int(change.key))
+                    applied.append(change)
+                }
+                return applied
+            }
+            cache.invalidate(applied.map(\.key))
+            afterCommit(applied)
+            return applied
+        }
+    }
+
+    /// Pins or unpins an active memory; returns its key and tier.
+    public func setPinned(namespace: String, id: CubeID, pinned: Bool) throws -> (key: Int64, tier: Tier) {
+        try write { db in
+            let current = try loadForWrite(db, namespace: namespace, id: id)
+            guard current.cube.state == .active else {
+                throw StoreError.invalidState(id, state: current.cube.state, operation: pinned ? "pin" : "unpin")
+            }
+            try db.prepare("UPDATE cubes SET pinned = ? WHERE rowid = ?").run(.int(pinned ? 1 : 0), .int(current.key))
+            return (current.key, current.cube.tier)
+        }
+    }
+
+    public func isPinned(key: Int64) throws -> Bool {
+        try read { db in (try db.scalarInt("SELECT pinned FROM cubes WHERE rowid = ?", .int(key)) ?? 0) != 0 }
+    }
+
+    /// The newest events first.
+    public func tierEvents(limit: Int) throws -> [TierEvent] {
+        try read { db in
+            try db.prepare("SELECT at, namespace, cube_id, from_tier, to_tier, reason FROM scheduler_events ORDER BY id DESC LIMIT ?")
+                .query([.int(Int64(limit))]) { row in
+                    TierEvent(
+                        at: Timestamp(millis: row.int64(0)), namespace: row.text(1) ?? "", id: row.text(2) ?? "",
+                        from: Tier(rawValue: row.text(3) ?? "") ?? .active, to: Tier(rawValue: row.text(4) ?? "") ?? .active,
+                        reason: row.text(5) ?? "")
+                }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import MemAPI
+import MemCube
+import MemStore
+@testable import MemServer
+
+@Suite struct SchedulerAPITests {
+    func add(_ h: Harness, _ text: String) throws -> JSONValue {
+        try #require(try h.result("memory.add", ["namespace": "n", "text": .string(text)])["id"])
+    }
+
+    func tier(_ h: Harness, _ id: JSONValue) throws -> String? {
+        try h.result("memory.get", ["namespace": "n", "id": id])["memory"]?["tier"]?.stringValue
+    }
+
+    @Test func touchedMemoriesGetHotAndAreLoggedWithTheirReason() throws {
+        let h = try Harness()
+        let hot = try add(h, "Caroline moved to Berlin"), cold = try add(h, "Melanie paints sunsets")
+        #expect(try h.result("scheduler.touch", ["namespace": "n", "ids": [hot, hot]])["touched"] == 2)
+        _ = try h.result("scheduler.touch", ["namespace": "n", "ids": [hot]])
+        let tick = try h.result("scheduler.tick", [:])
+        guard case .array(let moves)? = tick["moves"] else { Issue.record("no moves"); return }
+        #expect(moves.count == 1)
+        #expect(moves.first?["id"] == hot && moves.first?["to"] == "working")
+        #expect(moves.first?["reason"]?.stringValue?.hasPrefix("hot") == true)
+        #expect(try tier(h, hot) == "working" && tier(h, cold) == "active")
+        let status = try h.result("scheduler.status", [:])
+        #expect(status["tiers"]?["working"]?["count"] == 1 && status["tiers"]?["active"]?["count"] == 1)
+        #expect(status["namespaces"]?["n"]?["working"]?["count"] == 1)
+        #expect(status["budgets"]?["working"]?["count"] == 10_000)
+        guard case .array(let events)? = status["events"] else { Issue.record("no events"); return }
+        #expect(events.first?["id"] == hot && events.first?["from"] == "active")
+    }
+
+    @Test func explicitMovesPinsAndTheArchiveInRecall() throws {
+        let h = try Harness()
+        let id = try add(h, "the spare key is under the blue flowerpot")
+        #expect(try h.result("scheduler.demote", ["namespace": "n", "id": id])["to"] == "archive")
+        // Archived: out of recall unless asked, still there for get.
+        func hits(_ extra: [String: JSONValue] = [:]) throws -> Int {
+            var params: [String: JSONValue] = ["namespace": "n", "query": "where is the spare key"]
+            for (key, value) in extra { params[key] = value }
+            guard case .array(let list)? = try h.result("memory.recall", .object(params))["hits"] else { return -1 }
+            return list.count
+        }
+        #expect(try hits() == 0)
+        #expect(try hits(["include_archive": true]) == 1)
+        #expect(try tier(h, id) == "archive")
+        // Pinned, it stays where it is even when the planner would move it.
+        #expect(try h.result("scheduler.pin", ["namespace": "n", "id": id])["pinned"] == true)
+        for _ in 0..<5 { _ = try h.result("scheduler.touch", ["namespace": "n", "ids": [id]]) }
+        _ = try h.result("scheduler.tick", [:])
+        #expect(try tier(h, id) == "archive")
+        _ = try h.result("scheduler.unpin", ["namespace": "n", "id": id])
+        _ = try h.result("scheduler.tick", [:])
+        #expect(try tier(h, id) == "active")  // used again: back from the archive
+        #expect(try h.result("scheduler.promote", ["namespace": "n", "id": id, "tier": "working"])["to"] == "working")
+        let wrong = try h.call("scheduler.promote", ["namespace": "n", "id": id, "tier": "archive"])
+        #expect(wrong["error"]?["data"]?["field"] == "params.tier")
+        let top = try h.call("scheduler.promote", ["namespace": "n", "id": id])
+        #expect(top["error"]?["message"]?.stringValue?.contains("highest") == true)
+    }
+}
