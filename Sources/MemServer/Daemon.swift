@@ -57,7 +57,7 @@ public enum Daemon {
             let box = ServerBox()
             let service = MemoryService(
                 store: store, index: index, keywords: keywords, embedder: embedder, accessLog: accessLog, limits: limits,
-                fusion: config.fusion, logger: logger, serverStats: { box.stats() })
+                fusion: config.fusion, planner: config.planner, logger: logger, serverStats: { box.stats() })
             let pending = try store.countNeedingEmbedding(embedder: embedder.id, dimension: embedder.dimension)
             if pending > 0 {
                 logger.warning(

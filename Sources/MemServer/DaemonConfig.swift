@@ -1,4 +1,5 @@
 import MemAPI
+import MemScheduler
 import MemStore
 import Retrieval
 #if canImport(Glibc)
@@ -29,6 +30,8 @@ public struct DaemonConfig: Sendable {
     public var maxConnections = 128
     /// RAM for active cubes recently loaded by recall (0: no cache).
     public var cubeCacheMB = 64
+    /// The scheduler's policy (docs/scheduler.md).
+    public var planner = TierPlanner()
     public var maxBatchItems = 1000
     public var tickSeconds = 5.0
     public var logLevel = Logger.Level.info
@@ -82,6 +85,12 @@ public struct DaemonConfig: Sendable {
           --max-frame-bytes N    largest request line accepted (default 4194304)
           --max-connections N    concurrent clients (default 128)
           --cube-cache-mb N      RAM for recently recalled memories (default 64; 0: off)
+          --heat-half-life-days D    how fast heat cools (default 7)
+          --working-max N        memories in the working tier, all namespaces (default 10000)
+          --working-max-mb N     bytes of the working tier, all namespaces (default 256)
+          --working-namespace-max N  memories per namespace in the working tier (default 2000)
+          --working-namespace-max-mb N   MiB per namespace in the working tier (default 64)
+          --archive-after-days D     idle days before a cold memory is archived (default 30)
           --max-batch N          memories per memory.add / memory.forget (default 1000)
           --tick-seconds N       how often the scheduler tick runs (default 5)
           --log-level LEVEL      debug, info (default), warning or error
@@ -110,6 +119,13 @@ public struct DaemonConfig: Sendable {
             i += 1
             guard i < arguments.count else { throw DaemonError.usage("\(flag) needs a value") }
             return arguments[i]
+        }
+        func positiveNumber(_ flag: String) throws -> Double {
+            let text = try value(flag)
+            guard let number = Double(text), number > 0, number.isFinite else {
+                throw DaemonError.usage("\(flag) needs a positive number (got '\(text)')")
+            }
+            return number
         }
         func positive(_ flag: String) throws -> Int {
             let text = try value(flag)
@@ -166,6 +182,13 @@ public struct DaemonConfig: Sendable {
                 config.durability = durability
             case "--max-frame-bytes": config.maxFrameBytes = try positive(argument)
             case "--max-connections": config.maxConnections = try positive(argument)
+            case "--heat-half-life-days":
+                config.planner.heat = Heat(halfLifeSeconds: try positiveNumber(argument) * 86_400)
+            case "--working-max": config.planner.working.count = try positive(argument)
+            case "--working-max-mb": config.planner.working.bytes = try positive(argument) << 20
+            case "--working-namespace-max": config.planner.workingPerNamespace.count = try positive(argument)
+            case "--working-namespace-max-mb": config.planner.workingPerNamespace.bytes = try positive(argument) << 20
+            case "--archive-after-days": config.planner.archiveAfterSeconds = try positiveNumber(argument) * 86_400
             case "--cube-cache-mb":
                 let text = try value(argument)
                 guard let mb = Int(text), (0...1 << 20).contains(mb) else {

@@ -1,4 +1,5 @@
 import Testing
+import MemScheduler
 @testable import MemServer
 
 @Suite struct DaemonConfigTests {
@@ -24,12 +25,15 @@ import Testing
         #expect(weights.fusion.method == .reciprocalRank)
         #expect(try config([], [:]).cubeCacheMB == 64)
         #expect(try config(["--cube-cache-mb", "0"], [:]).cubeCacheMB == 0)
+        let scheduler = try config(["--working-max", "50", "--working-max-mb", "8", "--heat-half-life-days", "0.5", "--archive-after-days", "90"], [:])
+        #expect(scheduler.planner.working == Budget(count: 50, bytes: 8 << 20))
+        #expect(scheduler.planner.heat.halfLifeSeconds == 43_200 && scheduler.planner.archiveAfterSeconds == 90 * 86_400)
     }
 
     @Test(arguments: [
         (["--bogus"], "unknown option"), (["--embedder", "gpt"], "minilm, hashing or http"),
         (["--embedder", "http"], "--embed-url"), (["--max-batch", "0"], "positive integer"), (["--socket"], "needs a value"), (["--weights", "magic=1"], "signal=weight"),
-        (["--cube-cache-mb", "-1"], "0 or more"),
+        (["--cube-cache-mb", "-1"], "0 or more"), (["--heat-half-life-days", "0"], "positive number"),
     ])
     func usageErrorsSayWhatIsWrong(arguments: [String], message: String) {
         do {
