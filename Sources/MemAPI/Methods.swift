@@ -800,18 +800,21 @@ public enum SchedulerStatus: RPCMethod {
         public var pinned: Int
         /// `working` (global) and `working_per_namespace`.
         public var budgets: [String: Usage]
+        /// The working tier's memories held in RAM now, and the RAM they take.
+        public var workingRAM: Usage
         public var lastTick: Timestamp?
         public var events: [Event]
 
         enum CodingKeys: String, CodingKey {
             case tiers, namespaces, pinned, budgets, events
-            case lastTick = "last_tick"
+            case lastTick = "last_tick", workingRAM = "working_ram"
         }
 
         public init(
             tiers: [String: Usage], namespaces: [String: [String: Usage]], pinned: Int, budgets: [String: Usage],
-            lastTick: Timestamp?, events: [Event]
+            workingRAM: Usage, lastTick: Timestamp?, events: [Event]
         ) {
+            self.workingRAM = workingRAM
             self.tiers = tiers
             self.namespaces = namespaces
             self.pinned = pinned

@@ -19,6 +19,13 @@ public final class TierScheduler: Sendable {
 
     public var lastTickAt: Timestamp? { lastTick.withLock { $0 } }
 
+    /// Loads the working tier into RAM (at start).
+    public func loadWorkingSet() throws -> Int {
+        let keys = try store.tierRecords().filter { $0.tier == .working }.map(\.key)
+        try store.setResident(keys, true)
+        return keys.count
+    }
+
     /// Plans and applies one round of moves at `now`; returns those applied.
     @discardableResult
     public func tick(now: Timestamp) throws -> [TierMove] {
@@ -31,6 +38,7 @@ public final class TierScheduler: Sendable {
         let applied = try store.applyTierChanges(
             moves.map { TierChange(key: $0.key, from: $0.from, to: $0.to, reason: $0.reason) }, at: now) { _ in }
         lastTick.withLock { $0 = now }
+        try store.setResident(applied.filter { $0.to == .working }.map(\.key), true)
         let done = Set(applied.map(\.key))
         return moves.filter { done.contains($0.key) }
     }

@@ -58,6 +58,8 @@ public enum Daemon {
             let service = MemoryService(
                 store: store, index: index, keywords: keywords, embedder: embedder, accessLog: accessLog, limits: limits,
                 fusion: config.fusion, planner: config.planner, logger: logger, serverStats: { box.stats() })
+            let working = try service.scheduler.loadWorkingSet()
+            if working > 0 { logger.info("working tier loaded", [("memories", "\(working)"), ("bytes", "\(store.residentUsage.bytes)")]) }
             let pending = try store.countNeedingEmbedding(embedder: embedder.id, dimension: embedder.dimension)
             if pending > 0 {
                 logger.warning(

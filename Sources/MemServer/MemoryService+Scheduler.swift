@@ -26,6 +26,7 @@ extension MemoryService {
                 "working": .init(count: planner.working.count, bytes: planner.working.bytes),
                 "working_per_namespace": .init(count: planner.workingPerNamespace.count, bytes: planner.workingPerNamespace.bytes),
             ],
+            workingRAM: .init(count: store.residentUsage.loaded, bytes: store.residentUsage.bytes),
             lastTick: scheduler.lastTickAt, events: try store.tierEvents(limit: limit).map(Self.wire))
 
     }

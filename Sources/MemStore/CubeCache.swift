@@ -20,7 +20,12 @@ final class CubeCache: Sendable {
 
     struct State {
         var entries: [Int64: Entry] = [:]
+        /// Bytes of the entries that count against the budget (not resident).
         var bytes = 0
+        /// The working tier's memories: kept whatever the budget (the
+        /// scheduler bounds them), refilled on the next read after a write.
+        var resident: Set<Int64> = []
+        var residentBytes = 0
         var clock: UInt64 = 0
         var epoch: UInt64 = 0
         var hits = 0
@@ -62,14 +67,15 @@ final class CubeCache: Sendable {
             state.clock += 1
             for (key, cube) in cubes {
                 let bytes = Self.size(of: cube)
+                let resident = state.resident.contains(key)
                 if let old = state.entries.updateValue(Entry(cube: cube, bytes: bytes, lastUse: state.clock), forKey: key) {
-                    state.bytes -= old.bytes
+                    if resident { state.residentBytes -= old.bytes } else { state.bytes -= old.bytes }
                 }
-                state.bytes += bytes
+                if resident { state.residentBytes += bytes } else { state.bytes += bytes }
             }
             guard state.bytes > budgetBytes else { return }
             // Over budget: drop the least recently used quarter (amortizes the sort).
-            let victims = state.entries.sorted { $0.value.lastUse < $1.value.lastUse }
+            let victims = state.entries.filter { !state.resident.contains($0.key) }.sorted { $0.value.lastUse < $1.value.lastUse }
             var target = budgetBytes * 3 / 4
             target = min(target, state.bytes)
             for (key, entry) in victims where state.bytes > target {
@@ -83,13 +89,41 @@ final class CubeCache: Sendable {
         state.withLock { state in
             state.epoch += 1
             for key in keys {
-                if let old = state.entries.removeValue(forKey: key) { state.bytes -= old.bytes }
+                guard let old = state.entries.removeValue(forKey: key) else { continue }
+                if state.resident.contains(key) { state.residentBytes -= old.bytes } else { state.bytes -= old.bytes }
+            }
+        }
+    }
+
+    /// Marks keys resident (never evicted) or not; an entry leaving
+    /// residence joins the LRU part (and may be evicted at the next fill).
+    func setResident(_ keys: [Int64], _ resident: Bool) {
+        state.withLock { state in
+            for key in keys {
+                let was = state.resident.contains(key)
+                guard was != resident else { continue }
+                if resident { state.resident.insert(key) } else { state.resident.remove(key) }
+                guard let entry = state.entries[key] else { continue }
+                if resident {
+                    state.bytes -= entry.bytes
+                    state.residentBytes += entry.bytes
+                } else {
+                    state.residentBytes -= entry.bytes
+                    state.bytes += entry.bytes
+                }
             }
         }
     }
 
     var usage: (entries: Int, bytes: Int, hits: Int, misses: Int) {
         state.withLock { ($0.entries.count, $0.bytes, $0.hits, $0.misses) }
+    }
+
+    /// The resident (working tier) part: memories marked, those in RAM, and their bytes.
+    var residentUsage: (marked: Int, loaded: Int, bytes: Int) {
+        state.withLock { state in
+            (state.resident.count, state.resident.filter { state.entries[$0] != nil }.count, state.residentBytes)
+        }
     }
 
     /// A cube's approximate footprint: its strings plus fixed overhead.

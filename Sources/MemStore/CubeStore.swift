@@ -65,6 +65,10 @@ public protocol CubeStore: AnyObject, Sendable {
     func applyTierChanges(_ changes: [TierChange], at: Timestamp, afterCommit: ([TierChange]) -> Void) throws -> [TierChange]
     func setPinned(namespace: String, id: CubeID, pinned: Bool) throws -> (key: Int64, tier: Tier)
     func tierEvents(limit: Int) throws -> [TierEvent]
+    /// Keeps these memories' rows in RAM (the working tier), loading them now, or lets them go.
+    func setResident(_ keys: [Int64], _ resident: Bool) throws
+    /// Working-tier memories marked resident, those loaded, and their bytes in RAM.
+    var residentUsage: (marked: Int, loaded: Int, bytes: Int) { get }
     /// Folds the write-ahead log into the database (at shutdown).
     func checkpoint() throws
 }

@@ -81,10 +81,32 @@ extension SQLiteStore {
                 return applied
             }
             cache.invalidate(applied.map(\.key))
+            cache.setResident(applied.filter { $0.to == .working }.map(\.key), true)
+            cache.setResident(applied.filter { $0.from == .working && $0.to != .working }.map(\.key), false)
             afterCommit(applied)
             return applied
         }
     }
+
+    /// Keeps these memories in RAM (the working tier) or lets them go; the
+    /// ones kept are loaded now.
+    public func setResident(_ keys: [Int64], _ resident: Bool) throws {
+        cache.setResident(keys, resident)
+        guard resident, !keys.isEmpty else { return }
+        let epoch = cache.epoch
+        for chunk in stride(from: 0, to: keys.count, by: 500) {
+            let part = Array(keys[chunk..<min(chunk + 500, keys.count)])
+            let placeholders = Array(repeating: "?", count: part.count).joined(separator: ",")
+            let rows = try read { db in
+                try db.prepare("SELECT \(RowCoding.cubeColumns) FROM cubes c WHERE c.rowid IN (\(placeholders)) AND c.state = 'active'")
+                    .query(part.map(SQLValue.int), row: RowCoding.cube)
+            }
+            cache.fill(Dictionary(rows.map { ($0.key, $0.cube) }, uniquingKeysWith: { a, _ in a }), epoch: epoch)
+        }
+    }
+
+    /// The working tier's residency: memories marked, loaded, and their bytes in RAM.
+    public var residentUsage: (marked: Int, loaded: Int, bytes: Int) { cache.residentUsage }
 
     /// Pins or unpins an active memory; returns its key and tier.
     public func setPinned(namespace: String, id: CubeID, pinned: Bool) throws -> (key: Int64, tier: Tier) {

@@ -371,7 +371,10 @@ enum Commands {
         for tier in ["working", "active", "archive"] {
             let usage = r.tiers[tier] ?? .init(count: 0, bytes: 0)
             var line = tier.padding(9) + String(usage.count).leftPad(9) + " memories " + bytes(Int64(usage.bytes)).leftPad(10)
-            if tier == "working", let budget { line += "   of \(budget.count) memories / \(bytes(Int64(budget.bytes)))" }
+            if tier == "working", let budget {
+                line += "   of \(budget.count) memories / \(bytes(Int64(budget.bytes)));"
+                line += " in RAM: \(r.workingRAM.count) memories, \(bytes(Int64(r.workingRAM.bytes)))"
+            }
             print(line)
         }
         print("pinned   " + String(r.pinned).leftPad(9) + "   last tick " + (r.lastTick?.iso8601 ?? "not yet"))

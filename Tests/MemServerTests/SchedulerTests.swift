@@ -25,12 +25,17 @@ import MemStore
         #expect(moves.first?["id"] == hot && moves.first?["to"] == "working")
         #expect(moves.first?["reason"]?.stringValue?.hasPrefix("hot") == true)
         #expect(try tier(h, hot) == "working" && tier(h, cold) == "active")
+        // The working tier is held in RAM, and status says how much.
+        #expect(h.store.residentUsage.marked == 1 && h.store.residentUsage.loaded == 1)
         let status = try h.result("scheduler.status", [:])
         #expect(status["tiers"]?["working"]?["count"] == 1 && status["tiers"]?["active"]?["count"] == 1)
         #expect(status["namespaces"]?["n"]?["working"]?["count"] == 1)
         #expect(status["budgets"]?["working"]?["count"] == 10_000)
         guard case .array(let events)? = status["events"] else { Issue.record("no events"); return }
         #expect(events.first?["id"] == hot && events.first?["from"] == "active")
+        #expect(status["working_ram"]?["count"] == 1)
+        _ = try h.result("scheduler.demote", ["namespace": "n", "id": hot])
+        #expect(h.store.residentUsage.marked == 0)
     }
 
     @Test func explicitMovesPinsAndTheArchiveInRecall() throws {

@@ -246,4 +246,18 @@ func texts(_ t: TempStore) throws -> [String] {
         // The most recent entries are the ones kept.
         #expect(cache.lookup([999]).found.count == 1)
     }
+
+    @Test func residentEntriesOutliveTheBudget() {
+        let cache = CubeCache(budgetBytes: 5_000)
+        cache.setResident([1, 2], true)
+        cache.fill([1: makeCube("one").cube, 2: makeCube("two").cube], epoch: cache.epoch)
+        for i in 10..<200 { cache.fill([Int64(i): makeCube(String(repeating: "x", count: 100)).cube], epoch: cache.epoch) }
+        #expect(cache.lookup([1, 2]).found.count == 2)
+        #expect(cache.usage.bytes <= 5_000 && cache.residentUsage.loaded == 2)
+        // Invalidated, a resident entry is gone until the next read, but stays marked.
+        cache.invalidate([1])
+        #expect(cache.residentUsage == (marked: 2, loaded: 1, bytes: cache.residentUsage.bytes))
+        cache.setResident([2], false)
+        #expect(cache.residentUsage.marked == 1)
+    }
 }
