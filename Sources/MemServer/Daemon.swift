@@ -85,7 +85,7 @@ public enum Daemon {
                     logger.warning("access flush failed; will retry", [("error", "\(error)")])
                 }
                 do {
-                    let moves = try service.scheduler.tick(now: .now())
+                    let moves = try service.runScheduler(now: .now())
                     if !moves.isEmpty {
                         let counts = Dictionary(grouping: moves) { "\($0.from.rawValue)->\($0.to.rawValue)" }.mapValues(\.count)
                         logger.info("tier moves", counts.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") })

@@ -64,7 +64,11 @@ extension MemoryService {
         }
         if target != current {
             let change = TierChange(key: stored.key, from: current, to: target, reason: "\(up ? "promoted" : "demoted") by the client (pid \(context.peer.map { "\($0.pid)" } ?? "in-process"))")
-            try store.applyTierChanges([change], at: context.now) { _ in }
+            let applied = try store.applyTierChanges([change], at: context.now) { _ in }
+            if !applied.isEmpty {
+                try applyIndexEffects([(stored.key, params.namespace, current, target)])
+                if target == .working { try store.setResident([stored.key], true) }
+            }
         }
         return SchedulerMove.Result(id: id.rawValue, from: current.rawValue, to: target.rawValue)
     }
@@ -100,12 +104,31 @@ extension MemoryService {
     func tick(_ params: NoParams, _ context: RequestContext) throws -> SchedulerTick.Result {
         try accessLog.flush(to: store, heat: scheduler.planner.heat)
         let records = Dictionary(try store.tierRecords().map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        let moves = try scheduler.tick(now: context.now)
+        let moves = try runScheduler(now: context.now)
         return SchedulerTick.Result(moves: moves.map { move in
             SchedulerStatus.Event(
                 at: context.now, namespace: move.namespace, id: records[move.key]?.id.rawValue ?? "", from: move.from.rawValue,
                 to: move.to.rawValue, reason: move.reason)
         })
+    }
+
+    /// Runs the planner and keeps the vector index in step: archived
+    /// memories leave it, memories back from the archive return to it.
+    public func runScheduler(now: Timestamp) throws -> [TierMove] {
+        let moves = try scheduler.tick(now: now)
+        try applyIndexEffects(moves.map { ($0.key, $0.namespace, $0.from, $0.to) })
+        return moves
+    }
+
+    func applyIndexEffects(_ moves: [(key: Int64, namespace: String, from: Tier, to: Tier)]) throws {
+        for (namespace, group) in Dictionary(grouping: moves.filter { $0.to == .archive && $0.from != .archive }, by: \.namespace) {
+            index.remove(namespace: namespace, keys: group.map(\.key))
+        }
+        let returning = moves.filter { $0.from == .archive && $0.to != .archive }.map(\.key)
+        for record in try store.vectorRecords(keys: returning)
+        where record.embedding.embedder == embedder.id && record.embedding.vector.count == embedder.dimension {
+            index.upsert(namespace: record.namespace, key: record.key, vector: record.embedding.vector, meta: record.meta)
+        }
     }
 
     static func wire(_ event: TierEvent) -> SchedulerStatus.Event {

@@ -173,6 +173,7 @@ extension MemoryService {
         ) { stored in
             let meta = VectorMeta(stored.cube)
             keywords.upsert(namespace: stored.cube.namespace, key: stored.key, text: stored.cube.text, meta: meta)
+            guard stored.cube.tier != .archive else { return }  // archived memories stay out of the vector index
             if let vector = change.embedding?.vector {
                 index.upsert(namespace: stored.cube.namespace, key: stored.key, vector: vector, meta: meta)
             } else {

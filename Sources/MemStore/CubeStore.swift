@@ -29,8 +29,10 @@ public protocol CubeStore: AnyObject, Sendable {
     func cubes(namespace: String, keys: [Int64], now: Timestamp) throws -> [Int64: MemCube]
     /// Every active cube with text, in key order, for building the keyword index.
     func forEachText(_ body: (TextRecord) throws -> Void) throws
-    /// Every stored vector of an active cube, for building the index.
+    /// Every stored vector of an active, not archived cube, for building the index.
     func forEachVector(_ body: (VectorRecord) throws -> Void) throws
+    /// The stored vectors of these active cubes (any tier).
+    func vectorRecords(keys: [Int64]) throws -> [VectorRecord]
     /// Active cubes with text whose stored vector is missing or comes from
     /// another embedder (or dimension), in key order after `afterKey`.
     func cubesNeedingEmbedding(embedder: String, dimension: Int, afterKey: Int64, limit: Int) throws -> [EmbeddingTask]

@@ -93,25 +93,39 @@ extension SQLiteStore {
 
     public func forEachVector(_ body: (VectorRecord) throws -> Void) throws {
         // Runs on a reader connection inside one read transaction: a consistent snapshot.
+        // Archived memories stay out of the vector index.
         let records = try read { db in
             try db.readTransaction {
-                try db.prepare("""
-                    SELECT c.rowid, c.namespace, c.tags, c.agent, c.session, coalesce(c.occurred_at, c.created_at),
-                      c.expires_at, v.embedder, v.vector
-                    FROM cube_vectors v JOIN cubes c ON c.rowid = v.cube_rowid
-                    WHERE c.state = 'active' ORDER BY c.rowid
-                    """).query([]) { row in
-                    VectorRecord(
-                        key: row.int64(0), namespace: row.text(1) ?? "",
-                        meta: VectorMeta(
-                            tags: RowCoding.strings(row.text(2)),
-                            agent: row.text(3), session: row.text(4), time: Timestamp(millis: row.int64(5)),
-                            expiresAt: row.optionalInt64(6).map(Timestamp.init(millis:))),
-                        embedding: Embedding(embedder: row.text(7) ?? "", vector: row.floats(8)))
-                }
+                try db.prepare(Self.vectorSQL + " WHERE c.state = 'active' AND c.tier != 'archive' ORDER BY c.rowid")
+                    .query([], row: Self.vectorRecord)
             }
         }
         for record in records { try body(record) }
+    }
+
+    public func vectorRecords(keys: [Int64]) throws -> [VectorRecord] {
+        guard !keys.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ",")
+        return try read { db in
+            try db.prepare(Self.vectorSQL + " WHERE c.rowid IN (\(placeholders)) AND c.state = 'active'")
+                .query(keys.map(SQLValue.int), row: Self.vectorRecord)
+        }
+    }
+
+    static let vectorSQL = """
+        SELECT c.rowid, c.namespace, c.tags, c.agent, c.session, coalesce(c.occurred_at, c.created_at),
+          c.expires_at, v.embedder, v.vector
+        FROM cube_vectors v JOIN cubes c ON c.rowid = v.cube_rowid
+        """
+
+    static func vectorRecord(_ row: Statement) -> VectorRecord {
+        VectorRecord(
+            key: row.int64(0), namespace: row.text(1) ?? "",
+            meta: VectorMeta(
+                tags: RowCoding.strings(row.text(2)),
+                agent: row.text(3), session: row.text(4), time: Timestamp(millis: row.int64(5)),
+                expiresAt: row.optionalInt64(6).map(Timestamp.init(millis:))),
+            embedding: Embedding(embedder: row.text(7) ?? "", vector: row.floats(8)))
     }
 }
 

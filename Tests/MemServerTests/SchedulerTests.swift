@@ -50,7 +50,8 @@ import MemStore
             return list.count
         }
         #expect(try hits() == 0)
-        #expect(try hits(["include_archive": true]) == 1)
+        #expect(h.index.count(namespace: "n") == 0)  // out of the vector index
+        #expect(try hits(["include_archive": true]) == 1)  // the keyword signal still finds it
         #expect(try tier(h, id) == "archive")
         // Pinned, it stays where it is even when the planner would move it.
         #expect(try h.result("scheduler.pin", ["namespace": "n", "id": id])["pinned"] == true)
@@ -60,6 +61,7 @@ import MemStore
         _ = try h.result("scheduler.unpin", ["namespace": "n", "id": id])
         _ = try h.result("scheduler.tick", [:])
         #expect(try tier(h, id) == "active")  // used again: back from the archive
+        #expect(h.index.count(namespace: "n") == 1)
         #expect(try h.result("scheduler.promote", ["namespace": "n", "id": id, "tier": "working"])["to"] == "working")
         let wrong = try h.call("scheduler.promote", ["namespace": "n", "id": id, "tier": "archive"])
         #expect(wrong["error"]?["data"]?["field"] == "params.tier")
