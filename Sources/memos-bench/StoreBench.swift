@@ -218,3 +218,66 @@ func keywordBenchmark(_ flags: Flags) {
     print(String(format: "keyword index: %d memories (sessions of %d): build %.0f memories/s; search k=50 p50 %.3f ms p99 %.3f ms",
                  n, sessionSize, buildRate, percentile(latencies, 0.5), percentile(latencies, 0.99)))
 }
+
+/// `memos-bench scheduler`: memories used with a skew, the tick run, and the
+/// working tier's RAM against its budget.
+/// Flags: --memories N (50000) --touches N (200000) --working-max N (2000) --working-max-mb N (4)
+func schedulerBenchmark(_ flags: Flags) throws {
+    let memories = flags.int("memories", 50_000), touches = flags.int("touches", 200_000)
+    let directory = "/tmp/memos-bench-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let store = try SQLiteStore(path: directory + "/memos.db", durability: .normal)
+    let embedder = HashingEmbedder()
+    var planner = TierPlanner()
+    planner.working = Budget(count: flags.int("working-max", 2_000), bytes: flags.int("working-max-mb", 4) << 20)
+    planner.workingPerNamespace = planner.working
+    let accessLog = AccessLog()
+    let index = TieredIndex(dimension: embedder.dimension)
+    // A background HNSW build must end before the process does.
+    defer { index.waitForPromotions() }
+    let service = MemoryService(store: store, index: index, embedder: embedder, accessLog: accessLog, planner: planner)
+    let dispatcher = service.dispatcher(logger: Logger(level: .error))
+    var rng = SplitMix64(seed: 5)
+    var ids: [String] = []
+    for start in stride(from: 0, to: memories, by: 500) {
+        let items = (start..<min(start + 500, memories)).map { _ in MemoryAdd.Item(text: sentence(&rng)) }
+        let frame = try JSONEncoder().encode(Request(method: "memory.add", params: MemoryAdd.Params(namespace: "bench", items: items)))
+        let reply = dispatcher.handle(frame: [UInt8](frame), peer: nil) ?? []
+        ids += try JSONDecoder().decode(Reply<MemoryAdd.Result>.self, from: Data(reply)).result.ids ?? []
+    }
+    // Uses with a skew: a few memories are used often, most rarely.
+    var t0 = now()
+    for _ in 0..<touches {
+        let u = Double.random(in: 0..<1, using: &rng)
+        let i = min(ids.count - 1, Int(Double(ids.count) * u * u * u))
+        let frame = #"{"jsonrpc":"2.0","id":1,"method":"scheduler.touch","params":{"namespace":"bench","ids":["\#(ids[i])"]}}"#
+        _ = dispatcher.handle(frame: Array(frame.utf8), peer: nil)
+    }
+    let touchRate = Double(touches) / (now() - t0)
+    try accessLog.flush(to: store, heat: planner.heat)
+    t0 = now()
+    let moves = try service.runScheduler(now: .now())
+    let tickSeconds = now() - t0
+    t0 = now()
+    let again = try service.runScheduler(now: .now())
+    let secondTick = now() - t0
+    let records = try store.tierRecords()
+    let working = records.filter { $0.tier == .working }
+    let ram = store.residentUsage
+    print("memos-bench scheduler: \(memories) memories, \(touches) skewed touches (\(Int(touchRate))/s)")
+    print(String(format: "tick: %d moves in %.0f ms; a second tick: %d moves in %.0f ms", moves.count, tickSeconds * 1000, again.count, secondTick * 1000))
+    print("working tier: \(working.count) memories of a \(planner.working.count) budget; their size \(working.reduce(0) { $0 + $1.bytes }) bytes of a \(planner.working.bytes) budget")
+    print("working tier in RAM: \(ram.loaded) memories, \(ram.bytes) bytes (rows as cached; the budget counts text + vector + payload)")
+}
+
+private struct Request<P: Encodable>: Encodable {
+    let jsonrpc = "2.0"
+    let id = 1
+    let method: String
+    let params: P
+}
+
+private struct Reply<R: Decodable>: Decodable {
+    let result: R
+}

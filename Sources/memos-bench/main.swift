@@ -6,6 +6,7 @@ import Foundation
 ///   memos-bench embed [flags]   MiniLM sentences per second and latency
 ///   memos-bench hnsw [flags]    HNSW build rate, search latency and recall
 ///   memos-bench keyword [flags] the in-memory BM25 index: build rate, search latency
+///   memos-bench scheduler [flags]   skewed use, the tier tick, working tier RAM vs budget
 let arguments = CommandLine.arguments.dropFirst()
 let command = arguments.first ?? "store"
 let flags = Flags(arguments.dropFirst())
@@ -15,8 +16,9 @@ do {
     case "embed": try embedBenchmark(flags)
     case "hnsw": hnswBenchmark(flags)
     case "keyword": keywordBenchmark(flags)
+    case "scheduler": try schedulerBenchmark(flags)
     default:
-        print("usage: memos-bench store|embed|hnsw|keyword [--flag value]...")
+        print("usage: memos-bench store|embed|hnsw|keyword|scheduler [--flag value]...")
         exit(64)
     }
 } catch {
