@@ -74,6 +74,10 @@ def main():
     call("system.reindex", {"wait": True})
     call("memory.update", {"namespace": "demo", "id": first["id"], "importance": 0.1, "expected_version": 1})
     call("memory.add", {"namespace": "demo", "text": "x", "importance": 2})
+    call("scheduler.complete", {"job_id": "job-unknown", "id": first["id"]})
+    call("scheduler.fail", {"job_id": "job-unknown", "error": "out of GPU memory"})
+    # Last: after subscribing, this connection also receives job notifications.
+    call("scheduler.subscribe", {"models": ["llama-3.1-8b"], "name": "fixture-runner"})
     json.dump(fixtures, sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
 

@@ -804,16 +804,21 @@ public enum SchedulerStatus: RPCMethod {
         public var workingRAM: Usage
         public var lastTick: Timestamp?
         public var events: [Event]
+        /// Connected model runners, and jobs by state (queued, dispatched, done, failed).
+        public var runners: Int
+        public var jobs: [String: Int]
 
         enum CodingKeys: String, CodingKey {
-            case tiers, namespaces, pinned, budgets, events
+            case tiers, namespaces, pinned, budgets, events, runners, jobs
             case lastTick = "last_tick", workingRAM = "working_ram"
         }
 
         public init(
             tiers: [String: Usage], namespaces: [String: [String: Usage]], pinned: Int, budgets: [String: Usage],
-            workingRAM: Usage, lastTick: Timestamp?, events: [Event]
+            workingRAM: Usage, lastTick: Timestamp?, events: [Event], runners: Int = 0, jobs: [String: Int] = [:]
         ) {
+            self.runners = runners
+            self.jobs = jobs
             self.workingRAM = workingRAM
             self.tiers = tiers
             self.namespaces = namespaces
@@ -932,4 +937,81 @@ public enum SchedulerTick: RPCMethod {
         public var moves: [SchedulerStatus.Event]
         public init(moves: [SchedulerStatus.Event]) { self.moves = moves }
     }
+}
+
+/// `scheduler.subscribe`: a model runner registers on this connection and
+/// then receives `scheduler.job` notifications on it (docs/runners.md).
+public enum SchedulerSubscribe: RPCMethod {
+    public static let name = "scheduler.subscribe"
+    public static let paramKeys: Set<String> = ["models", "name"]
+
+    public struct Params: Codable, Sendable {
+        /// Base model ids this runner can compute snapshots for.
+        public var models: [String]
+        public var name: String?
+        public init(models: [String], name: String? = nil) {
+            self.models = models
+            self.name = name
+        }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var runner: Int
+        public var models: [String]
+        public init(runner: Int, models: [String]) {
+            self.runner = runner
+            self.models = models
+        }
+    }
+}
+
+/// `scheduler.complete` / `scheduler.fail`: a runner reports on a job.
+public enum SchedulerJobReport {
+    public struct Params: Codable, Sendable {
+        public var jobID: String
+        /// complete: the activation memory the runner added.
+        public var id: String?
+        /// fail: why.
+        public var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, error
+            case jobID = "job_id"
+        }
+
+        public init(jobID: String, id: String? = nil, error: String? = nil) {
+            self.jobID = jobID
+            self.id = id
+            self.error = error
+        }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var jobID: String
+        public var state: String
+
+        enum CodingKeys: String, CodingKey {
+            case state
+            case jobID = "job_id"
+        }
+
+        public init(jobID: String, state: String) {
+            self.jobID = jobID
+            self.state = state
+        }
+    }
+}
+
+public enum SchedulerComplete: RPCMethod {
+    public static let name = "scheduler.complete"
+    public static let paramKeys: Set<String> = ["job_id", "id"]
+    public typealias Params = SchedulerJobReport.Params
+    public typealias Result = SchedulerJobReport.Result
+}
+
+public enum SchedulerFail: RPCMethod {
+    public static let name = "scheduler.fail"
+    public static let paramKeys: Set<String> = ["job_id", "error"]
+    public typealias Params = SchedulerJobReport.Params
+    public typealias Result = SchedulerJobReport.Result
 }

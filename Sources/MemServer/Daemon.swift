@@ -57,7 +57,8 @@ public enum Daemon {
             let box = ServerBox()
             let service = MemoryService(
                 store: store, index: index, keywords: keywords, embedder: embedder, accessLog: accessLog, limits: limits,
-                fusion: config.fusion, planner: config.planner, logger: logger, serverStats: { box.stats() })
+                fusion: config.fusion, planner: config.planner,
+                runners: RunnerHub(timeoutSeconds: config.jobTimeoutSeconds, maxAttempts: config.jobAttempts), logger: logger, serverStats: { box.stats() })
             let working = try service.scheduler.loadWorkingSet()
             if working > 0 { logger.info("working tier loaded", [("memories", "\(working)"), ("bytes", "\(store.residentUsage.bytes)")]) }
             let pending = try store.countNeedingEmbedding(embedder: embedder.id, dimension: embedder.dimension)
@@ -72,7 +73,7 @@ public enum Daemon {
             let server = SocketServer(
                 path: config.socketPath, maxFrameBytes: config.maxFrameBytes, maxConnections: config.maxConnections,
                 logger: logger
-            ) { frame, peer in dispatcher.handle(frame: frame, peer: peer) }
+            ) { frame, connection in dispatcher.handle(frame: frame, connection: connection) }
             box.set(server: server, dispatcher: dispatcher)
             try server.start()
             logger.info("memosd ready", [

@@ -32,6 +32,9 @@ public struct DaemonConfig: Sendable {
     public var cubeCacheMB = 64
     /// The scheduler's policy (docs/scheduler.md).
     public var planner = TierPlanner()
+    /// Seconds a runner has for a job before it is dispatched again, and how many dispatches a job gets.
+    public var jobTimeoutSeconds = 300.0
+    public var jobAttempts = 3
     public var maxBatchItems = 1000
     public var tickSeconds = 5.0
     public var logLevel = Logger.Level.info
@@ -91,6 +94,8 @@ public struct DaemonConfig: Sendable {
           --working-namespace-max N  memories per namespace in the working tier (default 2000)
           --working-namespace-max-mb N   MiB per namespace in the working tier (default 64)
           --archive-after-days D     idle days before a cold memory is archived (default 30)
+          --job-timeout-seconds S    a runner's time for a job before it goes to another (default 300)
+          --job-attempts N       dispatches before a job fails (default 3)
           --max-batch N          memories per memory.add / memory.forget (default 1000)
           --tick-seconds N       how often the scheduler tick runs (default 5)
           --log-level LEVEL      debug, info (default), warning or error
@@ -189,6 +194,8 @@ public struct DaemonConfig: Sendable {
             case "--working-namespace-max": config.planner.workingPerNamespace.count = try positive(argument)
             case "--working-namespace-max-mb": config.planner.workingPerNamespace.bytes = try positive(argument) << 20
             case "--archive-after-days": config.planner.archiveAfterSeconds = try positiveNumber(argument) * 86_400
+            case "--job-timeout-seconds": config.jobTimeoutSeconds = try positiveNumber(argument)
+            case "--job-attempts": config.jobAttempts = try positive(argument)
             case "--cube-cache-mb":
                 let text = try value(argument)
                 guard let mb = Int(text), (0...1 << 20).contains(mb) else {

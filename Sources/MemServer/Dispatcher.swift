@@ -32,7 +32,12 @@ public final class Dispatcher: Sendable {
 
     /// The response frame for one request frame, or nil when nothing is to be
     /// sent back (a notification, or a batch of only notifications).
-    public func handle(frame: [UInt8], peer: PeerCredentials?) -> [UInt8]? {
+    /// A frame from a socket client.
+    public func handle(frame: [UInt8], connection: ClientConnection) -> [UInt8]? {
+        handle(frame: frame, peer: connection.peer, connection: connection)
+    }
+
+    public func handle(frame: [UInt8], peer: PeerCredentials?, connection: ClientConnection? = nil) -> [UInt8]? {
         let value: JSONValue
         do {
             value = try Self.decoder.decode(JSONValue.self, from: Data(frame))
@@ -48,14 +53,14 @@ public final class Dispatcher: Sendable {
                     .payloadTooLarge, "a batch may hold at most \(maxBatchRequests) requests (got \(requests.count))",
                     limit: maxBatchRequests)))
             }
-            let responses = requests.compactMap { handleOne($0, peer: peer) }
+            let responses = requests.compactMap { handleOne($0, peer: peer, connection: connection) }
             return responses.isEmpty ? nil : encodeArray(responses)
         }
-        return handleOne(value, peer: peer).map(encode)
+        return handleOne(value, peer: peer, connection: connection).map(encode)
     }
 
     /// Handles one request object; nil for a notification.
-    func handleOne(_ value: JSONValue, peer: PeerCredentials?) -> WireResponse? {
+    func handleOne(_ value: JSONValue, peer: PeerCredentials?, connection: ClientConnection? = nil) -> WireResponse? {
         counters.requests.add(1, ordering: .relaxed)
         guard case .object(let object) = value else {
             return errorResponse(id: .null, RPCError(.invalidRequest, "a request must be a JSON object"))
@@ -78,7 +83,8 @@ public final class Dispatcher: Sendable {
             let error = RPCError(.methodNotFound, "no method named '\(method)'; see docs/protocol.md for the list", field: "method")
             return id.map { errorResponse(id: $0, error) }
         }
-        let context = RequestContext(peer: peer)
+        var context = RequestContext(peer: peer)
+        context.connection = connection
         do {
             let result = try handler(object["params"], context)
             guard let id else { return nil }

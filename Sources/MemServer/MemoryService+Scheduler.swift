@@ -27,7 +27,8 @@ extension MemoryService {
                 "working_per_namespace": .init(count: planner.workingPerNamespace.count, bytes: planner.workingPerNamespace.bytes),
             ],
             workingRAM: .init(count: store.residentUsage.loaded, bytes: store.residentUsage.bytes),
-            lastTick: scheduler.lastTickAt, events: try store.tierEvents(limit: limit).map(Self.wire))
+            lastTick: scheduler.lastTickAt, events: try store.tierEvents(limit: limit).map(Self.wire),
+            runners: runners.counts.runners, jobs: runners.counts.jobs)
 
     }
 
@@ -117,6 +118,8 @@ extension MemoryService {
     public func runScheduler(now: Timestamp) throws -> [TierMove] {
         let moves = try scheduler.tick(now: now)
         try applyIndexEffects(moves.map { ($0.key, $0.namespace, $0.from, $0.to) })
+        try queueMaterialization(moves, now: now)
+        runners.pump(now: now)
         return moves
     }
 
@@ -134,5 +137,76 @@ extension MemoryService {
     static func wire(_ event: TierEvent) -> SchedulerStatus.Event {
         SchedulerStatus.Event(
             at: event.at, namespace: event.namespace, id: event.id, from: event.from.rawValue, to: event.to.rawValue, reason: event.reason)
+    }
+}
+
+/// Model runners: subscriptions, materialize jobs, reports, stale snapshots.
+extension MemoryService {
+    func subscribe(_ params: SchedulerSubscribe.Params, _ context: RequestContext) throws -> SchedulerSubscribe.Result {
+        guard let connection = context.connection else {
+            throw RPCError(.invalidRequest, "scheduler.subscribe needs a socket connection to send jobs on")
+        }
+        guard !params.models.isEmpty, params.models.count <= 64 else { throw ValidationError(field: "models", "must name 1 to 64 model ids") }
+        for (i, model) in params.models.enumerated() where !(1...256).contains(model.utf8.count) {
+            throw ValidationError(field: "models[\(i)]", "must be 1 to 256 bytes")
+        }
+        runners.subscribe(connection, models: Set(params.models), name: params.name ?? "runner")
+        // Jobs already waiting for these models go out now.
+        runners.pump(now: context.now)
+        return SchedulerSubscribe.Result(runner: connection.id, models: params.models.sorted())
+    }
+
+    func complete(_ params: SchedulerJobReport.Params, _ context: RequestContext) throws -> SchedulerJobReport.Result {
+        guard let job = runners.job(params.jobID) else {
+            throw ValidationError(field: "job_id", "is not a job of this memosd (it may have expired)")
+        }
+        guard let text = params.id else { throw ValidationError(field: "id", "is required: the activation memory the runner added") }
+        let id = try cubeID(text, field: "id")
+        let cube = try store.get(namespace: job.namespace, id: id, now: context.now).cube
+        guard cube.kind == .activation, cube.content?.model == job.model else {
+            throw ValidationError(field: "id", "must be an activation memory of model \(job.model) in namespace \(job.namespace)")
+        }
+        let missing = job.sources.map(\.id).filter { !cube.provenance.derivedFrom.contains($0) }
+        guard missing.isEmpty else {
+            throw ValidationError(field: "id", "must be derived_from the job's memories (missing \(missing.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let finished = try runners.finish(params.jobID, result: id.rawValue, error: nil)
+        return SchedulerJobReport.Result(jobID: finished.id, state: finished.state.rawValue)
+    }
+
+    func fail(_ params: SchedulerJobReport.Params, _ context: RequestContext) throws -> SchedulerJobReport.Result {
+        let reason = params.error ?? "the runner gave no reason"
+        let finished = try runners.finish(params.jobID, result: nil, error: String(reason.prefix(1000)))
+        runners.pump(now: context.now)
+        return SchedulerJobReport.Result(jobID: finished.id, state: finished.state.rawValue)
+    }
+
+    /// Queues a materialize job per runner model for plaintext memories that just became hot.
+    func queueMaterialization(_ moves: [TierMove], now: Timestamp) throws {
+        let models = runners.models
+        guard !models.isEmpty else { return }
+        for (namespace, group) in Dictionary(grouping: moves.filter { $0.to == .working }, by: \.namespace) {
+            let cubes = try store.cubes(namespace: namespace, keys: group.map(\.key), now: now)
+            for cube in cubes.values.sorted(by: { $0.id < $1.id }) where cube.kind == .plaintext {
+                guard let text = cube.text else { continue }
+                for model in models.sorted() {
+                    runners.enqueue(namespace: namespace, model: model, sources: [.init(id: cube.id, version: cube.version, text: text)])
+                }
+            }
+        }
+    }
+
+    /// Activation snapshots computed from a memory whose text just changed
+    /// no longer match it: they go to the archive, with the reason.
+    func demoteStaleSnapshots(of source: StoredCube, now: Timestamp) throws {
+        let derived = (try store.neighbors(keys: [source.key])[source.key] ?? []).filter { $0.type == "derived" && $0.outgoing }
+        guard !derived.isEmpty else { return }
+        let cubes = try store.cubes(namespace: source.cube.namespace, keys: derived.map(\.key), now: now)
+        let changes = cubes.filter { $0.value.kind == .activation && $0.value.tier != .archive }.map { key, cube in
+            TierChange(key: key, from: cube.tier, to: .archive,
+                       reason: "stale: its source \(source.cube.id.rawValue) changed (now version \(source.cube.version))")
+        }
+        let applied = try store.applyTierChanges(changes, at: now) { _ in }
+        try applyIndexEffects(applied.map { ($0.key, source.cube.namespace, $0.from, $0.to) })
     }
 }

@@ -180,6 +180,9 @@ extension MemoryService {
                 index.updateMeta(namespace: stored.cube.namespace, key: stored.key, meta: meta)
             }
         }
+        if change.text != nil, updated.cube.kind == .plaintext {
+            try demoteStaleSnapshots(of: updated, now: context.now)
+        }
         return MemoryUpdate.Result(id: updated.cube.id.rawValue, version: updated.cube.version)
     }
 

@@ -20,13 +20,14 @@ public final class MemoryService: Sendable {
     let serverStats: @Sendable () -> (connections: Int, requests: Int, errors: Int)
     public let reindexer: Reindexer
     public let scheduler: TierScheduler
+    public let runners: RunnerHub
 
     public static let version = "0.1.0"
 
     public init(
         store: any CubeStore, index: any VectorIndex, keywords: KeywordIndex = KeywordIndex(), embedder: any Embedder,
         accessLog: AccessLog, limits: Limits = Limits(), fusion: RankFusion = RankFusion(), planner: TierPlanner = TierPlanner(),
-        logger: Logger = Logger(level: .warning),
+        runners: RunnerHub = RunnerHub(), logger: Logger = Logger(level: .warning),
         serverStats: @escaping @Sendable () -> (connections: Int, requests: Int, errors: Int) = { (0, 0, 0) }
     ) {
         self.store = store
@@ -39,6 +40,7 @@ public final class MemoryService: Sendable {
         self.startedAt = .now()
         self.serverStats = serverStats
         self.scheduler = TierScheduler(store: store, planner: planner)
+        self.runners = runners
         self.reindexer = Reindexer(store: store, index: index, embedder: embedder) { message, metadata in
             logger.info(message, metadata)
         }
@@ -68,6 +70,9 @@ public final class MemoryService: Sendable {
             Dispatcher.entry(SchedulerUnpin.self) { [self] in try unpin($0, $1) },
             Dispatcher.entry(SchedulerTouch.self) { [self] in try touch($0, $1) },
             Dispatcher.entry(SchedulerTick.self) { [self] in try tick($0, $1) },
+            Dispatcher.entry(SchedulerSubscribe.self) { [self] in try subscribe($0, $1) },
+            Dispatcher.entry(SchedulerComplete.self) { [self] in try complete($0, $1) },
+            Dispatcher.entry(SchedulerFail.self) { [self] in try fail($0, $1) },
         ]
         return Dispatcher(
             handlers: Dictionary(handlers, uniquingKeysWith: { _, _ in preconditionFailure("method registered twice") }),

@@ -17,6 +17,8 @@ public struct PeerCredentials: Sendable, Hashable {
 public struct RequestContext: Sendable {
     public var peer: PeerCredentials?
     public var now: Timestamp
+    /// The socket the request came on (nil in-process): subscriptions push notifications to it.
+    public var connection: ClientConnection?
 
     public init(peer: PeerCredentials?, now: Timestamp = .now()) {
         self.peer = peer

@@ -15,7 +15,7 @@ import Glibc
 /// accepting, lets in-flight requests finish and answer, then removes the
 /// socket file.
 public final class SocketServer: Sendable {
-    public typealias Handler = @Sendable ([UInt8], PeerCredentials?) -> [UInt8]?
+    public typealias Handler = @Sendable ([UInt8], ClientConnection) -> [UInt8]?
 
     public let path: String
     let maxFrameBytes: Int
@@ -145,6 +145,8 @@ public final class SocketServer: Sendable {
             try? SocketIO.writeAll(fd, Self.errorFrame(error))
             return
         }
+        let connection = ClientConnection(fd: fd, peer: peer)
+        defer { connection.markClosed() }
         var reader = LineReader(fd: fd, maxFrameBytes: maxFrameBytes)
         while true {
             let frame: LineReader.Frame
@@ -156,7 +158,7 @@ public final class SocketServer: Sendable {
                 let error = RPCError(
                     .payloadTooLarge, "the request is larger than the \(maxFrameBytes)-byte frame limit and was discarded",
                     limit: maxFrameBytes)
-                do { try SocketIO.writeAll(fd, Self.errorFrame(error)) } catch { return }
+                guard connection.send(Array(Self.errorFrame(error).dropLast())) else { return }
             case .line(let line):
                 if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }) { continue }
                 let admitted = state.withLock { state -> Bool in
@@ -165,10 +167,10 @@ public final class SocketServer: Sendable {
                     return true
                 }
                 guard admitted else { return }
-                let response = handler(line, peer)
+                let response = handler(line, connection)
                 state.withLock { $0.inFlight -= 1 }
                 if let response {
-                    do { try SocketIO.writeAll(fd, response + [UInt8(ascii: "\n")]) } catch { return }
+                    guard connection.send(response) else { return }
                 }
             }
         }

@@ -65,7 +65,7 @@ func storeBenchmark(_ flags: Flags) throws {
     let dispatcher = service.dispatcher(logger: Logger(level: .error))
     let server = SocketServer(
         path: directory + "/s.sock", maxFrameBytes: 64 << 20, maxConnections: 16, logger: Logger(level: .error)
-    ) { frame, peer in dispatcher.handle(frame: frame, peer: peer) }
+    ) { frame, connection in dispatcher.handle(frame: frame, connection: connection) }
     try server.start()
     let client = MemosClient(socketPath: directory + "/s.sock")
 

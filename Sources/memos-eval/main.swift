@@ -49,7 +49,7 @@ func run(_ options: [String: String]) throws {
     let service = MemoryService(store: store, index: index, embedder: embedder, accessLog: AccessLog())
     let dispatcher = service.dispatcher(logger: Logger(level: .error))
     let server = SocketServer(path: directory + "/s.sock", maxFrameBytes: 64 << 20, maxConnections: 4, logger: Logger(level: .error)) {
-        frame, peer in dispatcher.handle(frame: frame, peer: peer)
+        frame, connection in dispatcher.handle(frame: frame, connection: connection)
     }
     try server.start()
     defer { server.stop() }

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import MemAPI
+import MemCube
 import MemStore
 import Retrieval
 
@@ -17,13 +18,13 @@ final class LiveDaemon {
     let embedder: String
 
     /// `hashing` unless a test needs the model: fast to start, deterministic.
-    init(embedder: String = "hashing") throws {
+    init(embedder: String = "hashing", extra: [String] = []) throws {
         self.embedder = embedder
         // Short path: Unix socket paths are limited to 107 bytes.
         directory = "/tmp/memos-e2e-\(UUID().uuidString.prefix(8))"
         socket = directory + "/d.sock"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try start()
+        try start(extra: extra)
     }
 
     deinit {
@@ -202,6 +203,62 @@ final class LiveDaemon {
             let back = try client.call(MemoryGet.self, .init(namespace: "kv", id: last.id, includeData: true))
             #expect(back.data.flatMap { Data(base64Encoded: $0) }.map { SHA256.hex([UInt8]($0)) } == last.content?.sha256)
         }
+    }
+
+    /// A fake model runner: subscribes on one connection, receives the
+    /// materialize job for a memory that became hot, adds the snapshot on a
+    /// second connection and reports it. A first runner that ignores its job
+    /// shows the timeout and the retry; an update makes the snapshot stale.
+    @Test func aFakeRunnerCompletesAMaterializeJob() throws {
+        let d = try LiveDaemon(extra: ["--job-timeout-seconds", "1", "--tick-seconds", "3600"])
+        let client = MemosClient(socketPath: d.socket)
+        let source = try #require(try client.call(MemoryAdd.self, .init(namespace: "r", item: .init(text: "Caroline moved to Berlin"))).id)
+
+        // A runner that takes the job and never answers.
+        let idle = try SocketIO.connect(path: d.socket)
+        var idleReader = LineReader(fd: idle, maxFrameBytes: 1 << 20)
+        try SocketIO.writeAll(idle, Array(#"{"jsonrpc":"2.0","id":1,"method":"scheduler.subscribe","params":{"models":["fake-llm"],"name":"idle"}}"#.utf8) + [10])
+        _ = try idleReader.next()  // the subscribe reply
+
+        _ = try client.call(SchedulerTouch.self, .init(namespace: "r", ids: [source, source, source]))
+        _ = try client.call(SchedulerTick.self, NoParams())
+        guard case .line(let firstJob) = try idleReader.next() else { Issue.record("no job"); return }
+        let job = try JSONDecoder().decode(JSONValue.self, from: Data(firstJob))
+        #expect(job["method"] == "scheduler.job")
+        let jobID = try #require(job["params"]?["job_id"]?.stringValue)
+        #expect(job["params"]?["memories"] == [["id": .string(source), "version": 1, "text": "Caroline moved to Berlin"]])
+        #expect(job["params"]?["attempt"] == 1)
+
+        // The working runner connects; after the timeout the job comes to it.
+        let runner = try SocketIO.connect(path: d.socket)
+        defer { SocketIO.close(runner) }
+        var reader = LineReader(fd: runner, maxFrameBytes: 1 << 20)
+        try SocketIO.writeAll(runner, Array(#"{"jsonrpc":"2.0","id":1,"method":"scheduler.subscribe","params":{"models":["fake-llm"],"name":"fake"}}"#.utf8) + [10])
+        _ = try reader.next()
+        SocketIO.close(idle)  // the idle runner goes away too: its job is dispatched again at once
+        usleep(1_100_000)
+        _ = try client.call(SchedulerTick.self, NoParams())
+        guard case .line(let retried) = try reader.next() else { Issue.record("no retry"); return }
+        let again = try JSONDecoder().decode(JSONValue.self, from: Data(retried))
+        #expect(again["params"]?["job_id"]?.stringValue == jobID)
+        #expect(again["params"]?["attempt"] == 2)
+
+        // It computes the snapshot, adds it, reports.
+        let item = MemoryAdd.Item(
+            text: "KV of: Caroline moved to Berlin", kind: "activation", format: "safetensors", model: "fake-llm",
+            data: Data(Self.kvPayload(seed: 7)).base64EncodedString(), derivedFrom: [source])
+        let snapshot = try #require(try client.call(MemoryAdd.self, .init(namespace: "r", item: item)).id)
+        let done = try client.call(SchedulerComplete.self, .init(jobID: jobID, id: snapshot))
+        #expect(done.state == "done")
+        let status = try client.call(SchedulerStatus.self, .init())
+        #expect(status.jobs["done"] == 1 && status.runners == 1)
+
+        // The source changes: its snapshot is stale and leaves for the archive.
+        _ = try client.call(MemoryUpdate.self, .init(namespace: "r", id: source, text: "Caroline moved to Munich"))
+        let stale = try client.call(MemoryGet.self, .init(namespace: "r", id: snapshot)).memory
+        #expect(stale?.tier == "archive")
+        let events = try client.call(SchedulerStatus.self, .init(events: 1)).events
+        #expect(events.first?.reason.hasPrefix("stale") == true)
     }
 
     /// A 256 KiB KV snapshot in the memos layout, different for every seed.
