@@ -7,12 +7,20 @@ import Synchronization
 /// transaction.
 public final class AccessLog: Sendable {
     private let pending = Mutex<[Int64: AccessEvent]>([:])
+    /// Called (once per crossing) when this many memories wait to be flushed:
+    /// memosd then runs its tick early ("on pressure").
+    private let pressureThreshold: Int
+    private let onPressure: @Sendable () -> Void
 
-    public init() {}
+    public init(pressureThreshold: Int = 10_000, onPressure: @escaping @Sendable () -> Void = {}) {
+        self.pressureThreshold = pressureThreshold
+        self.onPressure = onPressure
+    }
 
     public func record(keys: [Int64], at time: Timestamp) {
         guard !keys.isEmpty else { return }
-        pending.withLock { pending in
+        let crossed = pending.withLock { pending -> Bool in
+            let before = pending.count
             for key in keys {
                 if var event = pending[key] {
                     event.hits += 1
@@ -22,7 +30,9 @@ public final class AccessLog: Sendable {
                     pending[key] = AccessEvent(key: key, hits: 1, at: time)
                 }
             }
+            return before < pressureThreshold && pending.count >= pressureThreshold
         }
+        if crossed { onPressure() }
     }
 
     public var pendingCount: Int { pending.withLock { $0.count } }

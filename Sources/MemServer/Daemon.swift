@@ -51,7 +51,8 @@ public enum Daemon {
             let orphans = try store.collectBlobs(graceSeconds: 0)
             if !orphans.isEmpty { logger.info("removed unreferenced payload files", [("count", "\(orphans.count)")]) }
 
-            let accessLog = AccessLog()
+            let wake = DispatchSemaphore(value: 0)
+            let accessLog = AccessLog { wake.signal() }  // many accesses waiting: tick now
             var limits = Limits()
             limits.maxBatchItems = config.maxBatchItems
             let box = ServerBox()
@@ -81,7 +82,7 @@ public enum Daemon {
                 ("synchronous", config.durability.rawValue), ("pid", "\(getpid())"),
             ])
 
-            let ticker = Ticker(every: config.tickSeconds) {
+            let ticker = Ticker(every: config.tickSeconds, wakeup: wake) {
                 do { try accessLog.flush(to: store, heat: Heat()) } catch {
                     logger.warning("access flush failed; will retry", [("error", "\(error)")])
                 }
@@ -178,12 +179,14 @@ import Synchronization
 final class Ticker: Sendable {
     private let interval: Double
     private let body: @Sendable () -> Void
-    private let wakeup = DispatchSemaphore(value: 0)
+    private let wakeup: DispatchSemaphore
     private let stopped = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
 
-    init(every interval: Double, _ body: @escaping @Sendable () -> Void) {
+    /// `wakeup` runs the body early when signalled (pressure).
+    init(every interval: Double, wakeup: DispatchSemaphore = DispatchSemaphore(value: 0), _ body: @escaping @Sendable () -> Void) {
         self.interval = interval
+        self.wakeup = wakeup
         self.body = body
     }
 

@@ -3,13 +3,16 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import MemAPI
 import MemCube
 
 enum Commands {
     static let all: [Command] = [
         add, recall, forget, get, update, history, list, link, neighbors, fuse, compose, status, promote, demote, pin, unpin,
-        touch, tick, stats, health, reindex,
+        touch, tick, subscribe, complete, fail, stats, health, reindex,
     ]
 
     static func named(_ name: String) -> Command? { all.first { $0.name == name } }
@@ -378,6 +381,8 @@ enum Commands {
             print(line)
         }
         print("pinned   " + String(r.pinned).leftPad(9) + "   last tick " + (r.lastTick?.iso8601 ?? "not yet"))
+        let jobs = ["queued", "dispatched", "done", "failed"].map { "\($0) \(r.jobs[$0] ?? 0)" }.joined(separator: ", ")
+        print("runners  " + String(r.runners).leftPad(9) + "   jobs: " + jobs)
         for event in r.events {
             print("  \(event.at.iso8601)  \(event.id)  \(event.from) → \(event.to)  \(event.reason)")
         }
@@ -435,6 +440,63 @@ enum Commands {
         if r.moves.isEmpty { print("no moves") }
         for move in r.moves { print("\(move.id)  \(move.from) → \(move.to)  \(move.reason)") }
     }
+
+    static let subscribe = Command(
+        name: "subscribe", summary: "Act as a model runner: print each job memosd sends, one JSON line per job.",
+        help: """
+            Stays connected and prints the params of every scheduler.job
+            notification on stdout (see docs/runners.md), so a script can
+            compute the snapshot, `memctl add --kind activation ...` it and
+            report with `memctl complete JOB_ID ID` or `memctl fail JOB_ID REASON`.
+            Options:
+              --model ID           a model this runner serves (repeat for more; required)
+              --name NAME          how status shows this runner
+              --once               exit after the first job
+            """,
+        usage: "subscribe --model ID [--model ID]... [--name NAME] [--once]", valued: ["--model", "--name"], flags: ["--once"]
+    ) { args, session in
+        let models = args.all("--model")
+        guard !models.isEmpty else { throw UsageError("subscribe needs --model ID (the model this runner serves)") }
+        let fd: Int32
+        do { fd = try SocketIO.connect(path: session.client.socketPath) } catch {
+            throw ClientError.unreachable(path: session.client.socketPath, reason: "\(error)")
+        }
+        defer { SocketIO.close(fd) }
+        let request = RPCRequestLine(method: SchedulerSubscribe.name, params: SchedulerSubscribe.Params(models: models, name: args.value("--name")))
+        try SocketIO.writeAll(fd, try JSONEncoder().encode(request) + [UInt8(ascii: "\n")])
+        var reader = LineReader(fd: fd, maxFrameBytes: 64 << 20)
+        while case .line(let line) = try reader.next() {
+            guard let message = try? JSONDecoder().decode(JSONValue.self, from: Data(line)) else { continue }
+            if let error = message["error"] {
+                throw ClientError.protocolError("memosd refused the subscription: \(error["message"]?.stringValue ?? "\(error)")")
+            }
+            if message["result"] != nil {
+                printErr("subscribed for \(models.joined(separator: ", ")); waiting for jobs (Ctrl-C stops)")
+                continue
+            }
+            guard message["method"] == "scheduler.job", let params = message["params"] else { continue }
+            print(Output.json(params))
+            fflush(nil)  // a script reads each job as it comes
+            if args.has("--once") { return }
+        }
+    }
+
+    static func reportCommand(_ name: String, complete: Bool) -> Command {
+        Command(
+            name: name, summary: complete ? "Report a runner's job done: the activation memory it added." : "Report a runner's job failed.",
+            help: "", usage: complete ? "complete JOB_ID MEMORY_ID" : "fail JOB_ID REASON", valued: [], flags: []
+        ) { args, session in
+            guard args.positionals.count == 2 else { throw UsageError("\(name) takes JOB_ID and \(complete ? "MEMORY_ID" : "REASON")") }
+            let params = complete
+                ? SchedulerJobReport.Params(jobID: args.positionals[0], id: args.positionals[1])
+                : SchedulerJobReport.Params(jobID: args.positionals[0], error: args.positionals[1])
+            let r = complete ? try session.call(SchedulerComplete.self, params) : try session.call(SchedulerFail.self, params)
+            if !session.json { print("\(r.jobID)  \(r.state)") }
+        }
+    }
+
+    static let complete = reportCommand("complete", complete: true)
+    static let fail = reportCommand("fail", complete: false)
 
     static let neighbors = Command(
         name: "neighbors", summary: "Show a memory's neighbourhood: session order, links, shared entities.",
@@ -547,4 +609,12 @@ extension String {
     func leftPad(_ width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }
+}
+
+/// A request line for a raw connection (memctl subscribe keeps its own socket).
+private struct RPCRequestLine<P: Encodable>: Encodable {
+    let jsonrpc = "2.0"
+    let id = 1
+    let method: String
+    let params: P
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 import MemCube
 import MemStore
@@ -40,5 +41,17 @@ import MemTestSupport
         #expect(cube.access.heat == 3)
         try log.flush(to: t.store, heat: Heat())  // nothing pending: no write
         #expect(try t.store.get(namespace: "ns", id: new.cube.id, now: at).cube.access.count == 3)
+    }
+}
+
+@Suite struct AccessPressureTests {
+    @Test func crossingTheThresholdSignalsOnce() {
+        let calls = Mutex(0)
+        let log = AccessLog(pressureThreshold: 3) { calls.withLock { $0 += 1 } }
+        log.record(keys: [1, 2], at: Timestamp(millis: 0))
+        #expect(calls.withLock { $0 } == 0)
+        log.record(keys: [3, 4], at: Timestamp(millis: 0))
+        log.record(keys: [5], at: Timestamp(millis: 0))
+        #expect(calls.withLock { $0 } == 1)
     }
 }
