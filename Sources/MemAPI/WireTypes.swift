@@ -9,11 +9,20 @@ public struct WireFilter: Codable, Sendable, Hashable {
     public var until: Timestamp?
     /// list only: `active` (default), `superseded`, `forgotten` or `any`.
     public var state: String?
+    /// list only: `plaintext`, `activation` or `parameter`.
+    public var kind: String?
+    /// list only: the base model of activation and parameter memories.
+    public var model: String?
+    /// list only: `working`, `active` or `archive`.
+    public var tier: String?
 
     public init(
         tags: [String]? = nil, agent: String? = nil, session: String? = nil, since: Timestamp? = nil,
-        until: Timestamp? = nil, state: String? = nil
+        until: Timestamp? = nil, state: String? = nil, kind: String? = nil, model: String? = nil, tier: String? = nil
     ) {
+        self.kind = kind
+        self.model = model
+        self.tier = tier
         self.tags = tags
         self.agent = agent
         self.session = session
@@ -22,7 +31,7 @@ public struct WireFilter: Codable, Sendable, Hashable {
         self.state = state
     }
 
-    public static let keys: Set<String> = ["tags", "agent", "session", "since", "until", "state"]
+    public static let keys: Set<String> = ["tags", "agent", "session", "since", "until", "state", "kind", "model", "tier"]
 }
 
 /// A memory as the protocol shows it (the current version of a cube).

@@ -149,6 +149,18 @@ public final class MemoryService: Sendable {
         if let since = wire.since, let until = wire.until, since > until {
             throw ValidationError(field: "\(field).until", "is before since")
         }
+        for (key, value) in [("kind", wire.kind), ("model", wire.model), ("tier", wire.tier)] where value != nil && !allowState {
+            throw ValidationError(field: "\(field).\(key)", "is only accepted by memory.list")
+        }
+        if let kind = wire.kind {
+            guard let parsed = Kind(rawValue: kind) else { throw ValidationError(field: "\(field).kind", "must be plaintext, activation or parameter") }
+            filter.kind = parsed
+        }
+        if let tier = wire.tier {
+            guard let parsed = Tier(rawValue: tier) else { throw ValidationError(field: "\(field).tier", "must be working, active or archive") }
+            filter.tier = parsed
+        }
+        filter.model = wire.model
         if let state = wire.state {
             guard allowState else { throw ValidationError(field: "\(field).state", "is only accepted by memory.list") }
             guard let states = CubeFilter.States(rawValue: state) else {

@@ -70,6 +70,10 @@ public struct CubeFilter: Sendable, Hashable {
     public var since: Timestamp?
     public var until: Timestamp?
     public var states: States
+    /// list only (recall rejects them): kind, payload model, tier.
+    public var kind: Kind?
+    public var model: String?
+    public var tier: Tier?
 
     public init(
         tags: [String] = [], agent: String? = nil, session: String? = nil,

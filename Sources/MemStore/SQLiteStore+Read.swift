@@ -158,6 +158,18 @@ enum FilterSQL {
             sql += " AND coalesce(c.occurred_at, c.created_at) <= ?"
             values.append(.int(until.millis))
         }
+        if let kind = filter.kind {
+            sql += " AND c.kind = ?"
+            values.append(.text(kind.rawValue))
+        }
+        if let model = filter.model {
+            sql += " AND json_extract(c.content, '$.model') = ?"
+            values.append(.text(model))
+        }
+        if let tier = filter.tier {
+            sql += " AND c.tier = ?"
+            values.append(.text(tier.rawValue))
+        }
         for tag in filter.tags {
             sql += " AND EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = ?)"
             values.append(.text(tag))

@@ -263,14 +263,22 @@ enum Commands {
               --limit N            how many (default 50)
               --cursor C           continue after a previous page
               --state STATE        active (default), superseded, forgotten or any
+              --kind KIND          plaintext, activation or parameter
+              --model ID           activation and parameter memories of this base model
+              --tier TIER          working, active or archive
               --tag, --agent, --session, --since, --until   as for recall
             """,
         usage: "list [options]",
-        valued: ["--limit", "--cursor", "--state", "--tag", "--agent", "--session", "--since", "--until"], flags: []
+        valued: [
+            "--limit", "--cursor", "--state", "--kind", "--model", "--tier", "--tag", "--agent", "--session", "--since", "--until",
+        ], flags: []
     ) { args, session in
         guard args.positionals.isEmpty else { throw UsageError("list takes no arguments") }
         var filter = try filter(args) ?? WireFilter()
         filter.state = args.value("--state")
+        filter.kind = args.value("--kind")
+        filter.model = args.value("--model")
+        filter.tier = args.value("--tier")
         let limit = try args.value("--limit").map { try integer($0, "--limit") }
         let result = try session.call(
             MemoryList.self, .init(namespace: session.namespace, filter: filter, limit: limit, cursor: args.value("--cursor")))

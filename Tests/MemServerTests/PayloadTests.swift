@@ -133,6 +133,29 @@ func loraAdapter(rank: Int, inputs: Int = 4, outputs: Int = 3, scale: Float = 1)
         #expect(h.store.blobs.all().isEmpty)
     }
 
+    @Test func opaqueFormatsAreStoredAsGivenAndListedByKindAndModel() throws {
+        let h = try Harness()
+        let slot: [UInt8] = Array("GGUF-SLOT".utf8) + (0..<100).map { UInt8($0) }
+        let added = try h.result("memory.add", [
+            "namespace": "n", "kind": "activation", "format": "llama.cpp-slot", "model": "qwen2.5-7b",
+            "data": .string(Data(slot).base64EncodedString()), "meta": ["tokens": 512, "n_ctx": 4096],
+        ])
+        _ = try h.result("memory.add", ["namespace": "n", "text": "plain"])
+        let memory = try #require(try h.result("memory.get", ["namespace": "n", "id": added["id"]!])["memory"])
+        #expect(memory["content"]?["format"] == "llama.cpp-slot" && memory["content"]?["meta"] == ["tokens": 512, "n_ctx": 4096])
+        func listed(_ filter: JSONValue) throws -> Int {
+            guard case .array(let list)? = try h.result("memory.list", ["namespace": "n", "filter": filter])["memories"] else { return -1 }
+            return list.count
+        }
+        #expect(try listed(["kind": "activation"]) == 1)
+        #expect(try listed(["kind": "plaintext"]) == 1)
+        #expect(try listed(["model": "qwen2.5-7b"]) == 1)
+        #expect(try listed(["model": "other"]) == 0)
+        #expect(try listed(["tier": "active"]) == 2)
+        let recall = try h.call("memory.recall", ["namespace": "n", "query": "plain", "filter": ["kind": "activation"]])
+        #expect(recall["error"]?["data"]?["field"] == "params.filter.kind")
+    }
+
     @Test func plaintextRefusesPayloadFieldsAndUnknownKinds() throws {
         let h = try Harness()
         let response = try h.call("memory.add", ["namespace": "n", "text": "x", "format": "safetensors"])
