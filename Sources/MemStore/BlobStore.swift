@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,6 +31,8 @@ public struct BlobError: Error, Sendable, CustomStringConvertible {
 public final class BlobStore: Sendable {
     public let root: String
     var tempDirectory: String { root + "/tmp" }
+    /// Payloads held in RAM (the working tier's activations), with how many holders each.
+    private let held = Mutex<[String: (bytes: [UInt8], holders: Int)]>([:])
 
     public init(root: String) throws {
         self.root = root
@@ -114,8 +117,38 @@ public final class BlobStore: Sendable {
         return BlobRef(sha256: sha, size: size)
     }
 
-    /// The whole content of a blob.
+    /// Keeps a blob's bytes in RAM until as many `release`s.
+    public func hold(_ sha256: String) throws {
+        if held.withLock({ held in
+            guard held[sha256] != nil else { return false }
+            held[sha256]!.holders += 1
+            return true
+        }) { return }
+        let bytes = try readFile(sha256)
+        held.withLock { held in
+            if held[sha256] != nil { held[sha256]!.holders += 1 } else { held[sha256] = (bytes, 1) }
+        }
+    }
+
+    public func release(_ sha256: String) {
+        held.withLock { held in
+            guard let entry = held[sha256] else { return }
+            if entry.holders <= 1 { held[sha256] = nil } else { held[sha256]!.holders -= 1 }
+        }
+    }
+
+    /// Blobs held in RAM and their bytes.
+    public var heldUsage: (count: Int, bytes: Int) {
+        held.withLock { held in (held.count, held.values.reduce(0) { $0 + $1.bytes.count }) }
+    }
+
+    /// The whole content of a blob (from RAM when held).
     public func read(_ sha256: String) throws -> [UInt8] {
+        if let bytes = held.withLock({ $0[sha256]?.bytes }) { return bytes }
+        return try readFile(sha256)
+    }
+
+    private func readFile(_ sha256: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path(of: sha256)) else {
             throw BlobError("blob \(sha256) is missing from \(root)")
         }

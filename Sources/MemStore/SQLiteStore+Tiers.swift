@@ -82,7 +82,9 @@ extension SQLiteStore {
             }
             cache.invalidate(applied.map(\.key))
             cache.setResident(applied.filter { $0.to == .working }.map(\.key), true)
-            cache.setResident(applied.filter { $0.from == .working && $0.to != .working }.map(\.key), false)
+            let leaving = applied.filter { $0.from == .working && $0.to != .working }.map(\.key)
+            cache.setResident(leaving, false)
+            try? holdPayloads(leaving, false)
             afterCommit(applied)
             return applied
         }
@@ -92,6 +94,7 @@ extension SQLiteStore {
     /// ones kept are loaded now.
     public func setResident(_ keys: [Int64], _ resident: Bool) throws {
         cache.setResident(keys, resident)
+        try holdPayloads(keys, resident)
         guard resident, !keys.isEmpty else { return }
         let epoch = cache.epoch
         for chunk in stride(from: 0, to: keys.count, by: 500) {
@@ -105,8 +108,25 @@ extension SQLiteStore {
         }
     }
 
-    /// The working tier's residency: memories marked, loaded, and their bytes in RAM.
-    public var residentUsage: (marked: Int, loaded: Int, bytes: Int) { cache.residentUsage }
+    /// The working tier's residency: memories marked, loaded, and their bytes
+    /// in RAM (rows and activation payloads).
+    public var residentUsage: (marked: Int, loaded: Int, bytes: Int) {
+        let rows = cache.residentUsage
+        return (rows.marked, rows.loaded, rows.bytes + blobs.heldUsage.bytes)
+    }
+
+    /// Activation payloads of the working tier are held in RAM too.
+    func holdPayloads(_ keys: [Int64], _ resident: Bool) throws {
+        guard !keys.isEmpty else { return }
+        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ",")
+        let hashes = try read { db in
+            try db.prepare("SELECT blob FROM cubes WHERE rowid IN (\(placeholders)) AND kind = 'activation' AND blob IS NOT NULL")
+                .query(keys.map(SQLValue.int)) { $0.text(0) ?? "" }
+        }
+        for sha in hashes {
+            if resident { try blobs.hold(sha) } else { blobs.release(sha) }
+        }
+    }
 
     /// Pins or unpins an active memory; returns its key and tier.
     public func setPinned(namespace: String, id: CubeID, pinned: Bool) throws -> (key: Int64, tier: Tier) {

@@ -110,12 +110,14 @@ extension SQLiteStore {
         namespace: String, ids: [CubeID], purge: Bool, provenance: Provenance, at: Timestamp,
         afterCommit: ([Int64]) -> Void
     ) throws -> Int {
-        try write { db in
+        var leavingWorking: [StoredCube] = []
+        return try write { db in
             let changed: [Int64] = try db.transaction {
                 var targets: [StoredCube] = []
                 for id in Set(ids).sorted() {
                     targets.append(try loadForWrite(db, namespace: namespace, id: id))
                 }
+                leavingWorking = targets.filter { $0.cube.tier == .working && $0.cube.state == .active }
                 var changed: [Int64] = []
                 for target in targets {
                     let key = target.key
@@ -154,6 +156,12 @@ extension SQLiteStore {
                 return changed
             }
             cache.invalidate(changed)
+            // Forgotten or purged, a working memory leaves RAM.
+            let gone = Set(changed)
+            for stored in leavingWorking where gone.contains(stored.key) {
+                cache.setResident([stored.key], false)
+                if stored.cube.kind == .activation, let sha = stored.cube.content?.sha256 { blobs.release(sha) }
+            }
             afterCommit(changed)
             return changed.count
         }

@@ -68,4 +68,20 @@ import MemStore
         let top = try h.call("scheduler.promote", ["namespace": "n", "id": id])
         #expect(top["error"]?["message"]?.stringValue?.contains("highest") == true)
     }
+
+    @Test func aWorkingActivationKeepsItsPayloadInRAM() throws {
+        let h = try Harness()
+        let bytes = kvSnapshot(layers: 2, heads: 2, tokens: 8, headDim: 8)
+        let id = try #require(try h.result("memory.add", [
+            "namespace": "n", "kind": "activation", "format": "safetensors", "model": "m", "data": .string(Data(bytes).base64EncodedString()),
+        ])["id"])
+        _ = try h.result("scheduler.promote", ["namespace": "n", "id": id, "tier": "working"])
+        #expect(h.store.blobs.heldUsage == (count: 1, bytes: bytes.count))
+        #expect(h.store.residentUsage.bytes > bytes.count)
+        _ = try h.result("scheduler.demote", ["namespace": "n", "id": id])
+        #expect(h.store.blobs.heldUsage.count == 0)
+        _ = try h.result("scheduler.promote", ["namespace": "n", "id": id, "tier": "working"])
+        _ = try h.result("memory.forget", ["namespace": "n", "id": id, "purge": true])
+        #expect(h.store.blobs.heldUsage.count == 0 && h.store.residentUsage.marked == 0)
+    }
 }
