@@ -37,6 +37,10 @@ extension MemoryService {
         query.includeArchive = params.includeArchive ?? false
         let hits = try engine.recall(query, timings: &timings)
         accessLog.record(keys: hits.map(\.key), at: context.now)
+        coRecall.record(namespace: params.namespace, hits: hits.compactMap { hit in
+            guard hit.cube.kind == .plaintext, let text = hit.cube.text else { return nil }
+            return RunnerHub.Source(id: hit.cube.id, version: hit.cube.version, text: text)
+        })
         let explain = params.explain ?? false
         let effective = engine.fusion.weights.merging(weights) { _, new in new }
         return MemoryRecall.Result(hits: hits.map { hit in

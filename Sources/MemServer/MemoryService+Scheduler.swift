@@ -184,7 +184,11 @@ extension MemoryService {
     /// Queues a materialize job per runner model for plaintext memories that just became hot.
     func queueMaterialization(_ moves: [TierMove], now: Timestamp) throws {
         let models = runners.models
+        let recurring = coRecall.takeRecurring()
         guard !models.isEmpty else { return }
+        for set in recurring {
+            for model in models.sorted() { runners.enqueue(namespace: set.namespace, model: model, sources: set.sources) }
+        }
         for (namespace, group) in Dictionary(grouping: moves.filter { $0.to == .working }, by: \.namespace) {
             let cubes = try store.cubes(namespace: namespace, keys: group.map(\.key), now: now)
             for cube in cubes.values.sorted(by: { $0.id < $1.id }) where cube.kind == .plaintext {

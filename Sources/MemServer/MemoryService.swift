@@ -21,6 +21,7 @@ public final class MemoryService: Sendable {
     public let reindexer: Reindexer
     public let scheduler: TierScheduler
     public let runners: RunnerHub
+    let coRecall = CoRecall()
 
     public static let version = "0.1.0"
 

@@ -166,3 +166,43 @@ public final class RunnerHub: Sendable {
         return (try? Array(JSONEncoder().encode(message))) ?? []
     }
 }
+
+/// Sets of memories recalled together again and again: when the same top
+/// hits come back `threshold` times, they are worth one KV snapshot as a
+/// group (MemOS's "recurring set recalled together").
+final class CoRecall: Sendable {
+    struct Key: Hashable {
+        var namespace: String
+        var ids: [CubeID]
+    }
+
+    let size: Int
+    let threshold: Int
+    private let counts = Mutex<[Key: (count: Int, sources: [RunnerHub.Source])]>([:])
+
+    init(size: Int = 3, threshold: Int = 3) {
+        self.size = size
+        self.threshold = threshold
+    }
+
+    /// Notes one recall's best plaintext hits (in rank order).
+    func record(namespace: String, hits: [RunnerHub.Source]) {
+        guard hits.count >= 2 else { return }
+        let top = Array(hits.prefix(size))
+        let key = Key(namespace: namespace, ids: top.map(\.id))
+        counts.withLock { counts in
+            if counts.count > 50_000 { counts.removeAll() }  // bounded: forget old patterns
+            counts[key, default: (0, top)].count += 1
+            counts[key]!.sources = top
+        }
+    }
+
+    /// The sets that recurred enough since the last call (their counts restart).
+    func takeRecurring() -> [(namespace: String, sources: [RunnerHub.Source])] {
+        counts.withLock { counts in
+            let ready = counts.filter { $0.value.count >= threshold }
+            for key in ready.keys { counts[key] = nil }
+            return ready.map { ($0.key.namespace, $0.value.sources) }.sorted { $0.sources[0].id < $1.sources[0].id }
+        }
+    }
+}

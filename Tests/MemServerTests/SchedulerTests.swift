@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import MemAPI
 import MemCube
@@ -83,5 +86,31 @@ import MemStore
         _ = try h.result("scheduler.promote", ["namespace": "n", "id": id, "tier": "working"])
         _ = try h.result("memory.forget", ["namespace": "n", "id": id, "purge": true])
         #expect(h.store.blobs.heldUsage.count == 0 && h.store.residentUsage.marked == 0)
+    }
+
+    @Test func recurringRecallSetsBecomeOneMaterializeJob() throws {
+        let h = try Harness()
+        for text in ["Caroline moved to Berlin", "Caroline likes Berlin in spring", "Berlin trip with Caroline", "Melanie paints"] {
+            _ = try h.result("memory.add", ["namespace": "n", "text": .string(text)])
+        }
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fds[1], SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connection = ClientConnection(fd: fds[0], peer: h.peer)
+        let frame = #"{"jsonrpc":"2.0","id":1,"method":"scheduler.subscribe","params":{"models":["m"]}}"#
+        #expect(h.dispatcher.handle(frame: Array(frame.utf8), connection: connection) != nil)
+        for _ in 0..<3 { _ = try h.result("memory.recall", ["namespace": "n", "query": "Caroline Berlin", "k": 3]) }
+        _ = try h.result("scheduler.tick", [:])
+        var reader = LineReader(fd: fds[1], maxFrameBytes: 1 << 20)
+        var sizes: [Int] = []
+        while sizes.count < 4, case .line(let line) = try reader.next() {
+            let message = try JSONDecoder().decode(JSONValue.self, from: Data(line))
+            guard case .array(let memories)? = message["params"]?["memories"] else { continue }
+            sizes.append(memories.count)
+        }
+        // One job per memory that turned hot, and one for the three recalled together.
+        #expect(sizes.sorted() == [1, 1, 1, 3])
     }
 }
