@@ -68,6 +68,9 @@ def main():
     call("scheduler.demote", {"namespace": "demo", "id": batch["ids"][1], "tier": "archive"})
     call("scheduler.promote", {"namespace": "demo", "id": batch["ids"][1]})
     call("scheduler.status", {"events": 5})
+    call("consolidate.run", {"namespace": "demo", "dry_run": True, "steps": ["expire"]})
+    run = call("consolidate.run", {"namespace": "demo", "wait": True})["result"]
+    call("consolidate.status", {"run_id": run["run_id"]})
     call("memory.forget", {"namespace": "demo", "id": first["id"]})
     call("system.health", {})
     call("system.stats", {})

@@ -1015,3 +1015,107 @@ public enum SchedulerFail: RPCMethod {
     public typealias Params = SchedulerJobReport.Params
     public typealias Result = SchedulerJobReport.Result
 }
+
+/// `consolidate.run`: the consolidation job (docs/consolidation.md).
+public enum ConsolidateRun: RPCMethod {
+    public static let name = "consolidate.run"
+    public static let paramKeys: Set<String> = ["namespace", "dry_run", "steps", "wait"]
+
+    public struct Params: Codable, Sendable {
+        /// One namespace, or all when absent.
+        public var namespace: String?
+        /// List what would change, change nothing.
+        public var dryRun: Bool?
+        /// Steps to run, in order (default: all available).
+        public var steps: [String]?
+        /// Return the report when done (default true); false returns the run id at once.
+        public var wait: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case namespace, steps, wait
+            case dryRun = "dry_run"
+        }
+
+        public init(namespace: String? = nil, dryRun: Bool? = nil, steps: [String]? = nil, wait: Bool? = nil) {
+            self.namespace = namespace
+            self.dryRun = dryRun
+            self.steps = steps
+            self.wait = wait
+        }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var runID: String
+        public var report: Report?
+
+        enum CodingKeys: String, CodingKey {
+            case report
+            case runID = "run_id"
+        }
+
+        public init(runID: String, report: Report?) {
+            self.runID = runID
+            self.report = report
+        }
+    }
+
+    public struct StepReport: Codable, Sendable, Hashable {
+        /// Memories changed (or, in a dry run, that would change).
+        public var changed: Int
+        /// What changed: up to 100 entries, e.g. "01JD… expired 2026-11-20T…".
+        public var items: [String]
+
+        public init(changed: Int, items: [String]) {
+            self.changed = changed
+            self.items = items
+        }
+    }
+
+    public struct Report: Codable, Sendable, Hashable {
+        public var runID: String
+        public var namespace: String?
+        public var dryRun: Bool
+        /// `running`, `done` or `failed`.
+        public var state: String
+        public var startedAt: Timestamp
+        public var finishedAt: Timestamp?
+        public var steps: [String: StepReport]
+        public var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case namespace, state, steps, error
+            case runID = "run_id", dryRun = "dry_run", startedAt = "started_at", finishedAt = "finished_at"
+        }
+
+        public init(
+            runID: String, namespace: String?, dryRun: Bool, state: String, startedAt: Timestamp, finishedAt: Timestamp? = nil,
+            steps: [String: StepReport] = [:], error: String? = nil
+        ) {
+            self.runID = runID
+            self.namespace = namespace
+            self.dryRun = dryRun
+            self.state = state
+            self.startedAt = startedAt
+            self.finishedAt = finishedAt
+            self.steps = steps
+            self.error = error
+        }
+    }
+}
+
+/// `consolidate.status`: a run's progress and report (the latest run when no id is given).
+public enum ConsolidateStatus: RPCMethod {
+    public static let name = "consolidate.status"
+    public static let paramKeys: Set<String> = ["run_id"]
+
+    public struct Params: Codable, Sendable {
+        public var runID: String?
+        enum CodingKeys: String, CodingKey { case runID = "run_id" }
+        public init(runID: String? = nil) { self.runID = runID }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var report: ConsolidateRun.Report?
+        public init(report: ConsolidateRun.Report?) { self.report = report }
+    }
+}

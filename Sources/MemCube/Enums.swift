@@ -17,4 +17,6 @@ public enum CubeState: String, Codable, Sendable, CaseIterable {
 /// What a version row records as the change that produced it.
 public enum Operation: String, Codable, Sendable {
     case add, update, forget, purge, merge, summarize, `import`, promote, demote, expire, link
+    /// Changes made by a consolidation run's steps.
+    case consolidateExpire = "consolidate:expire"
 }

@@ -22,6 +22,7 @@ public final class MemoryService: Sendable {
     public let scheduler: TierScheduler
     public let runners: RunnerHub
     let coRecall = CoRecall()
+    let consolidation = ConsolidationRuns()
 
     public static let version = "0.1.0"
 
@@ -74,6 +75,8 @@ public final class MemoryService: Sendable {
             Dispatcher.entry(SchedulerSubscribe.self) { [self] in try subscribe($0, $1) },
             Dispatcher.entry(SchedulerComplete.self) { [self] in try complete($0, $1) },
             Dispatcher.entry(SchedulerFail.self) { [self] in try fail($0, $1) },
+            Dispatcher.entry(ConsolidateRun.self) { [self] in try consolidate($0, $1) },
+            Dispatcher.entry(ConsolidateStatus.self) { [self] in try consolidationStatus($0, $1) },
         ]
         return Dispatcher(
             handlers: Dictionary(handlers, uniquingKeysWith: { _, _ in preconditionFailure("method registered twice") }),

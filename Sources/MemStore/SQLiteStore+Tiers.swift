@@ -157,3 +157,20 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    /// Active memories whose TTL has passed (oldest first), in `namespace` or all.
+    public func expiredCubes(namespace: String?, now: Timestamp, limit: Int) throws -> [(namespace: String, id: CubeID)] {
+        var sql = "SELECT namespace, id FROM cubes WHERE state = 'active' AND expires_at IS NOT NULL AND expires_at <= ?"
+        var values: [SQLValue] = [.int(now.millis)]
+        if let namespace {
+            sql += " AND namespace = ?"
+            values.append(.text(namespace))
+        }
+        sql += " ORDER BY rowid LIMIT ?"
+        values.append(.int(Int64(limit)))
+        return try read { db in
+            try db.prepare(sql).query(values) { row in (row.text(0) ?? "", CubeID(row.text(1) ?? "") ?? .generate(at: 0)) }
+        }
+    }
+}

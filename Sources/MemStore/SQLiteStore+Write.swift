@@ -147,7 +147,8 @@ extension SQLiteStore {
                         .run(.int(Int64(cube.version)), .int(at.millis), .int(key))
                     var versionRow = CubeVersion(of: cube, at: at)
                     versionRow.provenance = provenance
-                    versionRow.provenance.operation = .forget
+                    // .forget from clients; consolidation passes its own operation (consolidate:expire).
+                    if provenance.operation == .purge { versionRow.provenance.operation = .forget }
                     try db.prepare(RowCoding.insertVersionSQL).run(RowCoding.versionValues(key: key, versionRow))
                     try db.prepare("DELETE FROM cube_vectors WHERE cube_rowid = ?").run(.int(key))
                     try audit(db, namespace, cube.id, versionRow.provenance, version: cube.version, at: at)

@@ -12,7 +12,7 @@ import MemCube
 enum Commands {
     static let all: [Command] = [
         add, recall, forget, get, update, history, list, link, neighbors, fuse, compose, status, promote, demote, pin, unpin,
-        touch, tick, subscribe, complete, fail, stats, health, reindex,
+        touch, tick, subscribe, complete, fail, consolidate, stats, health, reindex,
     ]
 
     static func named(_ name: String) -> Command? { all.first { $0.name == name } }
@@ -505,6 +505,39 @@ enum Commands {
 
     static let complete = reportCommand("complete", complete: true)
     static let fail = reportCommand("fail", complete: false)
+
+    static let consolidate = Command(
+        name: "consolidate", summary: "Run the consolidation job now and show its report.",
+        help: """
+            Runs on the namespace given with -n, or on all namespaces with --all.
+            Steps available today: expire (memories whose TTL passed become
+            forgotten versions, kept in history). docs/consolidation.md.
+            Options:
+              --all                every namespace
+              --dry-run            list what would change, change nothing
+              --steps LIST         e.g. expire (default: every available step)
+              --report RUN         show the report of an earlier run (since memosd started)
+            """,
+        usage: "consolidate [--all] [--dry-run] [--steps a,b] | consolidate --report RUN",
+        valued: ["--steps", "--report"], flags: ["--all", "--dry-run"]
+    ) { args, session in
+        let report: ConsolidateRun.Report?
+        if let run = args.value("--report") {
+            report = try session.call(ConsolidateStatus.self, .init(runID: run)).report
+        } else {
+            let steps = args.value("--steps").map { $0.split(separator: ",").map(String.init) }
+            report = try session.call(ConsolidateRun.self, .init(
+                namespace: args.has("--all") ? nil : session.namespace, dryRun: args.has("--dry-run") ? true : nil, steps: steps,
+                wait: true)).report
+        }
+        guard !session.json, let report else { return }
+        print("\(report.runID)  \(report.namespace ?? "all namespaces")  \(report.state)\(report.dryRun ? " (dry run: nothing changed)" : "")")
+        for (name, step) in report.steps.sorted(by: { $0.key < $1.key }) {
+            print("  \(name.padding(10)) \(step.changed) \(report.dryRun ? "would change" : "changed")")
+            for item in step.items { print("    \(item)") }
+        }
+        if let error = report.error { printErr("failed: \(error)") }
+    }
 
     static let neighbors = Command(
         name: "neighbors", summary: "Show a memory's neighbourhood: session order, links, shared entities.",
