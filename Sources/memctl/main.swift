@@ -25,8 +25,8 @@ let generalHelp = """
     memctl talks to memosd, the memos memory daemon, over its Unix socket.
 
     Commands:
-    \(Commands.all.map { "  " + $0.name.padding(10) + $0.summary }.joined(separator: "\n"))
-      help      Show help for a command: memctl help COMMAND
+    \(Commands.all.map { "  " + $0.name.padding(12) + $0.summary }.joined(separator: "\n"))
+      help        Show help for a command: memctl help COMMAND
 
     Global options: --socket PATH, -n/--namespace NS, --json, -h/--help
     Environment: MEMOS_SOCKET, MEMOS_NAMESPACE
