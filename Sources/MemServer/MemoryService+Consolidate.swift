@@ -1,15 +1,16 @@
 import Foundation
 import MemAPI
 import MemCube
+import MemScheduler
 import MemStore
 import Synchronization
 
 /// The consolidation job (issue 6, first steps): runs, reports, `expire`.
 final class ConsolidationRuns: Sendable {
     /// Steps memosd can run today, in their order.
-    static let available = ["expire"]
+    static let available = ["expire", "decay"]
     /// Steps the design has that are not built yet (docs/consolidation.md).
-    static let planned = ["dedupe", "merge", "supersede", "summarize", "decay", "upkeep"]
+    static let planned = ["dedupe", "merge", "supersede", "summarize", "upkeep"]
 
     private let reports = Mutex<[String: ConsolidateRun.Report]>([:])
     private let latest = Mutex<String?>(nil)
@@ -63,6 +64,7 @@ extension MemoryService {
                 for step in steps {
                     switch step {
                     case "expire": report.steps[step] = try expireStep(report, peer: context.peer)
+                    case "decay": report.steps[step] = try decayStep(report)
                     default: break
                     }
                     consolidation.save(report)
@@ -87,6 +89,29 @@ extension MemoryService {
         let report = consolidation.report(params.runID)
         if params.runID != nil, report == nil { throw ValidationError(field: "run_id", "is not a run of this memosd since it started") }
         return ConsolidateStatus.Result(report: report)
+    }
+
+    /// decay: cold, idle memories move to the archive by the scheduler's
+    /// rule (docs/scheduler.md); nothing is deleted, each move is logged with
+    /// the run id, and a use brings a memory back.
+    private func decayStep(_ report: ConsolidateRun.Report) throws -> ConsolidateRun.StepReport {
+        let now = Timestamp.now()
+        let records = try store.tierRecords().filter { report.namespace == nil || $0.namespace == report.namespace }
+        let entries = records.map {
+            TierEntry(key: $0.key, namespace: $0.namespace, tier: $0.tier, heat: $0.heat, lastAccess: $0.lastAccess,
+                      createdAt: $0.createdAt, importance: $0.importance, pinned: $0.pinned, bytes: $0.bytes)
+        }
+        let ids = Dictionary(records.map { ($0.key, $0.id) }, uniquingKeysWith: { a, _ in a })
+        let moves = scheduler.planner.plan(entries, now: now).filter { $0.to == .archive }
+        var applied = moves.map { TierChange(key: $0.key, from: $0.from, to: $0.to, reason: "consolidate:decay (\(report.runID)): \($0.reason)") }
+        if !report.dryRun {
+            applied = try store.applyTierChanges(applied, at: now) { _ in }
+            try applyIndexEffects(applied.map { change in (change.key, moves.first { $0.key == change.key }!.namespace, change.from, change.to) })
+        }
+        let namespaces = Dictionary(moves.map { ($0.key, $0.namespace) }, uniquingKeysWith: { a, _ in a })
+        return ConsolidateRun.StepReport(
+            changed: applied.count,
+            items: applied.prefix(100).map { "\(namespaces[$0.key] ?? "")/\(ids[$0.key]?.rawValue ?? ""): \($0.reason)" })
     }
 
     /// expire: memories whose TTL passed become forgotten versions (operation

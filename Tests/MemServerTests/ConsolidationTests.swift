@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import MemAPI
 import MemCube
+import MemScheduler
 @testable import MemServer
 
 @Suite struct ConsolidationTests {
@@ -33,6 +34,25 @@ import MemCube
         #expect(try h.result("consolidate.run", ["namespace": "n"])["report"]?["steps"]?["expire"]?["changed"] == 0)
         #expect(try h.result("consolidate.run", [:])["report"]?["steps"]?["expire"]?["changed"] == 1)
         #expect(try h.result("consolidate.status", ["run_id": .string(runID)])["report"]?["run_id"]?.stringValue == runID)
+    }
+
+    @Test func decayArchivesColdIdleMemoriesAndDeletesNothing() throws {
+        var planner = TierPlanner()
+        planner.archiveAfterSeconds = 0.001
+        let h = try Harness(planner: planner)
+        let cold = try #require(try h.result("memory.add", ["namespace": "n", "text": "an old note", "importance": 0])["id"])
+        let important = try #require(try h.result("memory.add", ["namespace": "n", "text": "a key fact", "importance": 0.9])["id"])
+        usleep(10_000)
+        let dry = try h.result("consolidate.run", ["namespace": "n", "steps": ["decay"], "dry_run": true])
+        #expect(dry["report"]?["steps"]?["decay"]?["changed"] == 1)
+        #expect(try h.result("memory.get", ["namespace": "n", "id": cold])["memory"]?["tier"] == "active")
+        let run = try h.result("consolidate.run", ["namespace": "n", "steps": ["decay"]])
+        let runID = try #require(run["run_id"]?.stringValue)
+        #expect(try h.result("memory.get", ["namespace": "n", "id": cold])["memory"]?["tier"] == "archive")
+        #expect(try h.result("memory.get", ["namespace": "n", "id": important])["memory"]?["tier"] == "active")
+        guard case .array(let events)? = try h.result("scheduler.status", ["events": 1])["events"] else { Issue.record("no events"); return }
+        #expect(events.first?["reason"]?.stringValue?.contains(runID) == true)
+        #expect(try h.fingerprint()[0] == 2)  // both memories still there
     }
 
     @Test func stepsAreCheckedAndRunsCanGoInTheBackground() throws {

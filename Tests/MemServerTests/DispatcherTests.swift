@@ -15,14 +15,15 @@ final class Harness {
     let dispatcher: Dispatcher
     let peer = PeerCredentials(pid: 4242, uid: 1000, gid: 1000)
 
-    init(maxBatch: Int = 1000, embedder: any Embedder = HashingEmbedder()) throws {
+    init(maxBatch: Int = 1000, embedder: any Embedder = HashingEmbedder(), planner: TierPlanner = TierPlanner()) throws {
         directory = NSTemporaryDirectory() + "memos-dispatch-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try SQLiteStore(path: directory + "/memos.db")
         index = ExactIndex(dimension: embedder.dimension)
         var limits = Limits()
         limits.maxBatchItems = maxBatch
-        let service = MemoryService(store: store, index: index, embedder: embedder, accessLog: AccessLog(), limits: limits)
+        let service = MemoryService(
+            store: store, index: index, embedder: embedder, accessLog: AccessLog(), limits: limits, planner: planner)
         dispatcher = service.dispatcher(logger: Logger(level: .error))
     }
 
