@@ -3,14 +3,15 @@ import MemAPI
 import MemCube
 import MemScheduler
 import MemStore
+import Retrieval
 import Synchronization
 
 /// The consolidation job (issue 6, first steps): runs, reports, `expire`.
 final class ConsolidationRuns: Sendable {
     /// Steps memosd can run today, in their order.
-    static let available = ["expire", "decay"]
+    static let available = ["expire", "decay", "upkeep"]
     /// Steps the design has that are not built yet (docs/consolidation.md).
-    static let planned = ["dedupe", "merge", "supersede", "summarize", "upkeep"]
+    static let planned = ["dedupe", "merge", "supersede", "summarize"]
 
     private let reports = Mutex<[String: ConsolidateRun.Report]>([:])
     private let latest = Mutex<String?>(nil)
@@ -65,6 +66,7 @@ extension MemoryService {
                     switch step {
                     case "expire": report.steps[step] = try expireStep(report, peer: context.peer)
                     case "decay": report.steps[step] = try decayStep(report)
+                    case "upkeep": report.steps[step] = try upkeepStep(report)
                     default: break
                     }
                     consolidation.save(report)
@@ -112,6 +114,32 @@ extension MemoryService {
         return ConsolidateRun.StepReport(
             changed: applied.count,
             items: applied.prefix(100).map { "\(namespaces[$0.key] ?? "")/\(ids[$0.key]?.rawValue ?? ""): \($0.reason)" })
+    }
+
+    /// upkeep: payload files no memory names, HNSW graphs with many
+    /// tombstones rebuilt, the query planner's statistics, an integrity check.
+    private func upkeepStep(_ report: ConsolidateRun.Report) throws -> ConsolidateRun.StepReport {
+        var items: [String] = []
+        var changed = 0
+        if report.dryRun {
+            items.append("dry run: no files removed, no index rebuilt")
+        } else {
+            let removed = try store.collectBlobs(graceSeconds: 60)
+            changed += removed.count
+            items.append("payload files removed: \(removed.count)")
+            if let tiered = index as? TieredIndex {
+                for (namespace, tombstones) in tiered.compact(threshold: 0.2).sorted(by: { $0.key < $1.key }) {
+                    changed += 1
+                    items.append("\(namespace): HNSW graph rebuilt without \(tombstones) deleted nodes")
+                }
+            }
+            try store.optimize()
+            items.append("PRAGMA optimize done")
+        }
+        let check = try store.quickCheck()
+        items.append("integrity: " + check.prefix(10).joined(separator: "; "))
+        guard check == ["ok"] else { throw RPCError(.internalError, "the database failed its integrity check: \(check.prefix(3).joined(separator: "; "))") }
+        return ConsolidateRun.StepReport(changed: changed, items: items)
     }
 
     /// expire: memories whose TTL passed become forgotten versions (operation

@@ -73,6 +73,10 @@ public protocol CubeStore: AnyObject, Sendable {
     var residentUsage: (marked: Int, loaded: Int, bytes: Int) { get }
     /// Active memories whose TTL has passed (oldest first), in `namespace` or all.
     func expiredCubes(namespace: String?, now: Timestamp, limit: Int) throws -> [(namespace: String, id: CubeID)]
+    /// `PRAGMA optimize`.
+    func optimize() throws
+    /// `PRAGMA quick_check`: ["ok"] or the problems found.
+    func quickCheck() throws -> [String]
     /// Folds the write-ahead log into the database (at shutdown).
     func checkpoint() throws
 }

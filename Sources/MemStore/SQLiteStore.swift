@@ -86,6 +86,16 @@ public final class SQLiteStore: CubeStore {
         return try collectBlobs(graceSeconds: graceSeconds)
     }
 
+    /// `PRAGMA optimize` (refreshes the planner's statistics where useful).
+    public func optimize() throws {
+        try write { db in try db.execute("PRAGMA optimize") }
+    }
+
+    /// `PRAGMA quick_check`: "ok", or the problems SQLite found.
+    public func quickCheck() throws -> [String] {
+        try read { db in try db.prepare("PRAGMA quick_check").query([]) { $0.text(0) ?? "" } }
+    }
+
     public func checkpoint() throws {
         try write { db in try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
     }

@@ -154,6 +154,42 @@ public final class TieredIndex: VectorIndex {
         while !promoting.withLock({ $0.isEmpty }) { usleep(5_000) }
     }
 
+    // MARK: - Compaction
+
+    /// Rebuilds the graphs whose share of tombstones (deleted nodes that
+    /// still route searches) is at least `threshold`, outside the lock, then
+    /// swaps them in with the changes made meanwhile. Returns per namespace
+    /// the tombstones dropped.
+    public func compact(threshold: Double) -> [String: Int] {
+        let candidates = graphs.read { graphs in
+            graphs.filter { $0.value.tombstoneRatio >= threshold && $0.value.deletedCount > 0 }.map(\.key)
+        }
+        var dropped: [String: Int] = [:]
+        for namespace in candidates {
+            guard let old = graphs.read({ $0[namespace] }) else { continue }
+            var fresh = HNSWGraph(dimension: dimension, parameters: parameters)
+            for (key, node) in old.position.sorted(by: { $0.value < $1.value }) {
+                fresh.insert(key: key, vector: old.vector(key: key)!, meta: old.metas[Int(node)])
+            }
+            graphs.write { graphs in
+                guard let current = graphs[namespace] else { return }
+                // Apply what changed during the rebuild.
+                for key in fresh.position.keys where current.position[key] == nil { fresh.remove(key: key) }
+                for (key, node) in current.position {
+                    let vector = current.vector(key: key)!
+                    if fresh.vector(key: key) != vector {
+                        fresh.insert(key: key, vector: vector, meta: current.metas[Int(node)])
+                    } else {
+                        fresh.updateMeta(key: key, meta: current.metas[Int(node)])
+                    }
+                }
+                dropped[namespace] = current.deletedCount
+                graphs[namespace] = fresh
+            }
+        }
+        return dropped
+    }
+
     // MARK: - Start-up and shutdown
 
     /// Loads a namespace's records at start: exact below the threshold; at

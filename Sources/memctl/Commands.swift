@@ -511,8 +511,9 @@ enum Commands {
         help: """
             Runs on the namespace given with -n, or on all namespaces with --all.
             Steps available today: expire (memories whose TTL passed become
-            forgotten versions, kept in history) and decay (cold, idle memories
-            move to the archive tier). docs/consolidation.md.
+            forgotten versions, kept in history), decay (cold, idle memories
+            move to the archive tier) and upkeep (orphan payloads, HNSW
+            compaction, PRAGMA optimize, integrity check). docs/consolidation.md.
             Options:
               --all                every namespace
               --dry-run            list what would change, change nothing

@@ -55,6 +55,17 @@ import MemScheduler
         #expect(try h.fingerprint()[0] == 2)  // both memories still there
     }
 
+    @Test func upkeepChecksTheDatabaseAndDryRunTouchesNothing() throws {
+        let h = try Harness()
+        _ = try h.result("memory.add", ["namespace": "n", "text": "something"])
+        let dry = try h.result("consolidate.run", ["steps": ["upkeep"], "dry_run": true])
+        guard case .array(let dryItems)? = dry["report"]?["steps"]?["upkeep"]?["items"] else { Issue.record("no items"); return }
+        #expect(dryItems.contains("integrity: ok"))
+        let run = try h.result("consolidate.run", ["steps": ["upkeep"]])
+        guard case .array(let items)? = run["report"]?["steps"]?["upkeep"]?["items"] else { Issue.record("no items"); return }
+        #expect(items.contains("PRAGMA optimize done") && items.contains("integrity: ok"))
+    }
+
     @Test func stepsAreCheckedAndRunsCanGoInTheBackground() throws {
         let h = try Harness()
         let planned = try h.call("consolidate.run", ["steps": ["dedupe"]])

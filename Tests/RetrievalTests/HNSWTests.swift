@@ -153,3 +153,30 @@ func recallAgainstExact(_ graph: HNSWGraph, vectors: [Int64: [Float]], queries: 
         }
     }
 }
+
+@Suite struct TieredCompactionTests {
+    @Test func compactionDropsTombstonesAndKeepsAnswers() {
+        var rng = SplitMix64(seed: 9)
+        let dimension = 16
+        func unit() -> [Float] {
+            var v = (0..<dimension).map { _ in Float(Int(rng.next() % 2001) - 1000) / 1000 }
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            for i in v.indices { v[i] /= norm }
+            return v
+        }
+        let index = TieredIndex(dimension: dimension, threshold: 50)
+        let meta = VectorMeta(tags: [], agent: nil, session: nil, time: Timestamp(millis: 0), expiresAt: nil)
+        let vectors = (0..<200).map { _ in unit() }
+        for (i, v) in vectors.enumerated() { index.upsert(namespace: "ns", key: Int64(i), vector: v, meta: meta) }
+        index.waitForPromotions()
+        #expect(index.kind(namespace: "ns") == "hnsw")
+        index.remove(namespace: "ns", keys: (0..<60).map(Int64.init))
+        #expect(index.compact(threshold: 0.5).isEmpty)  // 30% tombstones: under this threshold
+        #expect(index.compact(threshold: 0.2) == ["ns": 60])
+        #expect(index.compact(threshold: 0.2).isEmpty)
+        #expect(index.count(namespace: "ns") == 140)
+        let hits = index.search(namespace: "ns", query: vectors[100], k: 5, filter: CubeFilter(), now: Timestamp(millis: 0))
+        #expect(hits.first?.key == 100)
+        #expect(hits.allSatisfy { $0.key >= 60 })
+    }
+}
