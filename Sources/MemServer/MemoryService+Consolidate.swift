@@ -147,14 +147,14 @@ extension MemoryService {
     private func expireStep(_ report: ConsolidateRun.Report, peer: PeerCredentials?) throws -> ConsolidateRun.StepReport {
         var changed = 0
         var items: [String] = []
-        var seen = Set<CubeID>()
+        var after: Int64 = 0
         while true {
             let now = Timestamp.now()
-            let batch = try store.expiredCubes(namespace: report.namespace, now: now, limit: 500).filter { !seen.contains($0.id) }
-            guard !batch.isEmpty else { break }
+            let batch = try store.expiredCubes(namespace: report.namespace, now: now, afterKey: after, limit: 500)
+            guard let last = batch.last else { break }
+            after = last.key
             for (namespace, group) in Dictionary(grouping: batch, by: \.namespace) {
                 let ids = group.map(\.id)
-                seen.formUnion(ids)
                 if !report.dryRun {
                     let provenance = Provenance(
                         peerUID: peer?.uid, peerPID: peer?.pid, operation: .consolidateExpire, source: ["consolidation_run": .string(report.runID)])
@@ -166,7 +166,6 @@ extension MemoryService {
                 changed += ids.count
                 for id in ids where items.count < 100 { items.append("\(namespace)/\(id.rawValue): TTL passed") }
             }
-            if report.dryRun && batch.count < 500 { break }
         }
         return ConsolidateRun.StepReport(changed: changed, items: items)
     }

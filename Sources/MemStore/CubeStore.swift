@@ -71,8 +71,8 @@ public protocol CubeStore: AnyObject, Sendable {
     func setResident(_ keys: [Int64], _ resident: Bool) throws
     /// Working-tier memories marked resident, those loaded, and their bytes in RAM.
     var residentUsage: (marked: Int, loaded: Int, bytes: Int) { get }
-    /// Active memories whose TTL has passed (oldest first), in `namespace` or all.
-    func expiredCubes(namespace: String?, now: Timestamp, limit: Int) throws -> [(namespace: String, id: CubeID)]
+    /// Active memories whose TTL has passed, in key order after `afterKey`, in `namespace` or all.
+    func expiredCubes(namespace: String?, now: Timestamp, afterKey: Int64, limit: Int) throws -> [(key: Int64, namespace: String, id: CubeID)]
     /// `PRAGMA optimize`.
     func optimize() throws
     /// `PRAGMA quick_check`: ["ok"] or the problems found.

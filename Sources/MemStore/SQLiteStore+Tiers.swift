@@ -159,10 +159,10 @@ extension SQLiteStore {
 }
 
 extension SQLiteStore {
-    /// Active memories whose TTL has passed (oldest first), in `namespace` or all.
-    public func expiredCubes(namespace: String?, now: Timestamp, limit: Int) throws -> [(namespace: String, id: CubeID)] {
-        var sql = "SELECT namespace, id FROM cubes WHERE state = 'active' AND expires_at IS NOT NULL AND expires_at <= ?"
-        var values: [SQLValue] = [.int(now.millis)]
+    /// Active memories whose TTL has passed, in key order after `afterKey`, in `namespace` or all.
+    public func expiredCubes(namespace: String?, now: Timestamp, afterKey: Int64, limit: Int) throws -> [(key: Int64, namespace: String, id: CubeID)] {
+        var sql = "SELECT rowid, namespace, id FROM cubes WHERE state = 'active' AND expires_at IS NOT NULL AND expires_at <= ? AND rowid > ?"
+        var values: [SQLValue] = [.int(now.millis), .int(afterKey)]
         if let namespace {
             sql += " AND namespace = ?"
             values.append(.text(namespace))
@@ -170,7 +170,7 @@ extension SQLiteStore {
         sql += " ORDER BY rowid LIMIT ?"
         values.append(.int(Int64(limit)))
         return try read { db in
-            try db.prepare(sql).query(values) { row in (row.text(0) ?? "", CubeID(row.text(1) ?? "") ?? .generate(at: 0)) }
+            try db.prepare(sql).query(values) { row in (row.int64(0), row.text(1) ?? "", CubeID(row.text(2) ?? "") ?? .generate(at: 0)) }
         }
     }
 }

@@ -36,6 +36,16 @@ import MemScheduler
         #expect(try h.result("consolidate.status", ["run_id": .string(runID)])["report"]?["run_id"]?.stringValue == runID)
     }
 
+    @Test func expireCountsEveryBatchInADryRunToo() throws {
+        let h = try Harness()
+        let items: [JSONValue] = (0..<620).map { ["text": .string("note \($0)"), "ttl_seconds": 0.001] }
+        _ = try h.result("memory.add", ["namespace": "n", "items": .array(items)])
+        usleep(20_000)
+        #expect(try h.result("consolidate.run", ["steps": ["expire"], "dry_run": true])["report"]?["steps"]?["expire"]?["changed"] == 620)
+        #expect(try h.result("consolidate.run", ["steps": ["expire"]])["report"]?["steps"]?["expire"]?["changed"] == 620)
+        #expect(try h.result("consolidate.run", ["steps": ["expire"]])["report"]?["steps"]?["expire"]?["changed"] == 0)
+    }
+
     @Test func decayArchivesColdIdleMemoriesAndDeletesNothing() throws {
         var planner = TierPlanner()
         planner.archiveAfterSeconds = 0.001
