@@ -1,34 +1,5 @@
 import MemCube
-
-/// What the scheduler knows about one active memory.
-public struct TierEntry: Sendable, Hashable {
-    public var key: Int64
-    public var namespace: String
-    public var tier: Tier
-    /// Heat as of `lastAccess` (decayed to "now" by the planner).
-    public var heat: Double
-    public var lastAccess: Timestamp?
-    public var createdAt: Timestamp
-    public var importance: Double
-    public var pinned: Bool
-    /// What keeping it in RAM costs: text, vector and payload bytes.
-    public var bytes: Int
-
-    public init(
-        key: Int64, namespace: String, tier: Tier, heat: Double, lastAccess: Timestamp?, createdAt: Timestamp,
-        importance: Double, pinned: Bool, bytes: Int
-    ) {
-        self.key = key
-        self.namespace = namespace
-        self.tier = tier
-        self.heat = heat
-        self.lastAccess = lastAccess
-        self.createdAt = createdAt
-        self.importance = importance
-        self.pinned = pinned
-        self.bytes = bytes
-    }
-}
+import MemStore
 
 /// One decided move, with the reason recorded in the event log.
 public struct TierMove: Sendable, Hashable {
@@ -72,23 +43,23 @@ public struct TierPlanner: Sendable {
 
     public init() {}
 
-    public func score(_ entry: TierEntry, now: Timestamp) -> Double {
+    public func score(_ entry: TierRecord, now: Timestamp) -> Double {
         heat.decayed(entry.heat, from: entry.lastAccess, to: now) + importanceWeight * entry.importance
     }
 
-    public func plan(_ entries: [TierEntry], now: Timestamp) -> [TierMove] {
+    public func plan(_ entries: [TierRecord], now: Timestamp) -> [TierMove] {
         var moves: [TierMove] = []
         let scored = entries.map { (entry: $0, score: score($0, now: now)) }
 
         // Working tier: pinned working memories first (they count against the budget), then best first.
         var used = Budget(count: 0, bytes: 0)
         var usedBy: [String: Budget] = [:]
-        func fits(_ entry: TierEntry) -> Bool {
+        func fits(_ entry: TierRecord) -> Bool {
             let ns = usedBy[entry.namespace] ?? Budget(count: 0, bytes: 0)
             return used.count + 1 <= working.count && used.bytes + entry.bytes <= working.bytes
                 && ns.count + 1 <= workingPerNamespace.count && ns.bytes + entry.bytes <= workingPerNamespace.bytes
         }
-        func take(_ entry: TierEntry) {
+        func take(_ entry: TierRecord) {
             used.count += 1
             used.bytes += entry.bytes
             usedBy[entry.namespace, default: Budget(count: 0, bytes: 0)].count += 1

@@ -29,12 +29,7 @@ public final class TierScheduler: Sendable {
     /// Plans and applies one round of moves at `now`; returns those applied.
     @discardableResult
     public func tick(now: Timestamp) throws -> [TierMove] {
-        let records = try store.tierRecords()
-        let entries = records.map {
-            TierEntry(key: $0.key, namespace: $0.namespace, tier: $0.tier, heat: $0.heat, lastAccess: $0.lastAccess,
-                      createdAt: $0.createdAt, importance: $0.importance, pinned: $0.pinned, bytes: $0.bytes)
-        }
-        let moves = planner.plan(entries, now: now)
+        let moves = planner.plan(try store.tierRecords(), now: now)
         let applied = try store.applyTierChanges(
             moves.map { TierChange(key: $0.key, from: $0.from, to: $0.to, reason: $0.reason) }, at: now) { _ in }
         lastTick.withLock { $0 = now }

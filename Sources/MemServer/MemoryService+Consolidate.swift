@@ -99,12 +99,8 @@ extension MemoryService {
     private func decayStep(_ report: ConsolidateRun.Report) throws -> ConsolidateRun.StepReport {
         let now = Timestamp.now()
         let records = try store.tierRecords().filter { report.namespace == nil || $0.namespace == report.namespace }
-        let entries = records.map {
-            TierEntry(key: $0.key, namespace: $0.namespace, tier: $0.tier, heat: $0.heat, lastAccess: $0.lastAccess,
-                      createdAt: $0.createdAt, importance: $0.importance, pinned: $0.pinned, bytes: $0.bytes)
-        }
         let ids = Dictionary(records.map { ($0.key, $0.id) }, uniquingKeysWith: { a, _ in a })
-        let moves = scheduler.planner.plan(entries, now: now).filter { $0.to == .archive }
+        let moves = scheduler.planner.plan(records, now: now).filter { $0.to == .archive }
         var applied = moves.map { TierChange(key: $0.key, from: $0.from, to: $0.to, reason: "consolidate:decay (\(report.runID)): \($0.reason)") }
         if !report.dryRun {
             applied = try store.applyTierChanges(applied, at: now) { _ in }

@@ -13,6 +13,22 @@ public struct TierRecord: Sendable, Hashable {
     public var pinned: Bool
     /// Text, vector and (activations) payload bytes: its cost in RAM.
     public var bytes: Int
+
+    public init(
+        key: Int64, namespace: String, id: CubeID, tier: Tier, heat: Double, lastAccess: Timestamp?, createdAt: Timestamp,
+        importance: Double, pinned: Bool, bytes: Int
+    ) {
+        self.key = key
+        self.namespace = namespace
+        self.id = id
+        self.tier = tier
+        self.heat = heat
+        self.lastAccess = lastAccess
+        self.createdAt = createdAt
+        self.importance = importance
+        self.pinned = pinned
+        self.bytes = bytes
+    }
 }
 
 /// A tier change to apply, and why.

@@ -1,5 +1,6 @@
 import Testing
 import MemCube
+import MemStore
 @testable import MemScheduler
 
 /// The planner under a manual clock: days pass by changing `now`.
@@ -10,12 +11,12 @@ import MemCube
     func entry(
         _ key: Int64, _ tier: Tier = .active, heat: Double = 0, lastAccess: Timestamp? = nil, importance: Double = 0,
         pinned: Bool = false, bytes: Int = 1_000, namespace: String = "ns"
-    ) -> TierEntry {
-        TierEntry(key: key, namespace: namespace, tier: tier, heat: heat, lastAccess: lastAccess ?? start,
+    ) -> TierRecord {
+        TierRecord(key: key, namespace: namespace, id: .generate(at: key), tier: tier, heat: heat, lastAccess: lastAccess ?? start,
                   createdAt: Timestamp(millis: start.millis - 60 * day), importance: importance, pinned: pinned, bytes: bytes)
     }
 
-    func moves(_ planner: TierPlanner, _ entries: [TierEntry], at now: Timestamp) -> [Int64: Tier] {
+    func moves(_ planner: TierPlanner, _ entries: [TierRecord], at now: Timestamp) -> [Int64: Tier] {
         Dictionary(uniqueKeysWithValues: planner.plan(entries, now: now).map { ($0.key, $0.to) })
     }
 
