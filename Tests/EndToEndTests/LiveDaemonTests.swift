@@ -264,19 +264,11 @@ final class LiveDaemon {
     /// A 256 KiB KV snapshot in the memos layout, different for every seed.
     static func kvPayload(seed: Int) -> [UInt8] {
         let tokens = 512, headDim = 64
-        var data = [UInt8]()
-        var header: [String: Any] = [:]
+        var writer = SafeTensorsWriter()
         for part in ["key", "value"] {
-            let begin = data.count
-            for i in 0..<(tokens * headDim) {
-                withUnsafeBytes(of: Float(i % 97 + seed).bitPattern.littleEndian) { data += $0 }
-            }
-            header["layers.0.\(part)"] = ["dtype": "F32", "shape": [1, tokens, headDim], "data_offsets": [begin, data.count]]
+            writer.add("layers.0.\(part)", shape: [1, tokens, headDim], floats: (0..<(tokens * headDim)).map { Float($0 % 97 + seed) })
         }
-        let json = try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
-        var bytes: [UInt8] = []
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
-        return bytes + [UInt8](json) + data
+        return writer.bytes()
     }
 
     @Test func oversizedFrameIsRejectedAndTheConnectionLives() throws {

@@ -6,20 +6,13 @@ import MemStore
 @testable import MemServer
 import Retrieval
 
-/// A safetensors file in memory: F32 tensors, header sorted by name.
+/// A safetensors file in memory: F32 tensors (through memos's own writer,
+/// which lays tensors out in name order).
 func safetensors(_ tensors: [(name: String, shape: [Int], values: [Float])], metadata: [String: String] = [:]) -> [UInt8] {
-    var header: [String: Any] = [:]
-    var data: [UInt8] = []
-    for tensor in tensors.sorted(by: { $0.name < $1.name }) {
-        let begin = data.count
-        for value in tensor.values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data += $0 } }
-        header[tensor.name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [begin, data.count]]
-    }
-    if !metadata.isEmpty { header["__metadata__"] = metadata }
-    let json = try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
-    var bytes: [UInt8] = []
-    withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
-    return bytes + [UInt8](json) + data
+    var writer = SafeTensorsWriter()
+    for tensor in tensors { writer.add(tensor.name, shape: tensor.shape, floats: tensor.values) }
+    writer.metadata = metadata
+    return writer.bytes()
 }
 
 /// A KV snapshot in the memos layout: `layers` × key/value, [heads, tokens, headDim].
