@@ -1,4 +1,5 @@
 import Foundation
+import MemAPI
 import MemCube
 import MemScheduler
 import MemStore
@@ -100,12 +101,25 @@ public enum Daemon {
                 }
             }
             ticker.start()
+            let nightly = config.consolidateAt.map { at in
+                Nightly(hour: at.hour, minute: at.minute) {
+                    do {
+                        let result = try service.consolidate(ConsolidateRun.Params(wait: true), RequestContext(peer: nil))
+                        let steps = (result.report?.steps ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, "\($0.value.changed)") }
+                        logger.info("nightly consolidation done", [("run", result.runID)] + steps)
+                    } catch {
+                        logger.warning("nightly consolidation failed; next try tomorrow", [("error", "\(error)")])
+                    }
+                }
+            }
+            nightly?.start()
 
             var received: Int32 = 0
             sigwait(&signals, &received)
             logger.info("shutting down", [("signal", received == SIGTERM ? "SIGTERM" : "SIGINT")])
             server.stop()
             ticker.stop()
+            nightly?.stop()
             try? accessLog.flush(to: store, heat: Heat())  // best effort: access counts are advisory
             index.waitForPromotions()
             for failure in index.saveSnapshots(to: config.snapshotDirectory) {
@@ -174,6 +188,50 @@ final class ServerBox: Sendable {
 }
 
 import Synchronization
+
+/// Runs `body` every day at a local time, on its own thread, until stopped.
+final class Nightly: Sendable {
+    let hour: Int
+    let minute: Int
+    private let body: @Sendable () -> Void
+    private let wakeup = DispatchSemaphore(value: 0)
+    private let stopped = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(hour: Int, minute: Int, _ body: @escaping @Sendable () -> Void) {
+        self.hour = hour
+        self.minute = minute
+        self.body = body
+    }
+
+    /// The first hour:minute (local time) strictly after `date`.
+    static func next(after date: Date, hour: Int, minute: Int, calendar: Calendar = .current) -> Date {
+        calendar.nextDate(after: date, matching: DateComponents(hour: hour, minute: minute, second: 0), matchingPolicy: .nextTime)
+            ?? date.addingTimeInterval(86_400)
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            while !stopped.load(ordering: .acquiring) {
+                let due = Self.next(after: Date(), hour: hour, minute: minute)
+                // Wake at least hourly: clock changes (DST, NTP) move the due time.
+                let wait = min(max(1, due.timeIntervalSinceNow), 3_600)
+                _ = wakeup.wait(timeout: .now() + wait)
+                if stopped.load(ordering: .acquiring) { break }
+                if Date() >= due { body() }
+            }
+            finished.signal()
+        }
+        thread.name = "memosd-nightly"
+        thread.start()
+    }
+
+    func stop() {
+        stopped.store(true, ordering: .releasing)
+        wakeup.signal()
+        finished.wait()
+    }
+}
 
 /// Runs `body` every `interval` seconds on its own thread until stopped.
 final class Ticker: Sendable {

@@ -35,6 +35,8 @@ public struct DaemonConfig: Sendable {
     /// Seconds a runner has for a job before it is dispatched again, and how many dispatches a job gets.
     public var jobTimeoutSeconds = 300.0
     public var jobAttempts = 3
+    /// Local time of the nightly consolidation run (hour, minute); nil: off.
+    public var consolidateAt: (hour: Int, minute: Int)? = (3, 0)
     public var maxBatchItems = 1000
     public var tickSeconds = 5.0
     public var logLevel = Logger.Level.info
@@ -96,6 +98,8 @@ public struct DaemonConfig: Sendable {
           --archive-after-days D     idle days before a cold memory is archived (default 30)
           --job-timeout-seconds S    a runner's time for a job before it goes to another (default 300)
           --job-attempts N       dispatches before a job fails (default 3)
+          --consolidate-at HH:MM     local time of the nightly consolidation over all
+                                 namespaces (default 03:00), or off
           --max-batch N          memories per memory.add / memory.forget (default 1000)
           --tick-seconds N       how often the scheduler tick runs (default 5)
           --log-level LEVEL      debug, info (default), warning or error
@@ -194,6 +198,17 @@ public struct DaemonConfig: Sendable {
             case "--working-namespace-max": config.planner.workingPerNamespace.count = try positive(argument)
             case "--working-namespace-max-mb": config.planner.workingPerNamespace.bytes = try positive(argument) << 20
             case "--archive-after-days": config.planner.archiveAfterSeconds = try positiveNumber(argument) * 86_400
+            case "--consolidate-at":
+                let text = try value(argument)
+                if text == "off" {
+                    config.consolidateAt = nil
+                } else {
+                    let parts = text.split(separator: ":").map { Int($0) }
+                    guard parts.count == 2, let hour = parts[0], let minute = parts[1], (0..<24).contains(hour), (0..<60).contains(minute) else {
+                        throw DaemonError.usage("--consolidate-at must be a local time HH:MM, e.g. 03:00, or off (got '\(text)')")
+                    }
+                    config.consolidateAt = (hour, minute)
+                }
             case "--job-timeout-seconds": config.jobTimeoutSeconds = try positiveNumber(argument)
             case "--job-attempts": config.jobAttempts = try positive(argument)
             case "--cube-cache-mb":

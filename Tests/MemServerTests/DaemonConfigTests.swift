@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import MemScheduler
 @testable import MemServer
@@ -28,12 +29,16 @@ import MemScheduler
         let scheduler = try config(["--working-max", "50", "--working-max-mb", "8", "--heat-half-life-days", "0.5", "--archive-after-days", "90"], [:])
         #expect(scheduler.planner.working == Budget(count: 50, bytes: 8 << 20))
         #expect(scheduler.planner.heat.halfLifeSeconds == 43_200 && scheduler.planner.archiveAfterSeconds == 90 * 86_400)
+        #expect(try config([], [:]).consolidateAt! == (3, 0))
+        #expect(try config(["--consolidate-at", "23:45"], [:]).consolidateAt! == (23, 45))
+        #expect(try config(["--consolidate-at", "off"], [:]).consolidateAt == nil)
     }
 
     @Test(arguments: [
         (["--bogus"], "unknown option"), (["--embedder", "gpt"], "minilm, hashing or http"),
         (["--embedder", "http"], "--embed-url"), (["--max-batch", "0"], "positive integer"), (["--socket"], "needs a value"), (["--weights", "magic=1"], "signal=weight"),
         (["--cube-cache-mb", "-1"], "0 or more"), (["--heat-half-life-days", "0"], "positive number"),
+        (["--consolidate-at", "25:00"], "HH:MM"), (["--consolidate-at", "3am"], "HH:MM"),
     ])
     func usageErrorsSayWhatIsWrong(arguments: [String], message: String) {
         do {
@@ -44,5 +49,17 @@ import MemScheduler
         } catch {
             Issue.record("\(error)")
         }
+    }
+}
+
+@Suite struct NightlyTests {
+    @Test func nextRunIsTheComingLocalTime() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = try #require(TimeZone(identifier: "Europe/Berlin"))
+        func date(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
+        // 02:00 Berlin (UTC+1 in November) → 03:00 the same night.
+        #expect(Nightly.next(after: date("2026-11-22T01:00:00Z"), hour: 3, minute: 0, calendar: calendar) == date("2026-11-22T02:00:00Z"))
+        // Just past it → the next night.
+        #expect(Nightly.next(after: date("2026-11-22T02:00:01Z"), hour: 3, minute: 0, calendar: calendar) == date("2026-11-23T02:00:00Z"))
     }
 }
