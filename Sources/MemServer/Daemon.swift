@@ -102,7 +102,7 @@ public enum Daemon {
             }
             ticker.start()
             let nightly = config.consolidateAt.map { at in
-                Nightly(hour: at.hour, minute: at.minute) {
+                Ticker(dailyAt: at.hour, at.minute) {
                     do {
                         let result = try service.consolidate(ConsolidateRun.Params(wait: true), RequestContext(peer: nil))
                         let steps = (result.report?.steps ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, "\($0.value.changed)") }
@@ -189,19 +189,35 @@ final class ServerBox: Sendable {
 
 import Synchronization
 
-/// Runs `body` every day at a local time, on its own thread, until stopped.
-final class Nightly: Sendable {
-    let hour: Int
-    let minute: Int
+/// Runs `body` on its own thread whenever `next` says it is due (an
+/// interval, or a time of day), or at once when `wakeup` is signalled
+/// (pressure), until stopped.
+final class Ticker: Sendable {
+    private let name: String
+    private let next: @Sendable (Date) -> Date
     private let body: @Sendable () -> Void
-    private let wakeup = DispatchSemaphore(value: 0)
+    private let wakeup: DispatchSemaphore
     private let stopped = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
 
-    init(hour: Int, minute: Int, _ body: @escaping @Sendable () -> Void) {
-        self.hour = hour
-        self.minute = minute
+    init(
+        name: String, wakeup: DispatchSemaphore = DispatchSemaphore(value: 0), next: @escaping @Sendable (Date) -> Date,
+        _ body: @escaping @Sendable () -> Void
+    ) {
+        self.name = name
+        self.next = next
+        self.wakeup = wakeup
         self.body = body
+    }
+
+    /// Every `interval` seconds.
+    convenience init(every interval: Double, wakeup: DispatchSemaphore = DispatchSemaphore(value: 0), _ body: @escaping @Sendable () -> Void) {
+        self.init(name: "memosd-tick", wakeup: wakeup, next: { $0.addingTimeInterval(interval) }, body)
+    }
+
+    /// Every day at hour:minute, local time.
+    convenience init(dailyAt hour: Int, _ minute: Int, _ body: @escaping @Sendable () -> Void) {
+        self.init(name: "memosd-nightly", next: { Self.next(after: $0, hour: hour, minute: minute) }, body)
     }
 
     /// The first hour:minute (local time) strictly after `date`.
@@ -213,51 +229,16 @@ final class Nightly: Sendable {
     func start() {
         let thread = Thread { [self] in
             while !stopped.load(ordering: .acquiring) {
-                let due = Self.next(after: Date(), hour: hour, minute: minute)
-                // Wake at least hourly: clock changes (DST, NTP) move the due time.
-                let wait = min(max(1, due.timeIntervalSinceNow), 3_600)
-                _ = wakeup.wait(timeout: .now() + wait)
+                let due = next(Date())
+                // Wake at least hourly: clock changes (DST, NTP) move a time of day.
+                let wait = min(max(0.001, due.timeIntervalSinceNow), 3_600)
+                let signalled = wakeup.wait(timeout: .now() + wait) == .success
                 if stopped.load(ordering: .acquiring) { break }
-                if Date() >= due { body() }
+                if signalled || Date() >= due { body() }
             }
             finished.signal()
         }
-        thread.name = "memosd-nightly"
-        thread.start()
-    }
-
-    func stop() {
-        stopped.store(true, ordering: .releasing)
-        wakeup.signal()
-        finished.wait()
-    }
-}
-
-/// Runs `body` every `interval` seconds on its own thread until stopped.
-final class Ticker: Sendable {
-    private let interval: Double
-    private let body: @Sendable () -> Void
-    private let wakeup: DispatchSemaphore
-    private let stopped = Atomic<Bool>(false)
-    private let finished = DispatchSemaphore(value: 0)
-
-    /// `wakeup` runs the body early when signalled (pressure).
-    init(every interval: Double, wakeup: DispatchSemaphore = DispatchSemaphore(value: 0), _ body: @escaping @Sendable () -> Void) {
-        self.interval = interval
-        self.wakeup = wakeup
-        self.body = body
-    }
-
-    func start() {
-        let thread = Thread { [self] in
-            while !stopped.load(ordering: .acquiring) {
-                _ = wakeup.wait(timeout: .now() + interval)
-                if stopped.load(ordering: .acquiring) { break }
-                body()
-            }
-            finished.signal()
-        }
-        thread.name = "memosd-tick"
+        thread.name = name
         thread.start()
     }
 

@@ -52,14 +52,14 @@ import MemScheduler
     }
 }
 
-@Suite struct NightlyTests {
+@Suite struct DailyTickerTests {
     @Test func nextRunIsTheComingLocalTime() throws {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = try #require(TimeZone(identifier: "Europe/Berlin"))
         func date(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
         // 02:00 Berlin (UTC+1 in November) → 03:00 the same night.
-        #expect(Nightly.next(after: date("2026-11-22T01:00:00Z"), hour: 3, minute: 0, calendar: calendar) == date("2026-11-22T02:00:00Z"))
+        #expect(Ticker.next(after: date("2026-11-22T01:00:00Z"), hour: 3, minute: 0, calendar: calendar) == date("2026-11-22T02:00:00Z"))
         // Just past it → the next night.
-        #expect(Nightly.next(after: date("2026-11-22T02:00:01Z"), hour: 3, minute: 0, calendar: calendar) == date("2026-11-23T02:00:00Z"))
+        #expect(Ticker.next(after: date("2026-11-22T02:00:01Z"), hour: 3, minute: 0, calendar: calendar) == date("2026-11-23T02:00:00Z"))
     }
 }
