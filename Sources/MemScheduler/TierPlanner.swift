@@ -4,6 +4,7 @@ import MemStore
 /// One decided move, with the reason recorded in the event log.
 public struct TierMove: Sendable, Hashable {
     public var key: Int64
+    public var id: CubeID
     public var namespace: String
     public var from: Tier
     public var to: Tier
@@ -75,13 +76,13 @@ public struct TierPlanner: Sendable {
         }
         for (entry, score) in candidates {
             if chosen.contains(entry.key), entry.tier != .working {
-                moves.append(TierMove(key: entry.key, namespace: entry.namespace, from: entry.tier, to: .working,
+                moves.append(TierMove(key: entry.key, id: entry.id, namespace: entry.namespace, from: entry.tier, to: .working,
                                       reason: "hot: score \(Self.format(score)) ≥ \(Self.format(promoteScore))"))
             } else if !chosen.contains(entry.key), entry.tier == .working {
                 let why = score < promoteScore
                     ? "cooled: score \(Self.format(score)) < \(Self.format(promoteScore))"
                     : "over the working budget (hotter memories took it)"
-                moves.append(TierMove(key: entry.key, namespace: entry.namespace, from: .working, to: .active, reason: why))
+                moves.append(TierMove(key: entry.key, id: entry.id, namespace: entry.namespace, from: .working, to: .active, reason: why))
             }
         }
 
@@ -90,10 +91,10 @@ public struct TierPlanner: Sendable {
             let idleSince = entry.lastAccess ?? entry.createdAt
             let idle = Double(now.millis - idleSince.millis) / 1000
             if entry.tier == .active, !chosen.contains(entry.key), idle >= archiveAfterSeconds, score < archiveScore {
-                moves.append(TierMove(key: entry.key, namespace: entry.namespace, from: .active, to: .archive,
+                moves.append(TierMove(key: entry.key, id: entry.id, namespace: entry.namespace, from: .active, to: .archive,
                                       reason: "idle \(Int(idle / 86_400)) days, score \(Self.format(score)) < \(Self.format(archiveScore))"))
             } else if entry.tier == .archive, score >= promoteScore {
-                moves.append(TierMove(key: entry.key, namespace: entry.namespace, from: .archive, to: .active,
+                moves.append(TierMove(key: entry.key, id: entry.id, namespace: entry.namespace, from: .archive, to: .active,
                                       reason: "used again: score \(Self.format(score)) ≥ \(Self.format(promoteScore))"))
             }
         }

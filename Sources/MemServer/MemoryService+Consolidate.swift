@@ -99,17 +99,16 @@ extension MemoryService {
     private func decayStep(_ report: ConsolidateRun.Report) throws -> ConsolidateRun.StepReport {
         let now = Timestamp.now()
         let records = try store.tierRecords().filter { report.namespace == nil || $0.namespace == report.namespace }
-        let ids = Dictionary(records.map { ($0.key, $0.id) }, uniquingKeysWith: { a, _ in a })
-        let moves = scheduler.planner.plan(records, now: now).filter { $0.to == .archive }
-        var applied = moves.map { TierChange(key: $0.key, from: $0.from, to: $0.to, reason: "consolidate:decay (\(report.runID)): \($0.reason)") }
+        var moves = scheduler.planner.plan(records, now: now).filter { $0.to == .archive }
+        for i in moves.indices { moves[i].reason = "consolidate:decay (\(report.runID)): \(moves[i].reason)" }
         if !report.dryRun {
-            applied = try store.applyTierChanges(applied, at: now) { _ in }
-            try applyIndexEffects(applied.map { change in (change.key, moves.first { $0.key == change.key }!.namespace, change.from, change.to) })
+            let applied = Set(try store.applyTierChanges(
+                moves.map { TierChange(key: $0.key, from: $0.from, to: $0.to, reason: $0.reason) }, at: now) { _ in }.map(\.key))
+            moves = moves.filter { applied.contains($0.key) }
+            try applyIndexEffects(moves.map { ($0.key, $0.namespace, $0.from, $0.to) })
         }
-        let namespaces = Dictionary(moves.map { ($0.key, $0.namespace) }, uniquingKeysWith: { a, _ in a })
         return ConsolidateRun.StepReport(
-            changed: applied.count,
-            items: applied.prefix(100).map { "\(namespaces[$0.key] ?? "")/\(ids[$0.key]?.rawValue ?? ""): \($0.reason)" })
+            changed: moves.count, items: moves.prefix(100).map { "\($0.namespace)/\($0.id.rawValue): \($0.reason)" })
     }
 
     /// upkeep: payload files no memory names, HNSW graphs with many

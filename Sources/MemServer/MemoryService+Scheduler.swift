@@ -20,15 +20,16 @@ extension MemoryService {
             if record.pinned { pinned += 1 }
         }
         let planner = scheduler.planner
+        let ram = store.residentUsage, work = runners.counts
         return SchedulerStatus.Result(
             tiers: tiers, namespaces: namespaces, pinned: pinned,
             budgets: [
                 "working": .init(count: planner.working.count, bytes: planner.working.bytes),
                 "working_per_namespace": .init(count: planner.workingPerNamespace.count, bytes: planner.workingPerNamespace.bytes),
             ],
-            workingRAM: .init(count: store.residentUsage.loaded, bytes: store.residentUsage.bytes),
+            workingRAM: .init(count: ram.loaded, bytes: ram.bytes),
             lastTick: scheduler.lastTickAt, events: try store.tierEvents(limit: limit).map(Self.wire),
-            runners: runners.counts.runners, jobs: runners.counts.jobs)
+            runners: work.runners, jobs: work.jobs)
 
     }
 
@@ -104,11 +105,10 @@ extension MemoryService {
 
     func tick(_ params: NoParams, _ context: RequestContext) throws -> SchedulerTick.Result {
         try accessLog.flush(to: store, heat: scheduler.planner.heat)
-        let records = Dictionary(try store.tierRecords().map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         let moves = try runScheduler(now: context.now)
         return SchedulerTick.Result(moves: moves.map { move in
             SchedulerStatus.Event(
-                at: context.now, namespace: move.namespace, id: records[move.key]?.id.rawValue ?? "", from: move.from.rawValue,
+                at: context.now, namespace: move.namespace, id: move.id.rawValue, from: move.from.rawValue,
                 to: move.to.rawValue, reason: move.reason)
         })
     }
