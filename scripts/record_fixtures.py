@@ -71,6 +71,9 @@ def main():
     call("consolidate.run", {"namespace": "demo", "dry_run": True, "steps": ["expire"]})
     run = call("consolidate.run", {"namespace": "demo", "wait": True})["result"]
     call("consolidate.status", {"run_id": run["run_id"]})
+    call("consolidate.report", {"run_id": run["run_id"]})
+    call("consolidate.undo", {"run_id": run["run_id"]})
+    call("memory.revert", {"namespace": "demo", "id": first["id"], "to_version": 1})
     call("memory.forget", {"namespace": "demo", "id": first["id"]})
     call("system.health", {})
     call("system.stats", {})

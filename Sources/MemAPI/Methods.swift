@@ -193,6 +193,10 @@ public enum MemoryRecall: RPCMethod {
         public var occurredAt: Timestamp?
         public var createdAt: Timestamp
         public var signals: [String: Signal]
+        /// When the fact stopped holding (a newer fact with the same key superseded it).
+        public var validTo: Timestamp?
+        /// Active memories consolidation found likely to contradict this one.
+        public var conflictsWith: [String]?
         /// With `explain`: the fused score, each boost and the time phrase understood.
         public var explain: Explanation?
 
@@ -215,14 +219,17 @@ public enum MemoryRecall: RPCMethod {
 
         enum CodingKeys: String, CodingKey {
             case id, score, text, version, tags, attributes, importance, agent, session, signals, explain
-            case occurredAt = "occurred_at", createdAt = "created_at"
+            case occurredAt = "occurred_at", createdAt = "created_at", validTo = "valid_to", conflictsWith = "conflicts_with"
         }
 
         public init(
             id: String, score: Double, text: String?, version: Int, tags: [String],
             attributes: [String: JSONValue], importance: Double, agent: String?, session: String?,
-            occurredAt: Timestamp?, createdAt: Timestamp, signals: [String: Signal], explain: Explanation? = nil
+            occurredAt: Timestamp?, createdAt: Timestamp, signals: [String: Signal], validTo: Timestamp? = nil,
+            conflictsWith: [String]? = nil, explain: Explanation? = nil
         ) {
+            self.validTo = validTo
+            self.conflictsWith = conflictsWith
             self.explain = explain
             self.id = id
             self.score = score
@@ -413,6 +420,36 @@ public enum MemoryHistory: RPCMethod {
             self.versions = versions
         }
     }
+}
+
+/// `memory.revert`: a new version restoring an earlier one (text, tags,
+/// attributes, importance, state, validity...); history keeps everything.
+public enum MemoryRevert: RPCMethod {
+    public static let name = "memory.revert"
+    public static let paramKeys: Set<String> = ["namespace", "id", "to_version", "expected_version", "agent"]
+
+    public struct Params: Codable, Sendable {
+        public var namespace: String
+        public var id: String
+        public var toVersion: Int
+        public var expectedVersion: Int?
+        public var agent: String?
+
+        enum CodingKeys: String, CodingKey {
+            case namespace, id, agent
+            case toVersion = "to_version", expectedVersion = "expected_version"
+        }
+
+        public init(namespace: String, id: String, toVersion: Int, expectedVersion: Int? = nil, agent: String? = nil) {
+            self.namespace = namespace
+            self.id = id
+            self.toVersion = toVersion
+            self.expectedVersion = expectedVersion
+            self.agent = agent
+        }
+    }
+
+    public typealias Result = MemoryUpdate.Result
 }
 
 /// `memory.list`: memories of a namespace, newest first, a page at a time.
@@ -1019,11 +1056,13 @@ public enum SchedulerFail: RPCMethod {
 /// `consolidate.run`: the consolidation job (docs/consolidation.md).
 public enum ConsolidateRun: RPCMethod {
     public static let name = "consolidate.run"
-    public static let paramKeys: Set<String> = ["namespace", "dry_run", "steps", "wait"]
+    public static let paramKeys: Set<String> = ["namespace", "all", "dry_run", "steps", "wait"]
 
     public struct Params: Codable, Sendable {
-        /// One namespace, or all when absent.
+        /// One namespace; when absent, every namespace changed since its last run (or every one with `all`).
         public var namespace: String?
+        /// With no namespace: every namespace, changed or not.
+        public var all: Bool?
         /// List what would change, change nothing.
         public var dryRun: Bool?
         /// Steps to run, in order (default: all available).
@@ -1032,12 +1071,13 @@ public enum ConsolidateRun: RPCMethod {
         public var wait: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case namespace, steps, wait
+            case namespace, all, steps, wait
             case dryRun = "dry_run"
         }
 
-        public init(namespace: String? = nil, dryRun: Bool? = nil, steps: [String]? = nil, wait: Bool? = nil) {
+        public init(namespace: String? = nil, all: Bool? = nil, dryRun: Bool? = nil, steps: [String]? = nil, wait: Bool? = nil) {
             self.namespace = namespace
+            self.all = all
             self.dryRun = dryRun
             self.steps = steps
             self.wait = wait
@@ -1064,40 +1104,82 @@ public enum ConsolidateRun: RPCMethod {
         public var changed: Int
         /// What changed: up to 100 entries, e.g. "01JD… expired 2026-11-20T…".
         public var items: [String]
+        /// Progress: memories (or groups) looked at so far, out of `total` when known.
+        public var examined: Int
+        public var total: Int?
+        /// Changes given up because a client changed the memory meanwhile (the next run retries).
+        public var skipped: Int
+        /// True once the step has run to its end.
+        public var finished: Bool
 
-        public init(changed: Int, items: [String]) {
+        enum CodingKeys: String, CodingKey {
+            case changed, items, examined, total, skipped, finished
+        }
+
+        public init(changed: Int = 0, items: [String] = [], examined: Int = 0, total: Int? = nil, skipped: Int = 0, finished: Bool = false) {
             self.changed = changed
             self.items = items
+            self.examined = examined
+            self.total = total
+            self.skipped = skipped
+            self.finished = finished
+        }
+
+        /// Notes one change, keeping the first 100 descriptions.
+        public mutating func note(_ item: String, count: Int = 1) {
+            changed += count
+            if items.count < 100 { items.append(item) }
         }
     }
 
     public struct Report: Codable, Sendable, Hashable {
         public var runID: String
+        /// The namespace asked for (nil: changed namespaces, or all with `all`).
         public var namespace: String?
+        public var all: Bool
         public var dryRun: Bool
-        /// `running`, `done` or `failed`.
+        /// `running`, `done`, `failed` or `undone`.
         public var state: String
         public var startedAt: Timestamp
         public var finishedAt: Timestamp?
+        /// The steps, in the order they run.
+        public var plan: [String]
+        /// The step running now.
+        public var current: String?
+        /// Namespaces the content steps (dedupe, merge, supersede, summarize) processed.
+        public var namespaces: [String]
+        /// Namespaces left alone: unchanged since their last run.
+        public var unchanged: [String]
         public var steps: [String: StepReport]
+        /// How many times the run was resumed after memosd stopped during it.
+        public var resumed: Int
+        /// Set when `consolidate.undo` reverted the run: what it restored.
+        public var undo: StepReport?
         public var error: String?
 
         enum CodingKeys: String, CodingKey {
-            case namespace, state, steps, error
+            case namespace, all, state, plan, current, namespaces, unchanged, steps, resumed, undo, error
             case runID = "run_id", dryRun = "dry_run", startedAt = "started_at", finishedAt = "finished_at"
         }
 
         public init(
-            runID: String, namespace: String?, dryRun: Bool, state: String, startedAt: Timestamp, finishedAt: Timestamp? = nil,
-            steps: [String: StepReport] = [:], error: String? = nil
+            runID: String, namespace: String?, all: Bool = false, dryRun: Bool, state: String, startedAt: Timestamp,
+            finishedAt: Timestamp? = nil, plan: [String] = [], steps: [String: StepReport] = [:], error: String? = nil
         ) {
             self.runID = runID
             self.namespace = namespace
+            self.all = all
             self.dryRun = dryRun
             self.state = state
             self.startedAt = startedAt
             self.finishedAt = finishedAt
+            self.plan = plan
+            self.current = nil
+            self.namespaces = []
+            self.unchanged = []
             self.steps = steps
+            self.resumed = 0
+            self.undo = nil
             self.error = error
         }
     }
@@ -1117,5 +1199,47 @@ public enum ConsolidateStatus: RPCMethod {
     public struct Result: Codable, Sendable, Hashable {
         public var report: ConsolidateRun.Report?
         public init(report: ConsolidateRun.Report?) { self.report = report }
+    }
+}
+
+/// `consolidate.report`: a run's stored report (kept across restarts).
+public enum ConsolidateReport: RPCMethod {
+    public static let name = "consolidate.report"
+    public static let paramKeys: Set<String> = ["run_id"]
+
+    public struct Params: Codable, Sendable {
+        public var runID: String
+        enum CodingKeys: String, CodingKey { case runID = "run_id" }
+        public init(runID: String) { self.runID = runID }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var report: ConsolidateRun.Report
+        public init(report: ConsolidateRun.Report) { self.report = report }
+    }
+}
+
+/// `consolidate.undo`: reverts every change a run made (memories it changed
+/// and nobody changed since, links it made, tier moves); the run's report
+/// then shows state `undone` and what was restored.
+public enum ConsolidateUndo: RPCMethod {
+    public static let name = "consolidate.undo"
+    public static let paramKeys: Set<String> = ["run_id"]
+    public typealias Params = ConsolidateReport.Params
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var runID: String
+        /// Memories restored, links removed and moves reversed.
+        public var undo: ConsolidateRun.StepReport
+
+        enum CodingKeys: String, CodingKey {
+            case undo
+            case runID = "run_id"
+        }
+
+        public init(runID: String, undo: ConsolidateRun.StepReport) {
+            self.runID = runID
+            self.undo = undo
+        }
     }
 }

@@ -17,6 +17,12 @@ public enum CubeState: String, Codable, Sendable, CaseIterable {
 /// What a version row records as the change that produced it.
 public enum Operation: String, Codable, Sendable {
     case add, update, forget, purge, merge, summarize, `import`, promote, demote, expire, link
-    /// Changes made by a consolidation run's steps.
+    /// A version that restores an earlier one (`memory.revert`).
+    case revert
+    /// Changes made by a consolidation run's steps, and by undoing a run.
     case consolidateExpire = "consolidate:expire"
+    case consolidateMerge = "consolidate:merge"
+    case consolidateSupersede = "consolidate:supersede"
+    case consolidateSummarize = "consolidate:summarize"
+    case consolidateUndo = "consolidate:undo"
 }

@@ -30,6 +30,26 @@ public enum JSONValue: Hashable, Sendable {
         }
     }
 
+    /// A whole number (an integer, or a double without a fraction).
+    public var intValue: Int? {
+        switch self {
+        case .int(let i): return Int(exactly: i)
+        case .double(let d): return Int(exactly: d)
+        default: return nil
+        }
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    /// The array element at `index`, or nil (not an array, or out of range).
+    public subscript(index: Int) -> JSONValue? {
+        guard let array = arrayValue, array.indices.contains(index) else { return nil }
+        return array[index]
+    }
+
     /// A short name of the JSON type, for error messages.
     public var typeName: String {
         switch self {

@@ -60,7 +60,8 @@ public enum Daemon {
             let service = MemoryService(
                 store: store, index: index, keywords: keywords, embedder: embedder, accessLog: accessLog, limits: limits,
                 fusion: config.fusion, planner: config.planner,
-                runners: RunnerHub(timeoutSeconds: config.jobTimeoutSeconds, maxAttempts: config.jobAttempts), logger: logger, serverStats: { box.stats() })
+                runners: RunnerHub(timeoutSeconds: config.jobTimeoutSeconds, maxAttempts: config.jobAttempts),
+                consolidationSettings: config.consolidation, logger: logger, serverStats: { box.stats() })
             let working = try service.scheduler.loadWorkingSet()
             if working > 0 { logger.info("working tier loaded", [("memories", "\(working)"), ("bytes", "\(store.residentUsage.bytes)")]) }
             let pending = try store.countNeedingEmbedding(embedder: embedder.id, dimension: embedder.dimension)
@@ -101,6 +102,7 @@ public enum Daemon {
                 }
             }
             ticker.start()
+            service.resumeConsolidationRuns(logger: logger)
             let nightly = config.consolidateAt.map { at in
                 Ticker(dailyAt: at.hour, at.minute) {
                     do {
@@ -118,6 +120,7 @@ public enum Daemon {
             sigwait(&signals, &received)
             logger.info("shutting down", [("signal", received == SIGTERM ? "SIGTERM" : "SIGINT")])
             server.stop()
+            service.stopConsolidation()
             ticker.stop()
             nightly?.stop()
             try? accessLog.flush(to: store, heat: Heat())  // best effort: access counts are advisory

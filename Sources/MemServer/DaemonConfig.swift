@@ -37,6 +37,8 @@ public struct DaemonConfig: Sendable {
     public var jobAttempts = 3
     /// Local time of the nightly consolidation run (hour, minute); nil: off.
     public var consolidateAt: (hour: Int, minute: Int)? = (3, 0)
+    /// The consolidation job's thresholds (docs/consolidation.md).
+    public var consolidation = ConsolidationSettings()
     public var maxBatchItems = 1000
     public var tickSeconds = 5.0
     public var logLevel = Logger.Level.info
@@ -99,7 +101,12 @@ public struct DaemonConfig: Sendable {
           --job-timeout-seconds S    a runner's time for a job before it goes to another (default 300)
           --job-attempts N       dispatches before a job fails (default 3)
           --consolidate-at HH:MM     local time of the nightly consolidation over all
-                                 namespaces (default 03:00), or off
+                                 namespaces changed since their last run (default 03:00), or off
+          --dedupe-threshold X   cosine from which memories making the same claim
+                                 merge (default 0.92)
+          --conflict-threshold X cosine from which differing negation, numbers or
+                                 dates link memories as conflicts_with (default 0.8)
+          --summary-min N        memories a session or cluster needs for a summary (default 8)
           --max-batch N          memories per memory.add / memory.forget (default 1000)
           --tick-seconds N       how often the scheduler tick runs (default 5)
           --log-level LEVEL      debug, info (default), warning or error
@@ -133,6 +140,13 @@ public struct DaemonConfig: Sendable {
             let text = try value(flag)
             guard let number = Double(text), number > 0, number.isFinite else {
                 throw DaemonError.usage("\(flag) needs a positive number (got '\(text)')")
+            }
+            return number
+        }
+        func fraction(_ flag: String) throws -> Float {
+            let text = try value(flag)
+            guard let number = Float(text), number > 0, number <= 1 else {
+                throw DaemonError.usage("\(flag) needs a cosine between 0 and 1, e.g. 0.9 (got '\(text)')")
             }
             return number
         }
@@ -209,6 +223,9 @@ public struct DaemonConfig: Sendable {
                     }
                     config.consolidateAt = (hour, minute)
                 }
+            case "--dedupe-threshold": config.consolidation.duplicateThreshold = try fraction(argument)
+            case "--conflict-threshold": config.consolidation.conflictThreshold = try fraction(argument)
+            case "--summary-min": config.consolidation.summaryMinMembers = max(2, try positive(argument))
             case "--job-timeout-seconds": config.jobTimeoutSeconds = try positiveNumber(argument)
             case "--job-attempts": config.jobAttempts = try positive(argument)
             case "--cube-cache-mb":

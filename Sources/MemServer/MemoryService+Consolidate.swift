@@ -6,162 +6,442 @@ import MemStore
 import Retrieval
 import Synchronization
 
-/// The consolidation job (issue 6, first steps): runs, reports, `expire`.
-final class ConsolidationRuns: Sendable {
-    /// Steps memosd can run today, in their order.
-    static let available = ["expire", "decay", "upkeep"]
-    /// Steps the design has that are not built yet (docs/consolidation.md).
-    static let planned = ["dedupe", "merge", "supersede", "summarize"]
+/// memosd is stopping: the run stops between two small transactions, stays
+/// `running` in the store and resumes at the next start.
+struct ConsolidationInterrupted: Error {}
 
-    private let reports = Mutex<[String: ConsolidateRun.Report]>([:])
-    private let latest = Mutex<String?>(nil)
-    /// Namespaces (or "*" for all) with a run in progress: one at a time each.
+/// Consolidation runs in progress: one at a time per namespace, their live
+/// reports (stored reports are in the database), and the stop signal.
+final class ConsolidationRuns: Sendable {
+    /// Every step, in the order a run takes them (docs/consolidation.md).
+    static let steps = ["expire", "dedupe", "merge", "supersede", "summarize", "decay", "upkeep"]
+
+    private let live = Mutex<[String: ConsolidateRun.Report]>([:])
+    /// Namespaces (or "*" for several) with a run or an undo in progress.
     private let running = Mutex<Set<String>>([])
+    private let workers = Atomic<Int>(0)
+    let stopping = Atomic<Bool>(false)
 
     func begin(_ report: ConsolidateRun.Report) throws(ValidationError) {
         let scope = report.namespace ?? "*"
         try running.withLock { running throws(ValidationError) in
             guard !running.contains(scope), !(scope == "*" && !running.isEmpty), !running.contains("*") else {
-                throw ValidationError(field: "namespace", "a consolidation run is already in progress for \(scope == "*" ? "some namespace" : scope)")
+                throw ValidationError(
+                    field: "namespace",
+                    "a consolidation run is already in progress for \(scope == "*" ? "some namespace" : scope); consolidate.status shows it")
             }
             running.insert(scope)
         }
-        save(report)
+        update(report)
     }
 
-    func save(_ report: ConsolidateRun.Report) {
-        reports.withLock { $0[report.runID] = report }
-        latest.withLock { $0 = report.runID }
+    func update(_ report: ConsolidateRun.Report) {
+        live.withLock { $0[report.runID] = report }
     }
 
     func end(_ report: ConsolidateRun.Report) {
-        save(report)
+        live.withLock { $0[report.runID] = nil }
         _ = running.withLock { $0.remove(report.namespace ?? "*") }
     }
 
-    func report(_ id: String?) -> ConsolidateRun.Report? {
-        guard let id = id ?? latest.withLock({ $0 }) else { return nil }
-        return reports.withLock { $0[id] }
+    func live(_ id: String?) -> ConsolidateRun.Report? {
+        live.withLock { reports in id.map { reports[$0] } ?? reports.values.max { $0.startedAt < $1.startedAt } }
+    }
+
+    func checkStop() throws {
+        if stopping.load(ordering: .relaxed) { throw ConsolidationInterrupted() }
+    }
+
+    /// Runs `body` as one of the workers `stop` waits for.
+    func working<R>(_ body: () -> R) -> R {
+        workers.add(1, ordering: .relaxed)
+        defer { workers.subtract(1, ordering: .relaxed) }
+        return body()
+    }
+
+    /// Asks running runs to stop and waits up to `timeout` seconds for them.
+    func stop(timeout: Double) {
+        stopping.store(true, ordering: .relaxed)
+        let deadline = Date().addingTimeInterval(timeout)
+        while workers.load(ordering: .relaxed) > 0, Date() < deadline { usleep(20_000) }
+    }
+}
+
+/// A run's report as it goes: the step running, its counts, progress.
+final class RunProgress {
+    var report: ConsolidateRun.Report
+    let runs: ConsolidationRuns
+    private var step = ""
+    private var published = Date.distantPast
+
+    init(_ report: ConsolidateRun.Report, runs: ConsolidationRuns) {
+        self.report = report
+        self.runs = runs
+    }
+
+    var runID: String { report.runID }
+    var dryRun: Bool { report.dryRun }
+
+    func start(_ name: String) {
+        step = name
+        report.current = name
+        report.steps[name] = ConsolidateRun.StepReport()
+        runs.update(report)
+    }
+
+    func note(_ item: String, count: Int = 1) { report.steps[step]?.note(item, count: count) }
+    func skip(_ item: String) {
+        report.steps[step]?.skipped += 1
+        if (report.steps[step]?.items.count ?? 100) < 100 { report.steps[step]?.items.append(item) }
+    }
+
+    /// Progress: `done` of `total`; publishes at most 10 times a second and checks for a stop.
+    func examined(_ done: Int, of total: Int?) throws {
+        report.steps[step]?.examined = done
+        if let total { report.steps[step]?.total = total }
+        let now = Date()
+        if now.timeIntervalSince(published) > 0.1 {
+            published = now
+            runs.update(report)
+        }
+        try runs.checkStop()
+    }
+
+    func finishStep() {
+        report.steps[step]?.finished = true
+        runs.update(report)
     }
 }
 
 extension MemoryService {
     func consolidate(_ params: ConsolidateRun.Params, _ context: RequestContext) throws -> ConsolidateRun.Result {
-        if let namespace = params.namespace { try limits.checkName(namespace, field: "namespace") }
-        let steps = params.steps ?? ConsolidationRuns.available
-        for (i, step) in steps.enumerated() where !ConsolidationRuns.available.contains(step) {
-            if ConsolidationRuns.planned.contains(step) {
-                throw ValidationError(field: "steps[\(i)]", "'\(step)' is not available yet; this memosd runs: \(ConsolidationRuns.available.joined(separator: ", "))")
-            }
-            throw ValidationError(field: "steps[\(i)]", "'\(step)' is not a step; use \((ConsolidationRuns.available + ConsolidationRuns.planned).joined(separator: ", "))")
+        if let namespace = params.namespace {
+            try limits.checkName(namespace, field: "namespace")
+            if params.all == true { throw ValidationError(field: "all", "give either a namespace or all, not both") }
         }
+        var asked = Set<String>()
+        for (i, step) in (params.steps ?? []).enumerated() {
+            guard ConsolidationRuns.steps.contains(step) else {
+                throw ValidationError(field: "steps[\(i)]", "'\(step)' is not a step; use \(ConsolidationRuns.steps.joined(separator: ", "))")
+            }
+            asked.insert(step)
+        }
+        if params.steps?.isEmpty == true { throw ValidationError(field: "steps", "name at least one step (or leave steps out for all)") }
+        let plan = params.steps == nil ? ConsolidationRuns.steps : ConsolidationRuns.steps.filter(asked.contains)
         let runID = "run-" + CubeID.generate(at: context.now.millis).rawValue.lowercased()
-        let initial = ConsolidateRun.Report(
-            runID: runID, namespace: params.namespace, dryRun: params.dryRun ?? false, state: "running", startedAt: context.now)
-        try consolidation.begin(initial)
-        let work: @Sendable () -> ConsolidateRun.Report = { [self] in
-            var report = initial
-            do {
-                for step in steps {
-                    switch step {
-                    case "expire": report.steps[step] = try expireStep(report, peer: context.peer)
-                    case "decay": report.steps[step] = try decayStep(report)
-                    case "upkeep": report.steps[step] = try upkeepStep(report)
-                    default: break
-                    }
-                    consolidation.save(report)
-                }
-                report.state = "done"
-            } catch {
-                report.state = "failed"
-                report.error = "\(error)"
-            }
-            report.finishedAt = .now()
+        let report = ConsolidateRun.Report(
+            runID: runID, namespace: params.namespace, all: params.all ?? false, dryRun: params.dryRun ?? false,
+            state: "running", startedAt: context.now, plan: plan)
+        try consolidation.begin(report)
+        do { try persist(report) } catch {
             consolidation.end(report)
-            return report
+            throw error
         }
-        if params.wait ?? true { return ConsolidateRun.Result(runID: runID, report: work()) }
+        return launch(report, peer: context.peer, wait: params.wait ?? true)
+    }
+
+    /// Runs (or resumes) `report`'s remaining steps, now or on a thread of its own.
+    private func launch(_ report: ConsolidateRun.Report, peer: PeerCredentials?, wait: Bool) -> ConsolidateRun.Result {
+        let work: @Sendable () -> ConsolidateRun.Report = { [self] in
+            consolidation.working { execute(report, peer: peer) }
+        }
+        if wait { return ConsolidateRun.Result(runID: report.runID, report: work()) }
         let thread = Thread { _ = work() }
         thread.name = "memosd-consolidate"
         thread.start()
-        return ConsolidateRun.Result(runID: runID, report: nil)
+        return ConsolidateRun.Result(runID: report.runID, report: nil)
+    }
+
+    private func execute(_ initial: ConsolidateRun.Report, peer: PeerCredentials?) -> ConsolidateRun.Report {
+        let progress = RunProgress(initial, runs: consolidation)
+        var work = ContentWork()
+        do {
+            // Accesses waiting in the log count: merge sums them, decay reads heat.
+            try accessLog.flush(to: store, heat: scheduler.planner.heat)
+            if progress.report.namespaces.isEmpty, progress.report.unchanged.isEmpty {
+                let listed = try store.namespacesChangedSinceConsolidation()
+                if let namespace = progress.report.namespace {
+                    progress.report.namespaces = [namespace]
+                } else if progress.report.all {
+                    progress.report.namespaces = listed.map(\.namespace)
+                } else {
+                    progress.report.namespaces = listed.filter(\.changed).map(\.namespace)
+                    progress.report.unchanged = listed.filter { !$0.changed }.map(\.namespace)
+                }
+            }
+            for step in progress.report.plan where progress.report.steps[step]?.finished != true {
+                progress.start(step)
+                switch step {
+                case "expire": try expireStep(progress, peer: peer)
+                case "dedupe": try dedupeStep(progress, work: &work)
+                case "merge": try mergeStep(progress, work: &work, peer: peer)
+                case "supersede": try supersedeStep(progress, work: &work, peer: peer)
+                case "summarize": try summarizeStep(progress, work: &work, peer: peer)
+                case "decay": try decayStep(progress)
+                case "upkeep": try upkeepStep(progress)
+                default: break
+                }
+                progress.finishStep()
+                try persist(progress.report)
+            }
+            progress.report.current = nil
+            if !progress.report.dryRun {
+                try store.markConsolidated(namespaces: progress.report.namespaces, runID: progress.runID, at: progress.report.startedAt)
+            }
+            progress.report.state = "done"
+        } catch is ConsolidationInterrupted {
+            // Left `running` in the store: the next start resumes it from the step it was in.
+            try? persist(progress.report)
+            consolidation.end(progress.report)
+            return progress.report
+        } catch {
+            progress.report.state = "failed"
+            progress.report.error = "\(error)"
+        }
+        progress.report.finishedAt = .now()
+        try? persist(progress.report)
+        consolidation.end(progress.report)
+        return progress.report
+    }
+
+    private func persist(_ report: ConsolidateRun.Report) throws {
+        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        try store.saveConsolidationRun(ConsolidationRunRecord(
+            runID: report.runID, namespace: report.namespace, state: report.state, dryRun: report.dryRun,
+            startedAt: report.startedAt, finishedAt: report.finishedAt, report: json))
+    }
+
+    private func storedReport(_ id: String?) throws -> ConsolidateRun.Report? {
+        guard let record = try store.consolidationRun(id) else { return nil }
+        return try JSONDecoder().decode(ConsolidateRun.Report.self, from: Data(record.report.utf8))
+    }
+
+    /// Resumes the runs memosd was in the middle of when it stopped (at start).
+    /// A dry run changed nothing, so it is closed as interrupted instead.
+    public func resumeConsolidationRuns(logger: Logger) {
+        do {
+            for record in try store.unfinishedConsolidationRuns() {
+                var report = try JSONDecoder().decode(ConsolidateRun.Report.self, from: Data(record.report.utf8))
+                if report.dryRun {
+                    report.state = "failed"
+                    report.error = "memosd stopped during this dry run; nothing was changed, run it again"
+                    report.finishedAt = .now()
+                    try persist(report)
+                    continue
+                }
+                report.resumed += 1
+                try consolidation.begin(report)
+                try persist(report)
+                logger.info("resuming a consolidation run memosd stopped in", [
+                    ("run", report.runID), ("step", report.current ?? "-"), ("resumed", "\(report.resumed)"),
+                ])
+                _ = launch(report, peer: nil, wait: false)
+            }
+        } catch {
+            logger.warning("could not resume consolidation runs", [("error", "\(error)")])
+        }
+    }
+
+    /// Stops runs in progress between two transactions (at shutdown); they resume at the next start.
+    public func stopConsolidation(timeout: Double = 30) {
+        consolidation.stop(timeout: timeout)
     }
 
     func consolidationStatus(_ params: ConsolidateStatus.Params, _ context: RequestContext) throws -> ConsolidateStatus.Result {
-        let report = consolidation.report(params.runID)
-        if params.runID != nil, report == nil { throw ValidationError(field: "run_id", "is not a run of this memosd since it started") }
+        if let live = consolidation.live(params.runID) { return ConsolidateStatus.Result(report: live) }
+        let report = try storedReport(params.runID)
+        if params.runID != nil, report == nil { throw ValidationError(field: "run_id", "is not a consolidation run of this database") }
         return ConsolidateStatus.Result(report: report)
     }
 
-    /// decay: cold, idle memories move to the archive by the scheduler's
-    /// rule (docs/scheduler.md); nothing is deleted, each move is logged with
-    /// the run id, and a use brings a memory back.
-    private func decayStep(_ report: ConsolidateRun.Report) throws -> ConsolidateRun.StepReport {
-        let now = Timestamp.now()
-        let records = try store.tierRecords().filter { report.namespace == nil || $0.namespace == report.namespace }
-        var moves = scheduler.planner.plan(records, now: now).filter { $0.to == .archive }
-        for i in moves.indices { moves[i].reason = "consolidate:decay (\(report.runID)): \(moves[i].reason)" }
-        if !report.dryRun {
-            let applied = Set(try store.applyTierChanges(
-                moves.map { TierChange(key: $0.key, from: $0.from, to: $0.to, reason: $0.reason) }, at: now) { _ in }.map(\.key))
-            moves = moves.filter { applied.contains($0.key) }
-            try applyIndexEffects(moves.map { ($0.key, $0.namespace, $0.from, $0.to) })
+    func consolidationReport(_ params: ConsolidateReport.Params, _ context: RequestContext) throws -> ConsolidateReport.Result {
+        if let live = consolidation.live(params.runID) { return ConsolidateReport.Result(report: live) }
+        guard let report = try storedReport(params.runID) else {
+            throw ValidationError(field: "run_id", "is not a consolidation run of this database")
         }
-        return ConsolidateRun.StepReport(
-            changed: moves.count, items: moves.prefix(100).map { "\($0.namespace)/\($0.id.rawValue): \($0.reason)" })
+        return ConsolidateReport.Result(report: report)
     }
 
-    /// upkeep: payload files no memory names, HNSW graphs with many
-    /// tombstones rebuilt, the query planner's statistics, an integrity check.
-    private func upkeepStep(_ report: ConsolidateRun.Report) throws -> ConsolidateRun.StepReport {
-        var items: [String] = []
-        var changed = 0
-        if report.dryRun {
-            items.append("dry run: no files removed, no index rebuilt")
-        } else {
-            let removed = try store.collectBlobs(graceSeconds: 60)
-            changed += removed.count
-            items.append("payload files removed: \(removed.count)")
-            if let tiered = index as? TieredIndex {
-                for (namespace, tombstones) in tiered.compact(threshold: 0.2).sorted(by: { $0.key < $1.key }) {
-                    changed += 1
-                    items.append("\(namespace): HNSW graph rebuilt without \(tombstones) deleted nodes")
-                }
-            }
-            try store.optimize()
-            items.append("PRAGMA optimize done")
-        }
-        let check = try store.quickCheck()
-        items.append("integrity: " + check.prefix(10).joined(separator: "; "))
-        guard check == ["ok"] else { throw RPCError(.internalError, "the database failed its integrity check: \(check.prefix(3).joined(separator: "; "))") }
-        return ConsolidateRun.StepReport(changed: changed, items: items)
-    }
+    // MARK: - expire, decay, upkeep
 
     /// expire: memories whose TTL passed become forgotten versions (operation
     /// consolidate:expire, the run id in their source), 500 per transaction.
-    private func expireStep(_ report: ConsolidateRun.Report, peer: PeerCredentials?) throws -> ConsolidateRun.StepReport {
-        var changed = 0
-        var items: [String] = []
+    private func expireStep(_ progress: RunProgress, peer: PeerCredentials?) throws {
         var after: Int64 = 0
+        var examined = 0
         while true {
             let now = Timestamp.now()
-            let batch = try store.expiredCubes(namespace: report.namespace, now: now, afterKey: after, limit: 500)
+            let batch = try store.expiredCubes(namespace: progress.report.namespace, now: now, afterKey: after, limit: 500)
             guard let last = batch.last else { break }
             after = last.key
             for (namespace, group) in Dictionary(grouping: batch, by: \.namespace) {
                 let ids = group.map(\.id)
-                if !report.dryRun {
-                    let provenance = Provenance(
-                        peerUID: peer?.uid, peerPID: peer?.pid, operation: .consolidateExpire, source: ["consolidation_run": .string(report.runID)])
+                if !progress.dryRun {
+                    let provenance = runProvenance(.consolidateExpire, progress, peer: peer)
                     _ = try store.forget(namespace: namespace, ids: ids, purge: false, provenance: provenance, at: now) { keys in
                         index.remove(namespace: namespace, keys: keys)
                         keywords.remove(namespace: namespace, keys: keys)
                     }
                 }
-                changed += ids.count
-                for id in ids where items.count < 100 { items.append("\(namespace)/\(id.rawValue): TTL passed") }
+                for id in ids { progress.note("\(namespace)/\(id.rawValue): TTL passed") }
+            }
+            examined += batch.count
+            try progress.examined(examined, of: nil)
+        }
+    }
+
+    /// decay: cold, idle memories move to the archive by the scheduler's
+    /// rule (docs/scheduler.md); nothing is deleted, each move is logged with
+    /// the run id, and a use brings a memory back.
+    private func decayStep(_ progress: RunProgress) throws {
+        let now = Timestamp.now()
+        let namespace = progress.report.namespace
+        let records = try store.tierRecords().filter { namespace == nil || $0.namespace == namespace }
+        var moves = scheduler.planner.plan(records, now: now).filter { $0.to == .archive }
+        for i in moves.indices { moves[i].reason = "consolidate:decay (\(progress.runID)): \(moves[i].reason)" }
+        if !progress.dryRun {
+            let applied = Set(try store.applyTierChanges(
+                moves.map { TierChange(key: $0.key, from: $0.from, to: $0.to, reason: $0.reason) }, at: now) { _ in }.map(\.key))
+            moves = moves.filter { applied.contains($0.key) }
+            try applyIndexEffects(moves.map { ($0.key, $0.namespace, $0.from, $0.to) })
+        }
+        for move in moves { progress.note("\(move.namespace)/\(move.id.rawValue): \(move.reason)") }
+        try progress.examined(records.count, of: records.count)
+    }
+
+    /// upkeep: entity aliases, payload files no memory names, HNSW graphs
+    /// with many tombstones rebuilt, planner statistics, free pages returned,
+    /// an integrity check.
+    private func upkeepStep(_ progress: RunProgress) throws {
+        if progress.dryRun {
+            progress.note("dry run: no files removed, no index rebuilt, no vacuum", count: 0)
+        } else {
+            let removed = try store.collectBlobs(graceSeconds: 60)
+            progress.note("payload files removed: \(removed.count)", count: removed.count)
+            if let tiered = index as? TieredIndex {
+                for (namespace, tombstones) in tiered.compact(threshold: 0.2).sorted(by: { $0.key < $1.key }) {
+                    progress.note("\(namespace): HNSW graph rebuilt without \(tombstones) deleted nodes")
+                }
+            }
+            try store.optimize()
+            progress.note("PRAGMA optimize done", count: 0)
+            let vacuum = try store.incrementalVacuum(pages: 10_000)
+            if vacuum.converted { progress.note("database switched to incremental vacuum (one full VACUUM)", count: 0) }
+            progress.note("free pages returned: \(vacuum.freed)", count: 0)
+        }
+        let check = try store.integrityCheck()
+        progress.note("integrity: " + check.prefix(10).joined(separator: "; "), count: 0)
+        guard check == ["ok"] else {
+            throw RPCError(.internalError, "the database failed its integrity check: \(check.prefix(3).joined(separator: "; "))")
+        }
+    }
+
+    // MARK: - undo
+
+    /// Reverts what run `run_id` changed: each memory it wrote a version of
+    /// goes back to the version before (unless a client changed it since),
+    /// summaries it created are forgotten, its links removed, its archive
+    /// moves reversed. Each restoration is a new version (consolidate:undo).
+    func undoConsolidation(_ params: ConsolidateUndo.Params, _ context: RequestContext) throws -> ConsolidateUndo.Result {
+        guard var report = try storedReport(params.runID) else {
+            throw ValidationError(field: "run_id", "is not a consolidation run of this database")
+        }
+        switch report.state {
+        case "running": throw ValidationError(field: "run_id", "is still running; wait for it to finish (consolidate.status)")
+        case "undone": throw ValidationError(field: "run_id", "was already undone")
+        default: if report.dryRun { throw ValidationError(field: "run_id", "was a dry run: it changed nothing") }
+        }
+        try consolidation.begin(report)
+        defer { consolidation.end(report) }
+        var undo = ConsolidateRun.StepReport()
+        let provenance = Provenance(
+            peerUID: context.peer?.uid, peerPID: context.peer?.pid, operation: .consolidateUndo,
+            source: .object(["undo_of": .string(report.runID)]))
+        let written = Dictionary(grouping: try store.versionsWritten(runID: report.runID, since: report.startedAt), by: \.key)
+        for key in written.keys.sorted() {
+            let versions = written[key]!
+            let first = versions.map(\.version).min()!, last = versions.map(\.version).max()!
+            let cube = versions[0]
+            let name = "\(cube.namespace)/\(cube.id.rawValue)"
+            guard cube.currentVersion == last else {
+                undo.skipped += 1
+                if undo.items.count < 100 {
+                    undo.items.append("\(name): changed after the run (now v\(cube.currentVersion)); memctl revert \(cube.id.rawValue) --to \(first - 1)")
+                }
+                continue
+            }
+            let history = try store.history(namespace: cube.namespace, id: cube.id)
+            guard let current = history.last else { continue }
+            var revision: CubeRevision
+            if first == 1 {
+                // Made by the run (a summary): it goes, as a forgotten version.
+                revision = CubeRevision(id: cube.id, expectedVersion: last, restoring: current, provenance: provenance)
+                revision.state = .forgotten
+            } else {
+                guard let target = history.first(where: { $0.version == first - 1 }),
+                      let runVersion = history.first(where: { $0.version == first }) else { continue }
+                revision = CubeRevision(id: cube.id, expectedVersion: last, restoring: target, provenance: provenance)
+                if case .int(let added)? = runVersion.provenance.source?["access_added"],
+                   let now = try? store.get(namespace: cube.namespace, id: cube.id, now: .now())
+                {
+                    revision.accessCount = max(0, now.cube.access.count - Int(added))  // uses since the run stay
+                }
+                if target.attributes["summary_of"] != nil { revision.derivedFrom = target.provenance.derivedFrom }
+                if target.state == .active, current.state != .active || target.text != current.text, let text = target.text, !text.isEmpty {
+                    if current.text != target.text { revision.entities = EntityExtractor.extract(text) }
+                    revision.embedding = Embedding(embedder: embedder.id, vector: try embedder.embed(text))
+                }
+            }
+            do {
+                let vectors = revision.embedding.map { [cube.id: $0.vector] } ?? [:]
+                _ = try store.revise(namespace: cube.namespace, [revision], at: .now()) { applyRevisionEffects($0, vectors: vectors) }
+                undo.note("\(name): back to v\(first == 1 ? 0 : first - 1)\(first == 1 ? " (made by the run: forgotten)" : "")")
+            } catch StoreError.versionConflict {
+                undo.skipped += 1
             }
         }
-        return ConsolidateRun.StepReport(changed: changed, items: items)
+        let removed = try store.removeEdges(runID: report.runID)
+        if removed > 0 { undo.note("links removed: \(removed)", count: removed) }
+        let now = Timestamp.now()
+        let moves = try store.tierEvents(runID: report.runID).filter { $0.event.reason.hasPrefix("consolidate:") }
+        let applied = try store.applyTierChanges(moves.map {
+            TierChange(key: $0.key, from: $0.event.to, to: $0.event.from, reason: "consolidate:undo of \(report.runID)")
+        }, at: now) { _ in }
+        let namespaceOf = Dictionary(moves.map { ($0.key, $0.event.namespace) }, uniquingKeysWith: { a, _ in a })
+        try applyIndexEffects(applied.map { ($0.key, namespaceOf[$0.key] ?? "", $0.from, $0.to) })
+        for move in applied { undo.note("\(namespaceOf[move.key] ?? "")#\(move.key): \(move.from.rawValue) → \(move.to.rawValue)") }
+        undo.finished = true
+        report.undo = undo
+        report.state = "undone"
+        try persist(report)
+        return ConsolidateUndo.Result(runID: report.runID, undo: undo)
+    }
+
+    /// Index and keyword effects of committed revisions: active memories are
+    /// (re)indexed, others leave both indexes. `vectors` holds new vectors by id.
+    func applyRevisionEffects(_ revised: [RevisedCube], vectors: [CubeID: [Float]]) {
+        var restore: [Int64] = []
+        for entry in revised {
+            let cube = entry.after.cube, key = entry.after.key
+            guard cube.state == .active else {
+                index.remove(namespace: cube.namespace, keys: [key])
+                keywords.remove(namespace: cube.namespace, keys: [key])
+                continue
+            }
+            let meta = VectorMeta(cube)
+            keywords.upsert(namespace: cube.namespace, key: key, text: cube.text, meta: meta)
+            guard cube.tier != .archive else { continue }
+            if let vector = vectors[cube.id] {
+                index.upsert(namespace: cube.namespace, key: key, vector: vector, meta: meta)
+            } else if entry.before.cube.state != .active {
+                restore.append(key)
+            } else {
+                index.updateMeta(namespace: cube.namespace, key: key, meta: meta)
+            }
+        }
+        guard !restore.isEmpty, let records = try? store.vectorRecords(keys: restore) else { return }
+        for record in records where record.embedding.embedder == embedder.id && record.embedding.vector.count == embedder.dimension {
+            index.upsert(namespace: record.namespace, key: record.key, vector: record.embedding.vector, meta: record.meta)
+        }
     }
 }

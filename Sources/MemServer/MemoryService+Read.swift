@@ -42,6 +42,7 @@ extension MemoryService {
             return RunnerHub.Source(id: hit.cube.id, version: hit.cube.version, text: text)
         })
         let explain = params.explain ?? false
+        let conflicts = try store.linked(keys: hits.map(\.key), type: "conflicts_with")
         let effective = engine.fusion.weights.merging(weights) { _, new in new }
         return MemoryRecall.Result(hits: hits.map { hit in
             let cube = hit.cube
@@ -54,7 +55,8 @@ extension MemoryService {
             return MemoryRecall.Hit(
                 id: cube.id.rawValue, score: hit.score, text: cube.text, version: cube.version, tags: cube.tags,
                 attributes: cube.attributes, importance: cube.importance, agent: cube.agent, session: cube.session,
-                occurredAt: cube.occurredAt, createdAt: cube.createdAt, signals: signals,
+                occurredAt: cube.occurredAt, createdAt: cube.createdAt, signals: signals, validTo: cube.validTo,
+                conflictsWith: conflicts[hit.key].map { $0.map(\.rawValue) },
                 explain: explain ? .init(fused: hit.fused, boosts: hit.boosts, timePhrase: hit.timePhrase) : nil)
         }, timingsMS: explain ? [
             "embed": timings.embed, "vector": timings.vector, "keyword": timings.keyword, "graph": timings.graph,

@@ -186,6 +186,43 @@ extension MemoryService {
         return MemoryUpdate.Result(id: updated.cube.id.rawValue, version: updated.cube.version)
     }
 
+    /// A new version restoring version `to_version`'s text, tags, attributes,
+    /// importance, state and validity (a forgotten memory comes back, an
+    /// active one can be sent back to forgotten or superseded).
+    func revert(_ params: MemoryRevert.Params, _ context: RequestContext) throws -> MemoryUpdate.Result {
+        try limits.checkName(params.namespace, field: "namespace")
+        let id = try cubeID(params.id, field: "id")
+        if let agent = params.agent { try limits.checkName(agent, field: "agent") }
+        guard params.toVersion >= 1 else { throw ValidationError(field: "to_version", "must be 1 or more") }
+        let history = try store.history(namespace: params.namespace, id: id)
+        guard let current = history.last else { throw StoreError.notFound(id) }
+        if let expected = params.expectedVersion, expected != current.version {
+            throw StoreError.versionConflict(id, expected: expected, actual: current.version)
+        }
+        guard let target = history.first(where: { $0.version == params.toVersion }) else {
+            throw ValidationError(field: "to_version", "memory \(id.rawValue) has versions 1 to \(current.version) (got \(params.toVersion))")
+        }
+        guard target.version != current.version else {
+            throw ValidationError(field: "to_version", "\(target.version) is already the current version of \(id.rawValue)")
+        }
+        var revision = CubeRevision(
+            id: id, expectedVersion: current.version, restoring: target,
+            provenance: provenance(.revert, agent: params.agent, context: context, source: .object([
+                "reverted_to": .int(Int64(target.version)), "reverted_from": .int(Int64(current.version)),
+            ])))
+        var vectors: [CubeID: [Float]] = [:]
+        if target.state == .active, let text = target.text, !text.isEmpty, current.state != .active || current.text != text {
+            let vector = try embedder.embed(text)
+            revision.embedding = Embedding(embedder: embedder.id, vector: vector)
+            vectors[id] = vector
+            if current.text != text { revision.entities = EntityExtractor.extract(text) }
+        }
+        let revised = try store.revise(namespace: params.namespace, [revision], at: context.now) {
+            applyRevisionEffects($0, vectors: vectors)
+        }
+        return MemoryUpdate.Result(id: id.rawValue, version: revised[0].after.cube.version)
+    }
+
     func forget(_ params: MemoryForget.Params, _ context: RequestContext) throws -> MemoryForget.Result {
         try limits.checkName(params.namespace, field: "namespace")
         if let agent = params.agent { try limits.checkName(agent, field: "agent") }

@@ -23,13 +23,15 @@ public final class MemoryService: Sendable {
     public let runners: RunnerHub
     let coRecall = CoRecall()
     let consolidation = ConsolidationRuns()
+    let consolidationSettings: ConsolidationSettings
 
     public static let version = "0.1.0"
 
     public init(
         store: any CubeStore, index: any VectorIndex, keywords: KeywordIndex = KeywordIndex(), embedder: any Embedder,
         accessLog: AccessLog, limits: Limits = Limits(), fusion: RankFusion = RankFusion(), planner: TierPlanner = TierPlanner(),
-        runners: RunnerHub = RunnerHub(), logger: Logger = Logger(level: .warning),
+        runners: RunnerHub = RunnerHub(), consolidationSettings: ConsolidationSettings = ConsolidationSettings(),
+        logger: Logger = Logger(level: .warning),
         serverStats: @escaping @Sendable () -> (connections: Int, requests: Int, errors: Int) = { (0, 0, 0) }
     ) {
         self.store = store
@@ -43,6 +45,7 @@ public final class MemoryService: Sendable {
         self.serverStats = serverStats
         self.scheduler = TierScheduler(store: store, planner: planner)
         self.runners = runners
+        self.consolidationSettings = consolidationSettings
         self.reindexer = Reindexer(store: store, index: index, embedder: embedder) { message, metadata in
             logger.info(message, metadata)
         }
@@ -57,6 +60,7 @@ public final class MemoryService: Sendable {
             Dispatcher.entry(MemoryGet.self) { [self] in try get($0, $1) },
             Dispatcher.entry(MemoryUpdate.self) { [self] in try update($0, $1) },
             Dispatcher.entry(MemoryHistory.self) { [self] in try history($0, $1) },
+            Dispatcher.entry(MemoryRevert.self) { [self] in try revert($0, $1) },
             Dispatcher.entry(MemoryList.self) { [self] in try list($0, $1) },
             Dispatcher.entry(SystemHealth.self) { [self] in health($0, $1) },
             Dispatcher.entry(SystemStats.self) { [self] in try stats($0, $1) },
@@ -77,6 +81,8 @@ public final class MemoryService: Sendable {
             Dispatcher.entry(SchedulerFail.self) { [self] in try fail($0, $1) },
             Dispatcher.entry(ConsolidateRun.self) { [self] in try consolidate($0, $1) },
             Dispatcher.entry(ConsolidateStatus.self) { [self] in try consolidationStatus($0, $1) },
+            Dispatcher.entry(ConsolidateReport.self) { [self] in try consolidationReport($0, $1) },
+            Dispatcher.entry(ConsolidateUndo.self) { [self] in try undoConsolidation($0, $1) },
         ]
         return Dispatcher(
             handlers: Dictionary(handlers, uniquingKeysWith: { _, _ in preconditionFailure("method registered twice") }),

@@ -75,8 +75,33 @@ public protocol CubeStore: AnyObject, Sendable {
     func expiredCubes(namespace: String?, now: Timestamp, afterKey: Int64, limit: Int) throws -> [(key: Int64, namespace: String, id: CubeID)]
     /// `PRAGMA optimize`.
     func optimize() throws
-    /// `PRAGMA quick_check`: ["ok"] or the problems found.
-    func quickCheck() throws -> [String]
+    /// `PRAGMA integrity_check`: ["ok"] or the problems found.
+    func integrityCheck() throws -> [String]
+    /// Returns up to `pages` free pages to the file system (converting an
+    /// older database to incremental vacuum first, with one VACUUM).
+    func incrementalVacuum(pages: Int) throws -> (converted: Bool, freed: Int)
+
+    // MARK: Consolidation
+
+    /// Writes each revision as a new version of its cube, all or none; a cube
+    /// that moved past its `expectedVersion` fails the whole write.
+    func revise(namespace: String, _ revisions: [CubeRevision], at: Timestamp, afterCommit: ([RevisedCube]) -> Void) throws -> [RevisedCube]
+    /// Active, unexpired plaintext cubes of `namespace`, in key order.
+    func activeTextCubes(namespace: String, now: Timestamp) throws -> [StoredCube]
+    /// Adds links made by a run (an existing link is left as it is); returns how many were new.
+    @discardableResult
+    func addEdges(_ edges: [RunEdge], runID: String, at: Timestamp) throws -> Int
+    /// Removes the links run `runID` made; returns how many.
+    func removeEdges(runID: String) throws -> Int
+    /// For each key, the active cubes linked to it by `type` (either direction).
+    func linked(keys: [Int64], type: String) throws -> [Int64: [CubeID]]
+    func saveConsolidationRun(_ run: ConsolidationRunRecord) throws
+    func consolidationRun(_ id: String?) throws -> ConsolidationRunRecord?
+    func unfinishedConsolidationRuns() throws -> [ConsolidationRunRecord]
+    func markConsolidated(namespaces: [String], runID: String, at: Timestamp) throws
+    func namespacesChangedSinceConsolidation() throws -> [(namespace: String, changed: Bool)]
+    func versionsWritten(runID: String, since: Timestamp) throws -> [RunVersion]
+    func tierEvents(runID: String) throws -> [(key: Int64, event: TierEvent)]
     /// Folds the write-ahead log into the database (at shutdown).
     func checkpoint() throws
 }

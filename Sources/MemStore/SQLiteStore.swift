@@ -34,6 +34,7 @@ public final class SQLiteStore: CubeStore {
         blobs = try BlobStore(root: (path as NSString).deletingLastPathComponent + "/blobs")
         let writerConnection = try Connection(path: path)
         try writerConnection.execute("""
+            PRAGMA auto_vacuum = INCREMENTAL;
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL");
             PRAGMA foreign_keys = ON;
@@ -89,11 +90,6 @@ public final class SQLiteStore: CubeStore {
     /// `PRAGMA optimize` (refreshes the planner's statistics where useful).
     public func optimize() throws {
         try write { db in try db.execute("PRAGMA optimize") }
-    }
-
-    /// `PRAGMA quick_check`: "ok", or the problems SQLite found.
-    public func quickCheck() throws -> [String] {
-        try read { db in try db.prepare("PRAGMA quick_check").query([]) { $0.text(0) ?? "" } }
     }
 
     public func checkpoint() throws {

@@ -139,5 +139,25 @@ enum Schema {
             );
             CREATE INDEX scheduler_events_at ON scheduler_events(at);
             """),
+        .init(version: 7, name: "consolidation: stored runs, namespace marks, edges by run", sql: """
+            CREATE TABLE consolidation_runs(
+              run_id TEXT PRIMARY KEY,
+              namespace TEXT,
+              state TEXT NOT NULL,
+              dry_run INTEGER NOT NULL,
+              started_at INTEGER NOT NULL,
+              finished_at INTEGER,
+              report TEXT NOT NULL
+            );
+            CREATE INDEX consolidation_runs_state ON consolidation_runs(state);
+            CREATE TABLE consolidation_marks(
+              namespace TEXT PRIMARY KEY,
+              run_id TEXT NOT NULL,
+              at INTEGER NOT NULL
+            );
+            ALTER TABLE edges ADD COLUMN run_id TEXT;
+            CREATE INDEX edges_run ON edges(run_id) WHERE run_id IS NOT NULL;
+            CREATE INDEX cube_versions_at ON cube_versions(at);
+            """),
     ])
 }

@@ -77,12 +77,15 @@ public struct RecallHit: Sendable {
 /// Adjustments after fusion: a query's time phrase, recency and importance.
 ///
 /// score = fused + time·closeness(window) + recency·2^(−age/halfLife)
-///         + importance·(2·importance − 1)
+///         + importance·(2·importance − 1) − ended (validity over at the reference time)
 public struct Rerank: Sendable {
     public var timeWeight = 0.3
     public var recencyWeight = 0.05
     public var recencyHalfLifeDays = 30.0
     public var importanceWeight = 0.05
+    /// Taken off a fact whose validity ended before the reference time (a
+    /// newer statement of the same fact superseded it): current facts first.
+    public var endedPenalty = 0.2
 
     public init() {}
 }
@@ -175,6 +178,7 @@ public final class RecallEngine: Sendable {
             let ageDays = max(0, Double(reference.millis - time.millis) / 86_400_000)
             boosts["recency"] = rerank.recencyWeight * exp2(-ageDays / rerank.recencyHalfLifeDays)
             boosts["importance"] = rerank.importanceWeight * (2 * cube.importance - 1)
+            if let validTo = cube.validTo, validTo <= reference { boosts["ended"] = -rerank.endedPenalty }
             hits.append(RecallHit(
                 key: candidate.key, cube: cube, score: candidate.score + boosts.values.reduce(0, +),
                 signals: candidate.signals, fused: candidate.score, boosts: boosts, timePhrase: window?.phrase))

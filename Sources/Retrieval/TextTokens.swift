@@ -18,8 +18,8 @@ enum TextTokens {
 }
 
 /// Common English function words: they carry little meaning for retrieval.
-enum StopWords {
-    static let english: Set<String> = [
+public enum StopWords {
+    public static let english: Set<String> = [
         "a", "about", "after", "again", "all", "am", "an", "and", "any", "are", "as", "at", "be",
         "been", "before", "being", "both", "but", "by", "can", "could", "did", "do", "does",
         "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have",

@@ -13,21 +13,34 @@ final class Harness {
     let store: SQLiteStore
     let index: ExactIndex
     let dispatcher: Dispatcher
+    let service: MemoryService
     let peer = PeerCredentials(pid: 4242, uid: 1000, gid: 1000)
+    /// False for a harness reopening another's directory (that one removes it).
+    private let owner: Bool
 
-    init(maxBatch: Int = 1000, embedder: any Embedder = HashingEmbedder(), planner: TierPlanner = TierPlanner()) throws {
-        directory = NSTemporaryDirectory() + "memos-dispatch-\(UUID().uuidString)"
+    init(
+        maxBatch: Int = 1000, embedder: any Embedder = HashingEmbedder(), planner: TierPlanner = TierPlanner(),
+        consolidation: ConsolidationSettings = ConsolidationSettings(), reopening other: Harness? = nil
+    ) throws {
+        owner = other == nil
+        directory = other?.directory ?? NSTemporaryDirectory() + "memos-dispatch-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try SQLiteStore(path: directory + "/memos.db")
         index = ExactIndex(dimension: embedder.dimension)
         var limits = Limits()
         limits.maxBatchItems = maxBatch
-        let service = MemoryService(
-            store: store, index: index, embedder: embedder, accessLog: AccessLog(), limits: limits, planner: planner)
+        let keywords = KeywordIndex()
+        if other != nil {
+            _ = try MemoryService.buildIndex(index, from: store, embedder: embedder)
+            _ = try MemoryService.buildKeywordIndex(keywords, from: store)
+        }
+        service = MemoryService(
+            store: store, index: index, keywords: keywords, embedder: embedder, accessLog: AccessLog(), limits: limits,
+            planner: planner, consolidationSettings: consolidation)
         dispatcher = service.dispatcher(logger: Logger(level: .error))
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
+    deinit { if owner { try? FileManager.default.removeItem(atPath: directory) } }
 
     /// Sends a raw frame; returns the decoded response (nil for no reply).
     func raw(_ text: String) throws -> JSONValue? {
