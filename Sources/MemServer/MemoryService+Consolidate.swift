@@ -394,7 +394,7 @@ extension MemoryService {
             }
             do {
                 let vectors = revision.embedding.map { [cube.id: $0.vector] } ?? [:]
-                _ = try store.revise(namespace: cube.namespace, [revision], at: .now()) { applyRevisionEffects($0, vectors: vectors) }
+                _ = try store.revise(namespace: cube.namespace, [revision], linking: [], runID: nil, at: .now()) { applyRevisionEffects($0, vectors: vectors) }
                 undo.note("\(name): back to v\(first == 1 ? 0 : first - 1)\(first == 1 ? " (made by the run: forgotten)" : "")")
             } catch StoreError.versionConflict {
                 undo.skipped += 1

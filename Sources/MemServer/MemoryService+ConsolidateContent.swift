@@ -134,9 +134,10 @@ extension MemoryService {
                     revisions.append(gone)
                 }
                 do {
-                    _ = try store.revise(namespace: namespace, revisions, at: .now()) { applyRevisionEffects($0, vectors: vectors) }
-                    try store.addEdges(
-                        others.map { RunEdge(from: $0.key, to: survivor.key, type: "superseded_by") }, runID: progress.runID, at: .now())
+                    _ = try store.revise(
+                        namespace: namespace, revisions, linking: others.map { RunEdge(from: $0.key, to: survivor.key, type: "superseded_by") },
+                        runID: progress.runID, at: .now()
+                    ) { applyRevisionEffects($0, vectors: vectors) }
                     progress.note(description, count: others.count)
                 } catch StoreError.versionConflict, StoreError.notFound, StoreError.expired, StoreError.invalidState {
                     progress.skip("\(description): a memory changed meanwhile; the next run retries")
@@ -166,8 +167,10 @@ extension MemoryService {
                     .consolidateSupersede, progress, peer: peer, ["superseded_by": .string(newer.cube.id.rawValue)]))
                 revision.validTo = closing.validTo
                 do {
-                    _ = try store.revise(namespace: namespace, [revision], at: .now()) { applyRevisionEffects($0, vectors: [:]) }
-                    try store.addEdges([RunEdge(from: older.key, to: newer.key, type: "superseded_by")], runID: progress.runID, at: .now())
+                    _ = try store.revise(
+                        namespace: namespace, [revision], linking: [RunEdge(from: older.key, to: newer.key, type: "superseded_by")],
+                        runID: progress.runID, at: .now()
+                    ) { applyRevisionEffects($0, vectors: [:]) }
                     progress.note(description)
                 } catch StoreError.versionConflict, StoreError.notFound, StoreError.expired, StoreError.invalidState {
                     progress.skip("\(description): changed meanwhile; the next run retries")
@@ -241,7 +244,7 @@ extension MemoryService {
                     let vector = try embedder.embed(text)
                     revision.embedding = Embedding(embedder: embedder.id, vector: vector)
                     do {
-                        _ = try store.revise(namespace: namespace, [revision], at: .now()) {
+                        _ = try store.revise(namespace: namespace, [revision], linking: [], runID: progress.runID, at: .now()) {
                             applyRevisionEffects($0, vectors: [old.cube.id: vector])
                         }
                         progress.note(description + " (updated)")

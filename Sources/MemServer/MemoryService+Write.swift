@@ -217,7 +217,7 @@ extension MemoryService {
             vectors[id] = vector
             if current.text != text { revision.entities = EntityExtractor.extract(text) }
         }
-        let revised = try store.revise(namespace: params.namespace, [revision], at: context.now) {
+        let revised = try store.revise(namespace: params.namespace, [revision], linking: [], runID: nil, at: context.now) {
             applyRevisionEffects($0, vectors: vectors)
         }
         return MemoryUpdate.Result(id: id.rawValue, version: revised[0].after.cube.version)

@@ -83,9 +83,13 @@ public protocol CubeStore: AnyObject, Sendable {
 
     // MARK: Consolidation
 
-    /// Writes each revision as a new version of its cube, all or none; a cube
-    /// that moved past its `expectedVersion` fails the whole write.
-    func revise(namespace: String, _ revisions: [CubeRevision], at: Timestamp, afterCommit: ([RevisedCube]) -> Void) throws -> [RevisedCube]
+    /// Writes each revision as a new version of its cube, with the links a
+    /// run makes beside them, all or none; a cube that moved past its
+    /// `expectedVersion` fails the whole write.
+    func revise(
+        namespace: String, _ revisions: [CubeRevision], linking: [RunEdge], runID: String?, at: Timestamp,
+        afterCommit: ([RevisedCube]) -> Void
+    ) throws -> [RevisedCube]
     /// Active, unexpired plaintext cubes of `namespace`, in key order.
     func activeTextCubes(namespace: String, now: Timestamp) throws -> [StoredCube]
     /// Adds links made by a run (an existing link is left as it is); returns how many were new.

@@ -120,7 +120,8 @@ public let consolidationRunKey = "consolidation_run"
 
 extension SQLiteStore {
     public func revise(
-        namespace: String, _ revisions: [CubeRevision], at: Timestamp, afterCommit: ([RevisedCube]) -> Void
+        namespace: String, _ revisions: [CubeRevision], linking edges: [RunEdge], runID: String?, at: Timestamp,
+        afterCommit: ([RevisedCube]) -> Void
     ) throws -> [RevisedCube] {
         guard !revisions.isEmpty else { return [] }
         return try write { db in
@@ -171,6 +172,7 @@ extension SQLiteStore {
                     try audit(db, namespace, cube.id, revision.provenance, version: cube.version, at: at)
                     revised.append(RevisedCube(before: current, after: StoredCube(key: current.key, cube: cube)))
                 }
+                _ = try insertRunEdges(db, edges, runID: runID, at: at)
                 return revised
             }
             cache.invalidate(revised.map(\.after.key))
@@ -198,18 +200,18 @@ extension SQLiteStore {
     @discardableResult
     public func addEdges(_ edges: [RunEdge], runID: String, at: Timestamp) throws -> Int {
         guard !edges.isEmpty else { return 0 }
-        return try write { db in
-            try db.transaction {
-                var added = 0
-                for edge in edges {
-                    // An edge a client made stays the client's: the run does not claim it.
-                    try db.prepare("INSERT OR IGNORE INTO edges(src, dst, type, weight, created_at, run_id) VALUES (?, ?, ?, ?, ?, ?)")
-                        .run(.int(edge.from), .int(edge.to), .text(edge.type), .double(edge.weight), .int(at.millis), .text(runID))
-                    added += Int(try db.scalarInt("SELECT changes()") ?? 0)
-                }
-                return added
-            }
+        return try write { db in try db.transaction { try insertRunEdges(db, edges, runID: runID, at: at) } }
+    }
+
+    private func insertRunEdges(_ db: Connection, _ edges: [RunEdge], runID: String?, at: Timestamp) throws -> Int {
+        var added = 0
+        for edge in edges {
+            // An edge a client made stays the client's: the run does not claim it.
+            try db.prepare("INSERT OR IGNORE INTO edges(src, dst, type, weight, created_at, run_id) VALUES (?, ?, ?, ?, ?, ?)")
+                .run(.int(edge.from), .int(edge.to), .text(edge.type), .double(edge.weight), .int(at.millis), .optional(runID))
+            added += Int(try db.scalarInt("SELECT changes()") ?? 0)
         }
+        return added
     }
 
     public func removeEdges(runID: String) throws -> Int {

@@ -11,7 +11,7 @@ import MemCube
 
 enum Commands {
     static let all: [Command] = [
-        add, recall, forget, get, update, history, list, link, neighbors, fuse, compose, status, promote, demote, pin, unpin,
+        add, recall, forget, get, update, history, revert, list, link, neighbors, fuse, compose, status, promote, demote, pin, unpin,
         touch, tick, subscribe, complete, fail, consolidate, stats, health, reindex,
     ]
 
@@ -144,6 +144,8 @@ enum Commands {
         for (i, hit) in result.hits.enumerated() {
             let rank = String(i + 1).leftPad(3)
             print("\(rank)  \(String(format4(hit.score)))  \(hit.id)  \(Output.oneLine(hit.text))\(Output.tags(hit.tags))")
+            if let validTo = hit.validTo { print("      valid until \(validTo.iso8601) (a newer statement replaced it)") }
+            if let conflicts = hit.conflictsWith { print("      may conflict with " + conflicts.joined(separator: ", ")) }
             if args.has("--explain") {
                 let parts = hit.signals.keys.sorted().map { name -> String in
                     let s = hit.signals[name]!
@@ -507,38 +509,115 @@ enum Commands {
     static let fail = reportCommand("fail", complete: false)
 
     static let consolidate = Command(
-        name: "consolidate", summary: "Run the consolidation job now and show its report.",
+        name: "consolidate", summary: "Run the consolidation job now (dedupe, merge, supersede, summarize...) and show its report.",
         help: """
-            Runs on the namespace given with -n, or on all namespaces with --all.
-            Steps available today: expire (memories whose TTL passed become
-            forgotten versions, kept in history), decay (cold, idle memories
-            move to the archive tier) and upkeep (orphan payloads, HNSW
-            compaction, PRAGMA optimize, integrity check). docs/consolidation.md.
+            Runs on the namespace given with -n (default: MEMOS_NAMESPACE or
+            "default"); with --changed on every namespace changed since its last
+            run (what the nightly run does); with --all on every namespace.
+            Steps, in order: expire, dedupe, merge, supersede, summarize, decay,
+            upkeep (docs/consolidation.md). Every change is a new version with
+            operation consolidate:<step> and the run id, so --undo takes a
+            whole run back and `memctl revert ID --to V` one memory.
+            Progress shows on standard error while the run goes on.
             Options:
+              --changed            every namespace changed since its last run
               --all                every namespace
               --dry-run            list what would change, change nothing
-              --steps LIST         e.g. expire (default: every available step)
-              --report RUN         show the report of an earlier run (since memosd started)
+              --steps LIST         e.g. dedupe,merge (default: every step)
+              --report RUN         show an earlier run's stored report
+              --undo RUN           revert everything run RUN changed
             """,
-        usage: "consolidate [--all] [--dry-run] [--steps a,b] | consolidate --report RUN",
-        valued: ["--steps", "--report"], flags: ["--all", "--dry-run"]
+        usage: "consolidate [--changed|--all] [--dry-run] [--steps a,b] | consolidate --report RUN | consolidate --undo RUN",
+        valued: ["--steps", "--report", "--undo"], flags: ["--all", "--changed", "--dry-run"]
     ) { args, session in
-        let report: ConsolidateRun.Report?
-        if let run = args.value("--report") {
-            report = try session.call(ConsolidateStatus.self, .init(runID: run)).report
-        } else {
-            let steps = args.value("--steps").map { $0.split(separator: ",").map(String.init) }
-            report = try session.call(ConsolidateRun.self, .init(
-                namespace: args.has("--all") ? nil : session.namespace, dryRun: args.has("--dry-run") ? true : nil, steps: steps,
-                wait: true)).report
+        if let run = args.value("--undo") {
+            let r = try session.call(ConsolidateUndo.self, .init(runID: run))
+            guard !session.json else { return }
+            print("\(r.runID) undone: \(r.undo.changed) changes taken back, \(r.undo.skipped) memories left alone (changed since the run)")
+            for item in r.undo.items { print("  \(item)") }
+            return
         }
-        guard !session.json, let report else { return }
-        print("\(report.runID)  \(report.namespace ?? "all namespaces")  \(report.state)\(report.dryRun ? " (dry run: nothing changed)" : "")")
-        for (name, step) in report.steps.sorted(by: { $0.key < $1.key }) {
-            print("  \(name.padding(10)) \(step.changed) \(report.dryRun ? "would change" : "changed")")
+        let report: ConsolidateRun.Report
+        if let run = args.value("--report") {
+            report = try session.call(ConsolidateReport.self, .init(runID: run)).report
+        } else {
+            if args.has("--all"), args.has("--changed") { throw UsageError("give --all or --changed, not both") }
+            let steps = args.value("--steps").map { $0.split(separator: ",").map(String.init) }
+            let everywhere = args.has("--all") || args.has("--changed")
+            let started = try session.client.call(ConsolidateRun.self, .init(
+                namespace: everywhere ? nil : session.namespace, all: args.has("--all") ? true : nil,
+                dryRun: args.has("--dry-run") ? true : nil, steps: steps, wait: false))
+            report = try follow(started.runID, session: session)
+            if session.json { print(Output.json(ConsolidateReport.Result(report: report))) }
+        }
+        guard !session.json else { return }
+        printReport(report)
+        if report.state == "failed" { throw ClientError.protocolError("the run failed: \(report.error ?? "no reason given")") }
+    }
+
+    /// Polls a run's status until it ends, drawing progress on standard
+    /// error: one line redrawn on a terminal, a line per finished step otherwise.
+    static func follow(_ runID: String, session: Session) throws -> ConsolidateRun.Report {
+        let terminal = isatty(2) == 1
+        var announced = Set<String>()
+        let quiet = session.json  // scripts get the JSON report only
+        while true {
+            guard let report = try session.client.call(ConsolidateStatus.self, .init(runID: runID)).report else {
+                throw ClientError.protocolError("memosd lost run \(runID)")
+            }
+            for name in report.plan where !quiet && report.steps[name]?.finished == true && !announced.contains(name) {
+                announced.insert(name)
+                let step = report.steps[name]!
+                if terminal { writeErr("\r\u{1B}[K") }
+                printErr("\(name.padding(10)) \(step.changed) \(report.dryRun ? "would change" : "changed")")
+            }
+            if report.state != "running" {
+                return report
+            }
+            if terminal, !quiet, let current = report.current, let step = report.steps[current] {
+                let of = step.total.map { "/\($0)" } ?? ""
+                let line = "\r\u{1B}[K\(current): \(step.examined)\(of) examined, \(step.changed) \(report.dryRun ? "would change" : "changed")"
+                writeErr(line)
+            }
+            usleep(200_000)
+        }
+    }
+
+    static func printReport(_ report: ConsolidateRun.Report) {
+        let scope = report.namespace ?? (report.all ? "all namespaces" : "changed namespaces")
+        print("\(report.runID)  \(scope)  \(report.state)\(report.dryRun ? " (dry run: nothing changed)" : "")")
+        if report.namespace == nil {
+            print("  namespaces: \(report.namespaces.isEmpty ? "none" : report.namespaces.joined(separator: ", "))"
+                + (report.unchanged.isEmpty ? "" : "; unchanged, left alone: \(report.unchanged.joined(separator: ", "))"))
+        }
+        if let finished = report.finishedAt {
+            let milliseconds = finished.millis - report.startedAt.millis
+            let resumed = report.resumed > 0 ? ", resumed \(report.resumed)×" : ""
+            print("  took \(fixed(Double(milliseconds) / 1000, places: 2)) s\(resumed)")
+        }
+        for name in report.plan {
+            guard let step = report.steps[name] else { continue }
+            let skipped = step.skipped > 0 ? ", \(step.skipped) skipped (changed meanwhile)" : ""
+            print("  \(name.padding(10)) \(step.changed) \(report.dryRun ? "would change" : "changed")\(skipped)")
             for item in step.items { print("    \(item)") }
         }
+        if let undo = report.undo { print("  undone: \(undo.changed) restored, \(undo.skipped) left alone") }
         if let error = report.error { printErr("failed: \(error)") }
+    }
+
+    static let revert = Command(
+        name: "revert", summary: "Restore an earlier version of a memory (as a new version).",
+        help: """
+            Brings back version V's text, tags, attributes, importance, state and
+            validity; `memctl history ID` shows the versions. A forgotten memory
+            comes back; nothing is deleted.
+            """,
+        usage: "revert ID --to VERSION", valued: ["--to"], flags: []
+    ) { args, session in
+        guard args.positionals.count == 1 else { throw UsageError("revert takes one ID") }
+        guard let to = args.value("--to") else { throw UsageError("revert needs --to VERSION (memctl history ID lists them)") }
+        let r = try session.call(MemoryRevert.self, .init(namespace: session.namespace, id: args.positionals[0], toVersion: try integer(to, "--to")))
+        if !session.json { print("\(r.id)  v\(r.version)") }
     }
 
     static let neighbors = Command(

@@ -13,6 +13,11 @@ enum Exit {
     static let ok: Int32 = 0, failure: Int32 = 1, usage: Int32 = 64, unavailable: Int32 = 69
 }
 
+/// Writes `text` to standard error as it is (no newline): progress lines.
+func writeErr(_ text: String) {
+    _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+}
+
 func printErr(_ text: String) {
     var line = text
     line += "\n"

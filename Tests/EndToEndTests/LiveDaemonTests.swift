@@ -141,6 +141,41 @@ final class LiveDaemon {
         #expect(try d.memctl(["help", "recall"]).out.contains("usage: memctl recall QUERY"))
     }
 
+    /// memosd is killed while a consolidation run merges duplicates: after the
+    /// restart the run resumes by itself and ends with each pair merged once.
+    @Test func aConsolidationRunKilledHalfwayResumesAfterRestart() throws {
+        let d = try LiveDaemon()
+        let client = MemosClient(socketPath: d.socket)
+        for batch in 0..<2 {
+            let items = (0..<500).map { i in
+                MemoryAdd.Item(text: "Reminder \(batch * 250 + i / 2): renew the parking permit for car \(batch * 250 + i / 2)")
+            }
+            _ = try client.call(MemoryAdd.self, .init(namespace: "dups", items: items))
+        }
+        let run = try client.call(ConsolidateRun.self, .init(namespace: "dups", steps: ["dedupe", "merge"], wait: false)).runID
+        var merged = 0
+        for _ in 0..<3000 {
+            let report = try client.call(ConsolidateStatus.self, .init(runID: run)).report
+            merged = report?.steps["merge"]?.changed ?? 0
+            if merged > 20 || report?.state != "running" { break }
+            usleep(2_000)
+        }
+        d.kill9()
+        #expect(merged > 20 && merged < 500, "the kill came during the merge")
+        try d.start()
+        let reader = MemosClient(socketPath: d.socket)
+        var report: ConsolidateRun.Report?
+        for _ in 0..<1500 {
+            report = try reader.call(ConsolidateReport.self, .init(runID: run)).report
+            if report?.state != "running" { break }
+            usleep(10_000)
+        }
+        #expect(report?.state == "done")
+        #expect(report?.resumed == 1)
+        let stats = try reader.call(SystemStats.self, NoParams()).namespaces.first { $0.namespace == "dups" }
+        #expect(stats?.active == 500 && stats?.superseded == 500)
+    }
+
     @Test func acknowledgedAddsSurviveKill9() throws {
         let d = try LiveDaemon()
         let client = MemosClient(socketPath: d.socket)
