@@ -122,6 +122,7 @@ public enum MemoryRecall: RPCMethod {
     public static let name = "memory.recall"
     public static let paramKeys: Set<String> = [
         "namespace", "query", "k", "filter", "explain", "weights", "fusion", "reference_time", "diversity", "include_archive",
+        "summaries",
     ]
 
     public struct Params: Codable, Sendable {
@@ -140,9 +141,11 @@ public enum MemoryRecall: RPCMethod {
         public var diversity: Double?
         /// Archived memories take part only when this is true.
         public var includeArchive: Bool?
+        /// How many consolidation summaries to return beside the hits (0...10, default 2).
+        public var summaries: Int?
 
         enum CodingKeys: String, CodingKey {
-            case namespace, query, k, filter, explain, weights, fusion, diversity
+            case namespace, query, k, filter, explain, weights, fusion, diversity, summaries
             case referenceTime = "reference_time", includeArchive = "include_archive"
         }
 
@@ -248,16 +251,19 @@ public enum MemoryRecall: RPCMethod {
 
     public struct Result: Codable, Sendable, Hashable {
         public var hits: [Hit]
+        /// Consolidation's summaries that matched (they never take a hit's place).
+        public var summaries: [Hit]?
         /// With `explain`: milliseconds spent in each step of this recall.
         public var timingsMS: [String: Double]?
 
         enum CodingKeys: String, CodingKey {
-            case hits
+            case hits, summaries
             case timingsMS = "timings_ms"
         }
 
-        public init(hits: [Hit], timingsMS: [String: Double]? = nil) {
+        public init(hits: [Hit], summaries: [Hit]? = nil, timingsMS: [String: Double]? = nil) {
             self.hits = hits
+            self.summaries = summaries
             self.timingsMS = timingsMS
         }
     }

@@ -14,6 +14,9 @@ public struct TextFacts: Sendable, Hashable {
     public let stems: Set<String>
     /// How many negations the text has ("not", "never", "n't", "no"...).
     public let negations: Int
+    /// Stems of the words negations apply to: the first content word after
+    /// each one ("does not *like* tea" → "like").
+    public let negated: Set<String>
     /// Numbers, as digits ("three" → "3").
     public let numbers: Set<String>
     /// Month and weekday names and relative days ("yesterday").
@@ -24,14 +27,28 @@ public struct TextFacts: Sendable, Hashable {
         normalized = words.joined(separator: " ")
         var stems = Set<String>()
         var negations = 0
+        var negated = Set<String>()
         var numbers = Set<String>()
         var dates = Set<String>()
+        var pending = 0  // words left in which a content word is negated
         for (i, word) in words.enumerated() {
             if Self.negationWords.contains(word)
                 || (word == "t" && i > 0 && Self.contractionHeads.contains(words[i - 1]))
             {
                 negations += 1
-            } else if let digits = Self.number(word) {
+                pending = 3
+                continue
+            }
+            if pending > 0 {
+                pending -= 1
+                if !StopWords.english.contains(word), Self.number(word) == nil, Self.dateWords[word] == nil,
+                   !(Self.contractionHeads.contains(word) && i + 1 < words.count && words[i + 1] == "t")
+                {
+                    negated.insert(PorterStemmer.stem(word))
+                    pending = 0
+                }
+            }
+            if let digits = Self.number(word) {
                 numbers.insert(digits)
             } else if let date = Self.dateWords[word] {
                 dates.insert(date)
@@ -43,6 +60,7 @@ public struct TextFacts: Sendable, Hashable {
         }
         self.stems = stems
         self.negations = negations
+        self.negated = negated
         self.numbers = numbers
         self.dates = dates
     }
@@ -50,16 +68,22 @@ public struct TextFacts: Sendable, Hashable {
     /// True when one text says nothing the other does not: the same negation,
     /// numbers and dates, and every content word of the smaller one in the other.
     public func sameClaim(as other: TextFacts) -> Bool {
-        guard negations == other.negations, numbers == other.numbers, dates == other.dates else { return false }
+        guard negations == other.negations, negated == other.negated, numbers == other.numbers, dates == other.dates else {
+            return false
+        }
         return stems.count <= other.stems.count ? stems.isSubset(of: other.stems) : other.stems.isSubset(of: stems)
     }
 
     /// Why two similar texts may contradict each other, or nil: they share
-    /// most content words but differ in negation, numbers or dates.
+    /// most content words (at least two) but one negates a word the other
+    /// states, or their numbers or dates differ.
     public func conflict(with other: TextFacts) -> String? {
+        let shared = stems.intersection(other.stems)
         let union = stems.union(other.stems).count
-        guard union > 0, Double(stems.intersection(other.stems).count) / Double(union) >= 0.5 else { return nil }
-        if negations != other.negations { return "one says not" }
+        guard shared.count >= 2, Double(shared.count) / Double(union) >= 0.5 else { return nil }
+        let deniedHere = negated.subtracting(other.negated).intersection(other.stems)
+        let deniedThere = other.negated.subtracting(negated).intersection(stems)
+        if let word = (deniedHere.union(deniedThere)).sorted().first { return "one says not: \(word)" }
         if !numbers.isEmpty, !other.numbers.isEmpty, numbers != other.numbers {
             return "numbers differ: \(numbers.sorted().joined(separator: ",")) vs \(other.numbers.sorted().joined(separator: ","))"
         }

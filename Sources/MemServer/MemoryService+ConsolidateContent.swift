@@ -38,7 +38,7 @@ extension MemoryService {
         for stored in try store.activeTextCubes(namespace: namespace, now: .now()) {
             view.stored[stored.key] = stored
             let cube = stored.cube
-            if cube.attributes["summary_of"] != nil {
+            if cube.provenance.operation == .consolidateSummarize {
                 view.summaries.append(stored)
                 continue
             }
@@ -82,8 +82,15 @@ extension MemoryService {
 
     private func describe(_ group: DuplicateGroup, namespace: String, view: NamespaceView) -> String {
         let id = { (key: Int64) in view.stored[key]?.cube.id.rawValue ?? "#\(key)" }
+        let text = Self.quote(view.stored[group.textFrom]?.cube.text)
         return "\(namespace)/\(id(group.survivor)) keeps \(group.others.map(id).joined(separator: ", ")) "
-            + "(\(group.exact ? "same text" : "near duplicate"))"
+            + "(\(group.exact ? "same text" : "near duplicate")): \(text)"
+    }
+
+    /// A memory's text for a report line: quoted, one line, at most 60 characters.
+    static func quote(_ text: String?) -> String {
+        let line = (text ?? "").split(whereSeparator: \.isNewline).joined(separator: " ")
+        return "\"" + (line.count > 60 ? line.prefix(59) + "…" : line) + "\""
     }
 
     /// merge: each duplicate group's oldest memory survives as a new version
@@ -181,7 +188,8 @@ extension MemoryService {
             for conflict in conflicts {
                 guard let a = view.stored[conflict.a], let b = view.stored[conflict.b],
                       !(linked[conflict.a] ?? []).contains(b.cube.id) else { continue }
-                let description = "\(namespace)/\(a.cube.id.rawValue) conflicts with \(b.cube.id.rawValue) (\(conflict.reason))"
+                let description = "\(namespace)/\(a.cube.id.rawValue) \(Self.quote(a.cube.text)) conflicts with "
+                    + "\(b.cube.id.rawValue) \(Self.quote(b.cube.text)) (\(conflict.reason))"
                 if !progress.dryRun {
                     try store.addEdges(
                         [RunEdge(from: a.key, to: b.key, type: "conflicts_with", weight: Double(conflict.similarity))],
@@ -222,7 +230,7 @@ extension MemoryService {
                 let picked = ExtractiveSummary.pick(vectors: withVectors.map { vectors[$0.key]! })
                 let text = ExtractiveSummary.text(of: picked.map { withVectors[$0].cube.text ?? "" })
                 guard !text.isEmpty else { continue }
-                let description = "\(namespace)/\(cluster.label): \(members.count) memories → \"\(text.prefix(80))\(text.count > 80 ? "…" : "")\""
+                let description = "\(namespace)/\(cluster.label): \(members.count) memories → \(Self.quote(text))"
                 guard !progress.dryRun else {
                     progress.note(description)
                     continue

@@ -35,7 +35,12 @@ extension MemoryService {
             namespace: params.namespace, text: params.query, k: k, filter: filter, weights: weights, fusion: method,
             referenceTime: params.referenceTime, diversity: diversity, now: context.now)
         query.includeArchive = params.includeArchive ?? false
-        let hits = try engine.recall(query, timings: &timings)
+        if let count = params.summaries {
+            guard (0...10).contains(count) else { throw ValidationError(field: "summaries", "must be between 0 and 10 (got \(count))") }
+            query.summaries = count
+        }
+        var summaries: [RecallHit] = []
+        let hits = try engine.recall(query, timings: &timings, summaries: &summaries)
         accessLog.record(keys: hits.map(\.key), at: context.now)
         coRecall.record(namespace: params.namespace, hits: hits.compactMap { hit in
             guard hit.cube.kind == .plaintext, let text = hit.cube.text else { return nil }
@@ -44,7 +49,7 @@ extension MemoryService {
         let explain = params.explain ?? false
         let conflicts = try store.linked(keys: hits.map(\.key), type: "conflicts_with")
         let effective = engine.fusion.weights.merging(weights) { _, new in new }
-        return MemoryRecall.Result(hits: hits.map { hit in
+        let wire = { (hit: RecallHit) -> MemoryRecall.Hit in
             let cube = hit.cube
             let signals = Dictionary(uniqueKeysWithValues: hit.signals.map { signal, score in
                 (signal.rawValue, MemoryRecall.Signal(
@@ -58,7 +63,8 @@ extension MemoryService {
                 occurredAt: cube.occurredAt, createdAt: cube.createdAt, signals: signals, validTo: cube.validTo,
                 conflictsWith: conflicts[hit.key].map { $0.map(\.rawValue) },
                 explain: explain ? .init(fused: hit.fused, boosts: hit.boosts, timePhrase: hit.timePhrase) : nil)
-        }, timingsMS: explain ? [
+        }
+        return MemoryRecall.Result(hits: hits.map(wire), summaries: summaries.isEmpty ? nil : summaries.map(wire), timingsMS: explain ? [
             "embed": timings.embed, "vector": timings.vector, "keyword": timings.keyword, "graph": timings.graph,
             "load": timings.load, "fusion": timings.rest, "total": timings.total,
         ] : nil)

@@ -19,6 +19,9 @@ public struct RecallQuery: Sendable {
     public var diversity: Double
     /// Archived memories are left out unless this is set.
     public var includeArchive = false
+    /// Consolidation's summaries never take a hit's place (unless the filter
+    /// asks for the `summary` tag); up to this many come back beside the hits.
+    public var summaries = 2
     public var now: Timestamp
 
     public init(
@@ -125,6 +128,12 @@ public final class RecallEngine: Sendable {
 
     /// Recall, noting how long each step took (for benchmarks and diagnosis).
     public func recall(_ query: RecallQuery, timings: inout RecallTimings) throws -> [RecallHit] {
+        var summaries: [RecallHit] = []
+        return try recall(query, timings: &timings, summaries: &summaries)
+    }
+
+    /// Recall, with the best summaries among the candidates in `summaries`.
+    public func recall(_ query: RecallQuery, timings: inout RecallTimings, summaries: inout [RecallHit]) throws -> [RecallHit] {
         var clock = RecallTimings.Stopwatch()
         let n = Self.candidateCount(k: query.k)
         var weights = fusion.weights
@@ -167,6 +176,7 @@ public final class RecallEngine: Sendable {
         let reference = query.referenceTime ?? query.now
         let window = TimeExpressions.window(in: query.text, reference: reference)
         var hits: [RecallHit] = []
+        let summariesAsHits = query.filter.tags.contains("summary")
         for candidate in fused {
             guard let cube = cubes[candidate.key], cube.tier != .archive || query.includeArchive,
                   query.filter.matches(
@@ -179,11 +189,19 @@ public final class RecallEngine: Sendable {
             boosts["recency"] = rerank.recencyWeight * exp2(-ageDays / rerank.recencyHalfLifeDays)
             boosts["importance"] = rerank.importanceWeight * (2 * cube.importance - 1)
             if let validTo = cube.validTo, validTo <= reference { boosts["ended"] = -rerank.endedPenalty }
-            hits.append(RecallHit(
+            let hit = RecallHit(
                 key: candidate.key, cube: cube, score: candidate.score + boosts.values.reduce(0, +),
-                signals: candidate.signals, fused: candidate.score, boosts: boosts, timePhrase: window?.phrase))
+                signals: candidate.signals, fused: candidate.score, boosts: boosts, timePhrase: window?.phrase)
+            if cube.provenance.operation == .consolidateSummarize, !summariesAsHits {
+                summaries.append(hit)
+            } else {
+                hits.append(hit)
+            }
         }
-        hits.sort { $0.score != $1.score ? $0.score > $1.score : $0.key < $1.key }
+        let order = { (a: RecallHit, b: RecallHit) in a.score != b.score ? a.score > b.score : a.key < b.key }
+        summaries.sort(by: order)
+        summaries = Array(summaries.prefix(query.summaries))
+        hits.sort(by: order)
         if query.diversity > 0 {
             hits = try diversify(hits, k: query.k, lambda: 1 - min(1, query.diversity), namespace: query.namespace)
         }

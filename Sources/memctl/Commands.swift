@@ -160,6 +160,9 @@ enum Commands {
                 print(line)
             }
         }
+        for summary in result.summaries ?? [] {
+            print("  summary  \(summary.id)  \(Output.oneLine(summary.text))")
+        }
         if let timings = result.timingsMS {
             let steps = ["embed", "vector", "keyword", "graph", "load", "fusion"].compactMap { name in
                 timings[name].map { "\(name) \(fixed($0, places: 2))" }

@@ -10,6 +10,12 @@ import Retrieval
 /// socket, for each signal alone and for the fused default.
 ///
 ///   memos-eval [--data PATH] [--embedder minilm|hashing] [--model-dir DIR] [--markdown FILE]
+///              [--consolidate yes [--steps a,b] [--show N]]   (--show: N changes per step)
+///
+/// With `--consolidate yes`, a consolidation run over every namespace follows
+/// and the fused default is measured again: counts per step, the run time and
+/// recall before and after. A memory merged into another counts as found when
+/// its survivor is (the survivor stands for every turn merged into it).
 ///
 /// Each conversation is added to its own namespace, in order, in batches:
 /// text "Speaker: utterance [shares a photo: CAPTION]", the session's date as
@@ -95,7 +101,7 @@ func run(_ options: [String: String]) throws {
     }
 
     var markdown = "| method | recall@1 | recall@5 | recall@10 | recall@20 | r@10 cat 1 multi-hop | cat 2 temporal | cat 3 open-domain | cat 4 single-hop | p50 ms |\n|---|---|---|---|---|---|---|---|---|---|\n"
-    for (name, weights) in configurations {
+    func evaluate(_ name: String, _ weights: [String: Double]?, stands: [String: [String]] = [:]) throws {
         start = Date()
         var sums = [Int: Double](), counts = 0
         var byCategory = [Int: (Double, Int)]()
@@ -107,12 +113,14 @@ func run(_ options: [String: String]) throws {
                     namespace: "locomo-\(conversation.id)", query: question.text, k: ks.max()!, weights: weights,
                     fusion: fusionOverride)).hits
                 latencies.append(Date().timeIntervalSince(t0) * 1000)
-                let ranked = hits.compactMap { $0.attributes["dia_id"]?.stringValue }
+                let ranked = hits.map { hit in
+                    Set([hit.attributes["dia_id"]?.stringValue].compactMap { $0 } + (stands[hit.id] ?? []))
+                }
                 for k in ks {
-                    let found = Set(ranked.prefix(k)).intersection(question.evidence).count
+                    let found = ranked.prefix(k).reduce(Set<String>()) { $0.union($1) }.intersection(question.evidence).count
                     sums[k, default: 0] += Double(found) / Double(question.evidence.count)
                 }
-                let found10 = Set(ranked.prefix(10)).intersection(question.evidence).count
+                let found10 = ranked.prefix(10).reduce(Set<String>()) { $0.union($1) }.intersection(question.evidence).count
                 byCategory[question.category, default: (0, 0)].0 += Double(found10) / Double(question.evidence.count)
                 byCategory[question.category, default: (0, 0)].1 += 1
                 counts += 1
@@ -125,6 +133,39 @@ func run(_ options: [String: String]) throws {
             + String(format: " | %.2f |", latencies[latencies.count / 2])
         markdown += line + "\n"
         print(String(format: "%@: %.1f s", name, Date().timeIntervalSince(start)))
+    }
+    for (name, weights) in configurations { try evaluate(name, weights) }
+    if options["consolidate"] == "yes" {
+        start = Date()
+        let steps = options["steps"].map { $0.split(separator: ",").map(String.init) }  // --steps a,b: only these
+        let run = try client.call(ConsolidateRun.self, .init(all: true, steps: steps, wait: true))
+        let seconds = Date().timeIntervalSince(start)
+        guard let report = run.report else { throw ClientError.protocolError("consolidate.run returned no report") }
+        print(String(format: "consolidation %@: %@ in %.1f s", run.runID, report.state, seconds))
+        for name in report.plan {
+            let step = report.steps[name]
+            print("  \(name): \(step?.changed ?? 0) changed, \(step?.skipped ?? 0) skipped")
+            for item in (step?.items ?? []).prefix(options["show"].flatMap { Int($0) } ?? 0) { print("    \(item)") }
+        }
+        if let error = report.error { print("  error: \(error)") }
+        // Which turns each survivor stands for: the dia_ids of the memories merged into it.
+        var stands: [String: [String]] = [:]
+        for conversation in locomo.conversations {
+            let namespace = "locomo-\(conversation.id)"
+            var cursor: String?
+            repeat {
+                let page = try client.call(MemoryList.self, .init(
+                    namespace: namespace, filter: WireFilter(state: "superseded"), limit: 1000, cursor: cursor))
+                for memory in page.memories {
+                    let versions = try client.call(MemoryHistory.self, .init(namespace: namespace, id: memory.id)).versions
+                    guard let survivor = versions.last?.source?["superseded_by"]?.stringValue,
+                          let dia = memory.attributes["dia_id"]?.stringValue else { continue }
+                    stands[survivor, default: []].append(dia)
+                }
+                cursor = page.nextCursor
+            } while cursor != nil
+        }
+        try evaluate("fused, after consolidation", nil, stands: stands)
     }
     print()
     print(markdown)

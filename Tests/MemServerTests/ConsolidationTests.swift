@@ -274,6 +274,13 @@ import MemScheduler
             return
         }
         #expect(versions.first?["operation"] == "consolidate:summarize")
+        // Recall never gives a summary a hit's place; it comes beside the hits, or as a hit when asked for by tag.
+        let recall = try h.result("memory.recall", ["namespace": "n", "query": "What did Melanie talk about?", "k": 10])
+        #expect(recall["hits"]?.arrayValue?.contains { $0["id"] == summary["id"] } == false)
+        #expect(recall["summaries"]?[0]?["id"] == summary["id"])
+        let tagged = try h.result("memory.recall", ["namespace": "n", "query": "What did Melanie talk about?", "filter": ["tags": ["summary"]]])
+        #expect(tagged["hits"]?[0]?["id"] == summary["id"])
+        #expect(try h.result("memory.recall", ["namespace": "n", "query": "Melanie", "summaries": 0])["summaries"] == nil)
         // Nothing changed: nothing to do. A new member: the summary gets a new version.
         #expect(try h.result("consolidate.run", ["namespace": "n", "steps": ["summarize"]])["report"]?["steps"]?["summarize"]?["changed"] == 0)
         members.append(try add(h, "Melanie talked about \(topics[5])", ["session": "s1"]))
