@@ -313,6 +313,16 @@ extension MemoryService {
     /// with many tombstones rebuilt, planner statistics, free pages returned,
     /// an integrity check.
     private func upkeepStep(_ progress: RunProgress) throws {
+        for namespace in progress.report.namespaces {
+            let names = try store.nameEntities(namespace: namespace).map { (id: $0.id, key: $0.entity.key, display: $0.entity.display) }
+            let pairs = EntityAliases.pairs(names)
+            guard !pairs.isEmpty else { continue }
+            let shared = progress.dryRun ? 0 : try store.shareMentions(pairs.map { ($0.a, $0.b) })
+            if progress.dryRun || shared > 0 {
+                for pair in pairs.prefix(20) { progress.note("\(namespace): entity alias \(pair.reason)", count: 0) }
+                progress.note("\(namespace): \(pairs.count) entity aliases, \(shared) mentions shared", count: pairs.count)
+            }
+        }
         if progress.dryRun {
             progress.note("dry run: no files removed, no index rebuilt, no vacuum", count: 0)
         } else {

@@ -106,6 +106,11 @@ public protocol CubeStore: AnyObject, Sendable {
     func namespacesChangedSinceConsolidation() throws -> [(namespace: String, changed: Bool)]
     func versionsWritten(runID: String, since: Timestamp) throws -> [RunVersion]
     func tierEvents(runID: String) throws -> [(key: Int64, event: TierEvent)]
+    /// The `name` entities of `namespace` with their mention counts.
+    func nameEntities(namespace: String) throws -> [EntityStat]
+    /// Makes each pair of entities (aliases of one name) mention the same
+    /// memories: each gets the other's mentions. Returns the mentions added.
+    func shareMentions(_ pairs: [(Int64, Int64)]) throws -> Int
     /// Folds the write-ahead log into the database (at shutdown).
     func checkpoint() throws
 }

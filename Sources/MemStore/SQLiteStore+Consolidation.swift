@@ -341,6 +341,32 @@ extension SQLiteStore {
         }
     }
 
+    public func nameEntities(namespace: String) throws -> [EntityStat] {
+        try read { db in
+            try db.prepare("""
+                SELECT e.id, e.key, e.kind, e.display, (SELECT count(*) FROM mentions m WHERE m.entity_id = e.id)
+                FROM entities e WHERE e.namespace = ? AND e.kind = 'name' ORDER BY e.id
+                """).query([.text(namespace)]) { Self.entityStat($0, from: 0) }
+        }
+    }
+
+    public func shareMentions(_ pairs: [(Int64, Int64)]) throws -> Int {
+        guard !pairs.isEmpty else { return 0 }
+        return try write { db in
+            try db.transaction {
+                var added = 0
+                for (a, b) in pairs {
+                    for (from, to) in [(a, b), (b, a)] {
+                        try db.prepare("INSERT OR IGNORE INTO mentions(entity_id, cube_rowid) SELECT ?, cube_rowid FROM mentions WHERE entity_id = ?")
+                            .run(.int(to), .int(from))
+                        added += Int(try db.scalarInt("SELECT changes()") ?? 0)
+                    }
+                }
+                return added
+            }
+        }
+    }
+
     /// Returns free pages to the file system, at most `pages` of them. A
     /// database made before incremental vacuum was the default is switched
     /// over first (one full VACUUM). Returns the pages freed.

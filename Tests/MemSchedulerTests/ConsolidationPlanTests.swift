@@ -93,3 +93,15 @@ import MemCube
         #expect(ExtractiveSummary.text(of: ["one", "two!"]) == "one. two!")
     }
 }
+
+@Suite struct EntityAliasTests {
+    @Test func foldedSpellingsAndTheOnlyFullNameAreAliases() {
+        let names: [(id: Int64, key: String, display: String)] = [
+            (1, "josé", "José"), (2, "jose", "Jose"), (3, "caroline", "Caroline"), (4, "caroline smith", "Caroline Smith"),
+            (5, "jon", "Jon"), (6, "jon snow", "Jon Snow"), (7, "jon smith", "Jon Smith"),  // two Jons: ambiguous
+            (8, "mary-ann", "Mary-Ann"), (9, "mary ann", "Mary Ann"),
+        ]
+        let pairs = EntityAliases.pairs(names).map { [$0.a, $0.b] }
+        #expect(pairs == [[1, 2], [3, 4], [8, 9]])
+    }
+}
