@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "MemSchedulerTests", dependencies: ["MemScheduler", "MemStore", "MemCube", "MemTestSupport"]),
         .testTarget(
             name: "MemServerTests",
-            dependencies: ["MemServer", "MemAPI", "MemCube", "MemScheduler"]),
+            dependencies: ["MemServer", "MemAPI", "MemCube", "MemScheduler", "MemTestSupport"]),
         // Drives the built memosd and memctl binaries over a temp socket.
         .testTarget(
             name: "EndToEndTests",

@@ -1,5 +1,6 @@
 import Foundation
 import MemCube
+import Retrieval
 
 /// One memory as consolidation's planners see it.
 public struct ConsolidationItem: Sendable {
@@ -235,7 +236,7 @@ extension String {
 }
 
 /// The consolidation job's thresholds (memosd flags; docs/consolidation.md).
-public struct ConsolidationSettings: Sendable, Hashable {
+public struct ConsolidationSettings: Sendable {
     /// Cosine at or above which two memories making the same claim are merged.
     public var duplicateThreshold: Float = 0.92
     /// Cosine at or above which differing negation, numbers or dates link a possible conflict.
@@ -248,6 +249,10 @@ public struct ConsolidationSettings: Sendable, Hashable {
     public var summaryMaxMembers = 50
     /// Nearest neighbours looked up per memory.
     public var neighbours = 10
+    /// Abstractive summaries through a chat endpoint; nil: extractive only.
+    public var chat: ChatSummarizer?
+    /// Tokens one run may spend on the chat endpoint; past it, summaries are extractive.
+    public var chatTokenBudget = 50_000
 
     public init() {}
 

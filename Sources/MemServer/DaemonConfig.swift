@@ -15,6 +15,10 @@ public struct DaemonConfig: Sendable {
     public var embedURL: String?
     public var embedModel = "text-embedding-3-small"
     public var embedKey: String?
+    /// Abstractive summaries: an OpenAI-compatible chat endpoint (optional).
+    public var chatURL: String?
+    public var chatModel = "gpt-4o-mini"
+    public var chatKey: String?
     public var embedTimeout = 30.0
     public var blasThreads = 1
     public var embedThreads = 1
@@ -107,6 +111,12 @@ public struct DaemonConfig: Sendable {
           --conflict-threshold X cosine from which differing negation, numbers or
                                  dates link memories as conflicts_with (default 0.8)
           --summary-min N        memories a session or cluster needs for a summary (default 8)
+          --chat-url URL         abstractive summaries through an OpenAI-compatible chat
+                                 endpoint, e.g. http://localhost:8080/v1 (env MEMOS_CHAT_URL;
+                                 default: none, summaries are extractive). The API key
+                                 comes from MEMOS_CHAT_API_KEY
+          --chat-model NAME      its model (env MEMOS_CHAT_MODEL; default gpt-4o-mini)
+          --chat-token-budget N  tokens one consolidation run may spend (default 50000)
           --max-batch N          memories per memory.add / memory.forget (default 1000)
           --tick-seconds N       how often the scheduler tick runs (default 5)
           --log-level LEVEL      debug, info (default), warning or error
@@ -122,6 +132,9 @@ public struct DaemonConfig: Sendable {
         embedURL = environment["MEMOS_EMBED_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if let model = environment["MEMOS_EMBED_MODEL"], !model.isEmpty { embedModel = model }
         embedKey = environment["MEMOS_EMBED_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        chatURL = environment["MEMOS_CHAT_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let model = environment["MEMOS_CHAT_MODEL"], !model.isEmpty { chatModel = model }
+        chatKey = environment["MEMOS_CHAT_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     public enum Parsed { case run(DaemonConfig), help, version }
@@ -226,6 +239,9 @@ public struct DaemonConfig: Sendable {
             case "--dedupe-threshold": config.consolidation.duplicateThreshold = try fraction(argument)
             case "--conflict-threshold": config.consolidation.conflictThreshold = try fraction(argument)
             case "--summary-min": config.consolidation.summaryMinMembers = max(2, try positive(argument))
+            case "--chat-url": config.chatURL = try value(argument)
+            case "--chat-model": config.chatModel = try value(argument)
+            case "--chat-token-budget": config.consolidation.chatTokenBudget = try positive(argument)
             case "--job-timeout-seconds": config.jobTimeoutSeconds = try positiveNumber(argument)
             case "--job-attempts": config.jobAttempts = try positive(argument)
             case "--cube-cache-mb":
@@ -252,6 +268,11 @@ public struct DaemonConfig: Sendable {
         }
         if config.embedder == .http, config.embedURL == nil {
             throw DaemonError.usage("--embedder http needs --embed-url (or MEMOS_EMBED_URL)")
+        }
+        if let url = config.chatURL {
+            do { config.consolidation.chat = try ChatSummarizer(baseURL: url, model: config.chatModel, apiKey: config.chatKey) } catch {
+                throw DaemonError.usage("--chat-url must be an http(s) URL, e.g. http://localhost:8080/v1 (got '\(url)')")
+            }
         }
         return .run(config)
     }

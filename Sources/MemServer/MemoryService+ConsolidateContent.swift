@@ -206,6 +206,8 @@ extension MemoryService {
     /// gets a new version.
     func summarizeStep(_ progress: RunProgress, work: inout ContentWork, peer: PeerCredentials?) throws {
         let settings = consolidationSettings
+        var chat = settings.chat
+        var budget = settings.chatTokenBudget
         for namespace in progress.report.namespaces {
             let view = try view(namespace, progress, work: &work)
             var clusters: [(label: String, keys: [Int64])] = []
@@ -228,16 +230,37 @@ extension MemoryService {
                 let vectors = index.vectors(namespace: namespace, keys: members.map(\.key))
                 let withVectors = members.filter { vectors[$0.key] != nil }
                 let picked = ExtractiveSummary.pick(vectors: withVectors.map { vectors[$0.key]! })
-                let text = ExtractiveSummary.text(of: picked.map { withVectors[$0].cube.text ?? "" })
+                var text = ExtractiveSummary.text(of: picked.map { withVectors[$0].cube.text ?? "" })
+                var method = "extractive"
+                if let summarizer = chat, !progress.dryRun {
+                    // The members in time order, each cut to 400 characters, at most 60 of them.
+                    let texts = members.sorted { ($0.cube.occurredAt ?? $0.cube.createdAt) < ($1.cube.occurredAt ?? $1.cube.createdAt) }
+                        .prefix(60).map { String(($0.cube.text ?? "").prefix(400)) }
+                    if summarizer.estimatedTokens(texts) > budget {
+                        progress.note("chat token budget (\(settings.chatTokenBudget)) spent: extractive summaries from here", count: 0)
+                        chat = nil
+                    } else {
+                        do {
+                            let summary = try summarizer.summarize(texts)
+                            budget -= summary.tokens
+                            text = summary.text
+                            method = "abstractive"
+                        } catch {
+                            progress.note("chat endpoint failed, extractive summaries from here: \(error)", count: 0)
+                            chat = nil
+                        }
+                    }
+                }
                 guard !text.isEmpty else { continue }
                 let description = "\(namespace)/\(cluster.label): \(members.count) memories → \(Self.quote(text))"
                 guard !progress.dryRun else {
                     progress.note(description)
                     continue
                 }
-                let attributes: [String: JSONValue] = [
-                    "summary_of": .string(cluster.label), "members": .int(Int64(members.count)), "method": .string("extractive"),
+                var attributes: [String: JSONValue] = [
+                    "summary_of": .string(cluster.label), "members": .int(Int64(members.count)), "method": .string(method),
                 ]
+                if method == "abstractive", let model = settings.chat?.model { attributes["model"] = .string(model) }
                 let agents = Set(members.map(\.cube.agent))
                 let latest = members.map { $0.cube.occurredAt ?? $0.cube.createdAt }.max()
                 let provenance = runProvenance(

@@ -81,7 +81,7 @@ public struct HTTPEmbedder: Embedder {
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         if let apiKey { request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
         request.httpBody = try JSONEncoder().encode(Request(model: model, input: texts))
-        let (data, response) = try Self.send(request, url: url.absoluteString)
+        let (data, response) = try HTTPTransport.send(request, url: url.absoluteString)
         guard let http = response as? HTTPURLResponse else {
             throw EmbedderError.badResponse(url: url.absoluteString, detail: "not an HTTP response")
         }
@@ -105,10 +105,13 @@ public struct HTTPEmbedder: Embedder {
             return vector
         }
     }
+}
 
+/// Blocking HTTP round trips for the optional remote plug-ins (embeddings, chat).
+enum HTTPTransport {
     /// One blocking round trip. Runs on the caller's own thread (never the
     /// cooperative pool), waiting for URLSession's callback.
-    private static func send(_ request: URLRequest, url: String) throws -> (Data, URLResponse) {
+    static func send(_ request: URLRequest, url: String) throws -> (Data, URLResponse) {
         final class Box: @unchecked Sendable {
             // @unchecked: written once by the callback before `done` is signalled, read after.
             var result: Result<(Data, URLResponse), Error>?

@@ -3,6 +3,8 @@ import Testing
 import MemAPI
 import MemCube
 import MemScheduler
+import MemTestSupport
+import Retrieval
 @testable import MemServer
 
 @Suite struct ConsolidationTests {
@@ -288,6 +290,29 @@ import MemScheduler
         let updated = try #require(try state(h, summary["id"]!.stringValue!))
         #expect(updated["version"] == 2)
         #expect(Set((updated["derived_from"]?.arrayValue ?? []).compactMap(\.stringValue)) == Set(members))
+    }
+
+    @Test func aChatEndpointWritesAbstractiveSummariesWithinItsTokenBudget() throws {
+        let server = try TinyHTTPServer { _ in (200, #"{"choices":[{"message":{"role":"assistant","content":"Melanie talked about her hobbies."}}],"usage":{"total_tokens":300}}"#)
+        }
+        defer { server.stop() }
+        var settings = ConsolidationSettings()
+        settings.summaryMinMembers = 2
+        settings.chat = try ChatSummarizer(baseURL: "http://127.0.0.1:\(server.port)/v1", model: "tiny", apiKey: nil, backoff: 0.01)
+        settings.chatTokenBudget = 500  // one summary's worth
+        let h = try Harness(consolidation: settings)
+        for session in ["s1", "s2"] {
+            for topic in ["hiking", "painting"] { _ = try add(h, "Melanie talked about \(topic) in \(session)", ["session": .string(session)]) }
+        }
+        let run = try h.result("consolidate.run", ["namespace": "n", "steps": ["summarize"]])
+        #expect(run["report"]?["steps"]?["summarize"]?["changed"] == 2)
+        #expect(server.requestCount == 1)
+        let items = run["report"]?["steps"]?["summarize"]?["items"]?.arrayValue ?? []
+        #expect(items.contains { $0.stringValue?.contains("token budget (500) spent") == true })
+        let listed = try h.result("memory.list", ["namespace": "n", "filter": ["tags": ["summary"]]])["memories"]?.arrayValue ?? []
+        let methods = listed.compactMap { $0["attributes"]?["method"]?.stringValue }.sorted()
+        #expect(methods == ["abstractive", "extractive"])
+        #expect(listed.contains { $0["text"] == "Melanie talked about her hobbies." && $0["attributes"]?["model"] == "tiny" })
     }
 
     @Test func revertRestoresAnEarlierVersionAndSaysWhatIsWrong() throws {
