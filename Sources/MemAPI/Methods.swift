@@ -1117,9 +1117,11 @@ public enum ConsolidateRun: RPCMethod {
         public var skipped: Int
         /// True once the step has run to its end.
         public var finished: Bool
+        /// How long the step took, once finished.
+        public var seconds: Double?
 
         enum CodingKeys: String, CodingKey {
-            case changed, items, examined, total, skipped, finished
+            case changed, items, examined, total, skipped, finished, seconds
         }
 
         public init(changed: Int = 0, items: [String] = [], examined: Int = 0, total: Int? = nil, skipped: Int = 0, finished: Bool = false) {

@@ -73,6 +73,7 @@ final class RunProgress {
     let runs: ConsolidationRuns
     private var step = ""
     private var published = Date.distantPast
+    private var stepStarted = Date()
 
     init(_ report: ConsolidateRun.Report, runs: ConsolidationRuns) {
         self.report = report
@@ -84,6 +85,7 @@ final class RunProgress {
 
     func start(_ name: String) {
         step = name
+        stepStarted = Date()
         report.current = name
         report.steps[name] = ConsolidateRun.StepReport()
         runs.update(report)
@@ -109,6 +111,7 @@ final class RunProgress {
 
     func finishStep() {
         report.steps[step]?.finished = true
+        report.steps[step]?.seconds = (Date().timeIntervalSince(stepStarted) * 1000).rounded() / 1000
         runs.update(report)
     }
 }

@@ -601,7 +601,8 @@ enum Commands {
         for name in report.plan {
             guard let step = report.steps[name] else { continue }
             let skipped = step.skipped > 0 ? ", \(step.skipped) skipped (changed meanwhile)" : ""
-            print("  \(name.padding(10)) \(step.changed) \(report.dryRun ? "would change" : "changed")\(skipped)")
+            let took = step.seconds.map { " in \(fixed($0, places: 2)) s" } ?? ""
+            print("  \(name.padding(10)) \(step.changed) \(report.dryRun ? "would change" : "changed")\(skipped)\(took)")
             for item in step.items { print("    \(item)") }
         }
         if let undo = report.undo { print("  undone: \(undo.changed) restored, \(undo.skipped) left alone") }

@@ -281,3 +281,75 @@ private struct Request<P: Encodable>: Encodable {
 private struct Reply<R: Decodable>: Decodable {
     let result: R
 }
+
+/// `memos-bench consolidate`: a consolidation run over one large namespace
+/// (sessions of 20, some exact and near duplicates, some restated facts),
+/// each step's time, and recall latency before and during the run.
+/// Flags: --memories N (100000) --duplicates PERCENT (5)
+func consolidateBenchmark(_ flags: Flags) throws {
+    let memories = flags.int("memories", 100_000), duplicates = flags.int("duplicates", 5)
+    let directory = "/tmp/memos-bench-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let store = try SQLiteStore(path: directory + "/memos.db", durability: .normal)
+    let embedder = HashingEmbedder()
+    let index = TieredIndex(dimension: embedder.dimension)
+    defer { index.waitForPromotions() }
+    let service = MemoryService(store: store, index: index, embedder: embedder, accessLog: AccessLog())
+    let dispatcher = service.dispatcher(logger: Logger(level: .error))
+    func call<P: Encodable, R: Decodable>(_ method: String, _ params: P, _ result: R.Type) throws -> R {
+        let frame = try JSONEncoder().encode(Request(method: method, params: params))
+        let reply = dispatcher.handle(frame: [UInt8](frame), peer: nil) ?? []
+        return try JSONDecoder().decode(Reply<R>.self, from: Data(reply)).result
+    }
+    var rng = SplitMix64(seed: 11)
+    var texts: [String] = []
+    var t0 = now()
+    for start in stride(from: 0, to: memories, by: 500) {
+        let items = (start..<min(start + 500, memories)).map { i -> MemoryAdd.Item in
+            var text = sentence(&rng)
+            if !texts.isEmpty, Int(rng.next() % 100) < duplicates {
+                let earlier = texts[Int(rng.next() % UInt64(texts.count))]
+                text = rng.next() % 2 == 0 ? earlier : earlier + " indeed"  // exact, or near (a word more)
+            }
+            texts.append(text)
+            var item = MemoryAdd.Item(text: text, session: "s\(i / 20)")
+            if i % 1000 == 0 { item.attributes = ["key": .string("fact-\(i % 7000)")] }  // facts restated every 7,000
+            return item
+        }
+        _ = try call("memory.add", MemoryAdd.Params(namespace: "bench", items: items), MemoryAdd.Result.self)
+    }
+    index.waitForPromotions()
+    print(String(format: "memos-bench consolidate: %d memories (%d%% duplicates) added in %.1f s", memories, duplicates, now() - t0))
+    func recallLatencies(_ count: Int) throws -> [Double] {
+        var latencies: [Double] = []
+        for i in 0..<count {
+            let started = now()
+            _ = try call("memory.recall", MemoryRecall.Params(namespace: "bench", query: texts[(i * 7919) % texts.count], k: 10),
+                         MemoryRecall.Result.self)
+            latencies.append((now() - started) * 1000)
+        }
+        return latencies.sorted()
+    }
+    let before = try recallLatencies(300)
+    t0 = now()
+    let started = try call("consolidate.run", ConsolidateRun.Params(namespace: "bench", wait: false), ConsolidateRun.Result.self)
+    var during: [Double] = []
+    var report: ConsolidateRun.Report?
+    while true {
+        report = try call("consolidate.status", ConsolidateStatus.Params(runID: started.runID), ConsolidateStatus.Result.self).report
+        if report?.state != "running" { break }
+        during += try recallLatencies(20)
+    }
+    let seconds = now() - t0
+    guard let report else { return }
+    print(String(format: "run %@: %@ in %.1f s", report.runID, report.state, seconds))
+    for name in report.plan {
+        guard let step = report.steps[name] else { continue }
+        print(String(format: "  %-10@ %6d changed in %.2f s", name, step.changed, step.seconds ?? 0))
+    }
+    during.sort()
+    func p(_ values: [Double], _ q: Double) -> Double { values.isEmpty ? 0 : values[min(values.count - 1, Int(Double(values.count) * q))] }
+    print(String(format: "recall (hashing, in-process): before p50 %.2f ms p99 %.2f ms; during the run (%d recalls) p50 %.2f ms p99 %.2f ms",
+                 p(before, 0.5), p(before, 0.99), during.count, p(during, 0.5), p(during, 0.99)))
+}

@@ -7,6 +7,7 @@ import Foundation
 ///   memos-bench hnsw [flags]    HNSW build rate, search latency and recall
 ///   memos-bench keyword [flags] the in-memory BM25 index: build rate, search latency
 ///   memos-bench scheduler [flags]   skewed use, the tier tick, working tier RAM vs budget
+///   memos-bench consolidate [flags] a consolidation run at scale, recall latency during it
 let arguments = CommandLine.arguments.dropFirst()
 let command = arguments.first ?? "store"
 let flags = Flags(arguments.dropFirst())
@@ -17,8 +18,9 @@ do {
     case "hnsw": hnswBenchmark(flags)
     case "keyword": keywordBenchmark(flags)
     case "scheduler": try schedulerBenchmark(flags)
+    case "consolidate": try consolidateBenchmark(flags)
     default:
-        print("usage: memos-bench store|embed|hnsw|keyword|scheduler [--flag value]...")
+        print("usage: memos-bench store|embed|hnsw|keyword|scheduler|consolidate [--flag value]...")
         exit(64)
     }
 } catch {
