@@ -263,8 +263,9 @@ public struct ConsolidationSettings: Sendable {
 
 /// Names that are one entity written two ways: the same letters once
 /// diacritics, hyphens and spaces are folded ("José" / "Jose", "Mary-Ann" /
-/// "Mary Ann"), or a first name and the only full name starting with it
-/// ("Caroline" / "Caroline Smith").
+/// "Mary Ann"), or a first name and the only two-word name starting with it
+/// ("Caroline" / "Caroline Smith"), unless its second word is a name of its
+/// own ("Go Jon") or the first is a gerund or a contraction.
 public enum EntityAliases {
     public struct Pair: Sendable, Hashable {
         public var a: Int64
@@ -286,9 +287,16 @@ public enum EntityAliases {
             }
         }
         let single = Dictionary(names.filter { !$0.key.contains(" ") }.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        let full = Dictionary(grouping: names.filter { $0.key.contains(" ") }, by: { String($0.key.prefix { $0 != " " }) })
+        // Two-word names only, and not "<word> <a known name>": sentence openings
+        // such as "Go Jon" or "Anytime Nate" are read as names by the extractor.
+        let twoWords = names.filter { name in
+            let parts = name.key.split(separator: " ")
+            return parts.count == 2 && single[String(parts[1])] == nil
+        }
+        let full = Dictionary(grouping: twoWords, by: { String($0.key.prefix { $0 != " " }) })
         for (first, candidates) in full where candidates.count == 1 {
-            guard let short = single[first] else { continue }
+            // A gerund or a contraction opening a sentence ("Learning German", "Here's Toby") is no first name.
+            guard let short = single[first], !first.hasSuffix("ing"), !first.contains("'") else { continue }
             pairs.append(Pair(a: short.id, b: candidates[0].id, reason: "\(short.display) = \(candidates[0].display) (the only full name)"))
         }
         return pairs.sorted { ($0.a, $0.b) < ($1.a, $1.b) }

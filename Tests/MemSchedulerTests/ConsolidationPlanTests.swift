@@ -100,6 +100,8 @@ import MemCube
             (1, "josé", "José"), (2, "jose", "Jose"), (3, "caroline", "Caroline"), (4, "caroline smith", "Caroline Smith"),
             (5, "jon", "Jon"), (6, "jon snow", "Jon Snow"), (7, "jon smith", "Jon Smith"),  // two Jons: ambiguous
             (8, "mary-ann", "Mary-Ann"), (9, "mary ann", "Mary Ann"),
+            (10, "go", "Go"), (11, "go jon", "Go Jon"),  // a sentence opening, not a full name
+            (12, "learning", "Learning"), (13, "learning german", "Learning German"),
         ]
         let pairs = EntityAliases.pairs(names).map { [$0.a, $0.b] }
         #expect(pairs == [[1, 2], [3, 4], [8, 9]])
