@@ -215,7 +215,11 @@ extension MemoryService {
             for (session, members) in bySession where members.count >= settings.summaryMinMembers {
                 clusters.append(("session:\(session)", members.map(\.key).sorted()))
             }
-            clusters += similarityClusters(view.items.filter { $0.session == nil }, view: view, settings: settings)
+            let sessionless = view.items.filter { $0.session == nil }
+            let byEntity = try entityClusters(sessionless, view: view, settings: settings)
+            clusters += byEntity
+            let inEntityCluster = Set(byEntity.flatMap(\.keys))
+            clusters += similarityClusters(sessionless.filter { !inEntityCluster.contains($0.key) }, view: view, settings: settings)
             clusters.sort { $0.label < $1.label }
             var existing: [String: StoredCube] = [:]
             for summary in view.summaries {
@@ -292,6 +296,29 @@ extension MemoryService {
                 _ = try commit([cube], entities: [EntityExtractor.extract(text)])
                 progress.note(description)
             }
+        }
+    }
+
+    /// Memories (no session) about one named entity: each memory goes to the
+    /// most mentioned name it mentions; a name with enough memories is a
+    /// cluster (its newest `summaryMaxMembers`), named `entity:<name>`.
+    private func entityClusters(
+        _ items: [ConsolidationItem], view: NamespaceView, settings: ConsolidationSettings
+    ) throws -> [(label: String, keys: [Int64])] {
+        var names: [Int64: [EntityStat]] = [:]
+        let keys = items.map(\.key)
+        for start in stride(from: 0, to: keys.count, by: 10_000) {
+            names.merge(try store.entities(ofKeys: Array(keys[start..<min(start + 10_000, keys.count)]))) { a, _ in a }
+        }
+        var members: [String: [Int64]] = [:]
+        for key in keys {
+            let best = (names[key] ?? []).filter { $0.entity.kind == .name }.max { a, b in
+                a.mentions != b.mentions ? a.mentions < b.mentions : a.entity.key > b.entity.key
+            }
+            if let best { members[best.entity.key, default: []].append(key) }
+        }
+        return members.filter { $0.value.count >= settings.summaryMinMembers }.map { name, keys in
+            ("entity:\(name)", Array(keys.sorted().suffix(settings.summaryMaxMembers)))
         }
     }
 

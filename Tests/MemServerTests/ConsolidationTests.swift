@@ -315,6 +315,19 @@ import Retrieval
         #expect(listed.contains { $0["text"] == "Melanie talked about her hobbies." && $0["attributes"]?["model"] == "tiny" })
     }
 
+    @Test func memoriesWithoutASessionAreSummarizedByTheNameTheyMention() throws {
+        var settings = ConsolidationSettings()
+        settings.summaryMinMembers = 3
+        let h = try Harness(consolidation: settings)
+        for text in ["Jon opened a dance studio", "Jon teaches salsa on Fridays", "Jon sold his old car"] { _ = try add(h, text) }
+        for text in ["The weather was cold", "Gina bought a plant"] { _ = try add(h, text) }
+        let run = try h.result("consolidate.run", ["namespace": "n", "steps": ["summarize"]])
+        #expect(run["report"]?["steps"]?["summarize"]?["changed"] == 1)
+        let listed = try h.result("memory.list", ["namespace": "n", "filter": ["tags": ["summary"]]])["memories"]?.arrayValue ?? []
+        #expect(listed.count == 1 && listed.first?["attributes"]?["summary_of"] == "entity:jon")
+        #expect(listed.first?["derived_from"]?.arrayValue?.count == 3)
+    }
+
     @Test func revertRestoresAnEarlierVersionAndSaysWhatIsWrong() throws {
         let h = try Harness()
         let id = try add(h, "Jon owns a bakery", ["tags": ["work"]])
