@@ -1108,7 +1108,7 @@ public enum ConsolidateRun: RPCMethod {
     public struct StepReport: Codable, Sendable, Hashable {
         /// Memories changed (or, in a dry run, that would change).
         public var changed: Int
-        /// What changed: up to 100 entries, e.g. "01JD… expired 2026-11-20T…".
+        /// What changed: up to 100 entries (10,000 in a dry run), e.g. "n/01JD…: TTL passed".
         public var items: [String]
         /// Progress: memories (or groups) looked at so far, out of `total` when known.
         public var examined: Int
@@ -1133,10 +1133,10 @@ public enum ConsolidateRun: RPCMethod {
             self.finished = finished
         }
 
-        /// Notes one change, keeping the first 100 descriptions.
-        public mutating func note(_ item: String, count: Int = 1) {
+        /// Notes one change, keeping the first `limit` descriptions.
+        public mutating func note(_ item: String, count: Int = 1, limit: Int = 100) {
             changed += count
-            if items.count < 100 { items.append(item) }
+            if items.count < limit { items.append(item) }
         }
     }
 

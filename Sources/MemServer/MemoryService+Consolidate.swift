@@ -91,7 +91,11 @@ final class RunProgress {
         runs.update(report)
     }
 
-    func note(_ item: String, count: Int = 1) { report.steps[step]?.note(item, count: count) }
+    /// A dry run lists everything it would change; a run keeps the first 100 lines per step.
+    func note(_ item: String, count: Int = 1) {
+        let limit = dryRun ? 10_000 : 100  // read before `report` is modified below
+        report.steps[step]?.note(item, count: count, limit: limit)
+    }
     func skip(_ item: String) {
         report.steps[step]?.skipped += 1
         if (report.steps[step]?.items.count ?? 100) < 100 { report.steps[step]?.items.append(item) }
