@@ -191,6 +191,7 @@ extension MemoryService {
                 let description = "\(namespace)/\(a.cube.id.rawValue) \(Self.quote(a.cube.text)) conflicts with "
                     + "\(b.cube.id.rawValue) \(Self.quote(b.cube.text)) (\(conflict.reason))"
                 if !progress.dryRun {
+                    conflictLinks.store(true, ordering: .relaxed)
                     try store.addEdges(
                         [RunEdge(from: a.key, to: b.key, type: "conflicts_with", weight: Double(conflict.similarity))],
                         runID: progress.runID, at: .now())

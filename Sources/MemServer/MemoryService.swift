@@ -3,6 +3,7 @@ import MemCube
 import MemScheduler
 import MemStore
 import Retrieval
+import Synchronization
 
 /// The protocol's methods, implemented over the store, the index and recall.
 ///
@@ -24,6 +25,8 @@ public final class MemoryService: Sendable {
     let coRecall = CoRecall()
     let consolidation = ConsolidationRuns()
     let consolidationSettings: ConsolidationSettings
+    /// Whether any `conflicts_with` link exists: recall looks them up only then.
+    let conflictLinks: Atomic<Bool>
 
     public static let version = "0.1.0"
 
@@ -46,6 +49,7 @@ public final class MemoryService: Sendable {
         self.scheduler = TierScheduler(store: store, planner: planner)
         self.runners = runners
         self.consolidationSettings = consolidationSettings
+        conflictLinks = Atomic((try? store.hasEdges(type: "conflicts_with")) ?? true)
         self.reindexer = Reindexer(store: store, index: index, embedder: embedder) { message, metadata in
             logger.info(message, metadata)
         }

@@ -97,6 +97,8 @@ public protocol CubeStore: AnyObject, Sendable {
     func addEdges(_ edges: [RunEdge], runID: String, at: Timestamp) throws -> Int
     /// Removes the links run `runID` made; returns how many.
     func removeEdges(runID: String) throws -> Int
+    /// True when any link of `type` exists (recall skips a lookup when none does).
+    func hasEdges(type: String) throws -> Bool
     /// For each key, the active cubes linked to it by `type` (either direction).
     func linked(keys: [Int64], type: String) throws -> [Int64: [CubeID]]
     func saveConsolidationRun(_ run: ConsolidationRunRecord) throws

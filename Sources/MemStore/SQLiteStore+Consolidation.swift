@@ -221,6 +221,10 @@ extension SQLiteStore {
         }
     }
 
+    public func hasEdges(type: String) throws -> Bool {
+        try read { db in try db.scalarInt("SELECT 1 FROM edges WHERE type = ? LIMIT 1", .text(type)) != nil }
+    }
+
     public func linked(keys: [Int64], type: String) throws -> [Int64: [CubeID]] {
         guard !keys.isEmpty else { return [:] }
         let list = Array(repeating: "?", count: keys.count).joined(separator: ",")

@@ -63,6 +63,38 @@ public struct RecallTimings: Sendable {
     }
 }
 
+/// One keyword search, run on a Dispatch worker when another signal runs
+/// meanwhile on the caller's thread, else on the caller's thread at once.
+final class KeywordSearch: @unchecked Sendable {
+    // @unchecked: `hits` and `milliseconds` are written once, before `done` is signalled, and read after `wait()`.
+    private(set) var hits: [KeywordHit] = []
+    private(set) var milliseconds = 0.0
+    private let done = DispatchSemaphore(value: 0)
+    private let background: Bool
+
+    init(_ keywords: KeywordIndex, query: RecallQuery, k: Int, alongside: Bool) {
+        background = alongside
+        let run: @Sendable () -> Void = { [self] in
+            var clock = RecallTimings.Stopwatch()
+            hits = keywords.search(
+                namespace: query.namespace, terms: KeywordQuery.terms(for: query.text), k: k, filter: query.filter, now: query.now)
+            milliseconds = clock.lap()
+        }
+        if alongside {
+            DispatchQueue.global(qos: .userInitiated).async {
+                run()
+                self.done.signal()
+            }
+        } else {
+            run()
+        }
+    }
+
+    func wait() {
+        if background { done.wait() }
+    }
+}
+
 public struct RecallHit: Sendable {
     public var key: Int64
     public var cube: MemCube
@@ -140,20 +172,27 @@ public final class RecallEngine: Sendable {
         for (signal, weight) in query.weights { weights[signal] = weight }
         var rankings: [Signal: [(key: Int64, score: Double)]] = [:]
 
+        // The keyword search runs on a second core while the query is embedded
+        // and the vector index searched: both wait for nothing from each other.
+        let keywordSearch = weights[.keyword, default: 0] > 0
+            ? KeywordSearch(keywords, query: query, k: n, alongside: weights[.vector, default: 0] > 0) : nil
         if weights[.vector, default: 0] > 0 {
-            let vector = try embedder.embed(query.text)
+            let vector: [Float]
+            do { vector = try embedder.embed(query.text) } catch {
+                keywordSearch?.wait()  // it reads the index: let it finish before leaving
+                throw error
+            }
             timings.embed = clock.lap()
             rankings[.vector] = index.search(
                 namespace: query.namespace, query: vector, k: n, filter: query.filter, now: query.now
             ).filter { $0.score > 0 }.map { ($0.key, Double($0.score)) }  // no shared feature: no evidence
             timings.vector = clock.lap()
         }
-        if weights[.keyword, default: 0] > 0 {
-            rankings[.keyword] = keywords.search(
-                namespace: query.namespace, terms: KeywordQuery.terms(for: query.text), k: n, filter: query.filter,
-                now: query.now
-            ).map { ($0.key, $0.score) }
-            timings.keyword = clock.lap()
+        if let keywordSearch {
+            keywordSearch.wait()
+            rankings[.keyword] = keywordSearch.hits.map { ($0.key, $0.score) }
+            timings.keyword = keywordSearch.milliseconds
+            _ = clock.lap()
         }
 
         var fuser = fusion

@@ -92,6 +92,20 @@ func storeBenchmark(_ flags: Flags) throws {
 
     index.waitForPromotions()
     print("vector index for the namespace: \(index.kind(namespace: "bench"))")
+    // The same recalls through the dispatcher in-process (frame in, frame out; no socket).
+    func dispatchedRecalls(_ label: String) {
+        var dispatched: [Double] = []
+        for _ in 0..<queries {
+            let query = (0..<6).map { _ in word(&rng) }.joined(separator: " ")
+            let frame = Array(#"{"jsonrpc":"2.0","id":1,"method":"memory.recall","params":{"namespace":"bench","query":"\#(query)","k":10,"explain":true}}"#.utf8)
+            let t0 = now()
+            _ = dispatcher.handle(frame: frame, peer: nil)
+            dispatched.append((now() - t0) * 1000)
+        }
+        dispatched.sort()
+        print(String(format: "recall through the dispatcher in-process, %@: p50 %.2f ms  p99 %.2f ms", label, percentile(dispatched, 0.5), percentile(dispatched, 0.99)))
+    }
+    dispatchedRecalls("before the socket passes")
     // Recall latency over the socket, less the time memosd spent embedding
     // the query (from explain's timings_ms).
     // Twice: the first pass starts with an empty cube cache.
@@ -135,6 +149,7 @@ func storeBenchmark(_ flags: Flags) throws {
         print(String(format: "  %@ only:%@ p50 %.2f ms  p99 %.2f ms", signal, signal == "vector" ? " " : "", percentile(alone, 0.5), percentile(alone, 0.99)))
     }
 
+    dispatchedRecalls("after them")
     let sample = try client.call(MemoryRecall.self, .init(namespace: "bench", query: "coffee with caroline", k: 10))
     let jsonEncoder = JSONEncoder()
     let encoded = try jsonEncoder.encode(sample)
