@@ -136,11 +136,16 @@ public final class RecallEngine: Sendable {
     public let fusion: RankFusion
     public let graph: GraphRecall
     public let rerank: Rerank
+    /// Runs the keyword search on a second thread while the vector search
+    /// runs (off: one after the other, on the caller's thread).
+    public let parallelSignals: Bool
 
     public init(
         store: any CubeStore, index: any VectorIndex, keywords: KeywordIndex, embedder: any Embedder,
-        fusion: RankFusion = RankFusion(), graph: GraphRecall = GraphRecall(), rerank: Rerank = Rerank()
+        fusion: RankFusion = RankFusion(), graph: GraphRecall = GraphRecall(), rerank: Rerank = Rerank(),
+        parallelSignals: Bool = true
     ) {
+        self.parallelSignals = parallelSignals
         self.store = store
         self.index = index
         self.keywords = keywords
@@ -175,7 +180,7 @@ public final class RecallEngine: Sendable {
         // The keyword search runs on a second core while the query is embedded
         // and the vector index searched: both wait for nothing from each other.
         let keywordSearch = weights[.keyword, default: 0] > 0
-            ? KeywordSearch(keywords, query: query, k: n, alongside: weights[.vector, default: 0] > 0) : nil
+            ? KeywordSearch(keywords, query: query, k: n, alongside: parallelSignals && weights[.vector, default: 0] > 0) : nil
         if weights[.vector, default: 0] > 0 {
             let vector: [Float]
             do { vector = try embedder.embed(query.text) } catch {

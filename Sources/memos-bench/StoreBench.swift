@@ -109,27 +109,42 @@ func storeBenchmark(_ flags: Flags) throws {
     // Recall latency over the socket, less the time memosd spent embedding
     // the query (from explain's timings_ms).
     // Twice: the first pass starts with an empty cube cache.
-    for pass in ["first pass", "second pass"] {
+    // A third pass as a plain client sees it: no explain, the embedding included.
+    for pass in ["first pass", "second pass", "plain client, embedding included"] {
         var latencies: [Double] = []
+        let explain = !pass.hasPrefix("plain")
         for _ in 0..<queries {
             let query = (0..<6).map { _ in word(&rng) }.joined(separator: " ")
             let t0 = now()
-            let result = try client.call(MemoryRecall.self, .init(namespace: "bench", query: query, k: 10, explain: true))
+            let result = try client.call(MemoryRecall.self, .init(namespace: "bench", query: query, k: 10, explain: explain ? true : nil))
             latencies.append((now() - t0) * 1000 - (result.timingsMS?["embed"] ?? 0))
         }
         latencies.sort()
         print(String(format: "recall k=10 at %d, %@: p50 %.2f ms  p99 %.2f ms  max %.2f ms",
                      memories, pass, percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.last ?? 0))
     }
-    // The engine's own steps for new queries (in-process, no socket or JSON).
+    // The engine's own steps for new queries (in-process, no socket or JSON),
+    // alternating with an engine that runs the signals one after the other.
     let engine = RecallEngine(store: store, index: index, keywords: service.keywords, embedder: embedder)
+    let sequential = RecallEngine(store: store, index: index, keywords: service.keywords, embedder: embedder, parallelSignals: false)
     var steps: [RecallTimings] = []
-    for _ in 0..<queries {
-        var timings = RecallTimings()
+    var sequentialTotals: [Double] = []
+    for i in 0..<queries {
         let query = (0..<6).map { _ in word(&rng) }.joined(separator: " ")
-        _ = try engine.recall(RecallQuery(namespace: "bench", text: query, k: 10), timings: &timings)
-        steps.append(timings)
+        let otherQuery = (0..<6).map { _ in word(&rng) }.joined(separator: " ")
+        for which in (i % 2 == 0 ? [0, 1] : [1, 0]) {
+            var timings = RecallTimings()
+            if which == 0 {
+                _ = try engine.recall(RecallQuery(namespace: "bench", text: query, k: 10), timings: &timings)
+                steps.append(timings)
+            } else {
+                _ = try sequential.recall(RecallQuery(namespace: "bench", text: otherQuery, k: 10), timings: &timings)
+                sequentialTotals.append(timings.total)
+            }
+        }
     }
+    print(String(format: "engine, signals one after the other: total p50 %.3f ms (alternating with the parallel engine below)",
+                 percentile(sequentialTotals.sorted(), 0.5)))
     func stepMedian(_ value: (RecallTimings) -> Double) -> Double { percentile(steps.map(value).sorted(), 0.5) }
     print(String(format: "engine steps for new queries, medians (ms): embed %.3f, vector %.3f, keyword %.3f, graph %.3f, load %.3f, fusion and boosts %.3f; total %.3f, without embedding %.3f",
                  stepMedian(\.embed), stepMedian(\.vector), stepMedian(\.keyword), stepMedian(\.graph), stepMedian(\.load), stepMedian(\.rest), stepMedian(\.total),
