@@ -102,6 +102,22 @@ public final class Dispatcher: Sendable {
     }
 
     func encode(_ response: WireResponse) -> [UInt8] {
+        if response.error == nil, let result = response.result as? JSONWritable {
+            // The hot path (recall): the same bytes as JSONEncoder writes, several times faster.
+            var writer = JSONWriter()
+            writer.object { m in
+                m.member("id") { w in
+                    switch response.id {
+                    case .int(let i): w.int(i)
+                    case .string(let s): w.string(s)
+                    case .null: w.null()
+                    }
+                }
+                m.member("jsonrpc") { $0.raw("\"2.0\"") }
+                m.member("result") { result.write(to: &$0) }
+            }
+            return writer.bytes
+        }
         do {
             return Array(try Self.encoder.encode(response))
         } catch {
