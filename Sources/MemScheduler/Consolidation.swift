@@ -187,25 +187,8 @@ public enum ExtractiveSummary {
         }
         let norm = centroid.reduce(0) { $0 + $1 * $1 }.squareRoot()
         if norm > 0 { for i in 0..<dimension { centroid[i] /= norm } }
-        func dot(_ a: [Float], _ b: [Float]) -> Float {
-            guard a.count == b.count else { return 0 }
-            var sum: Float = 0
-            for i in a.indices { sum += a[i] * b[i] }
-            return sum
-        }
-        let centrality = vectors.map { dot($0, centroid) }
-        var chosen: [Int] = []
-        var rest = Array(vectors.indices)
-        while chosen.count < count, !rest.isEmpty {
-            let best = rest.max { a, b in
-                func value(_ i: Int) -> Float {
-                    lambda * centrality[i] - (1 - lambda) * (chosen.map { dot(vectors[i], vectors[$0]) }.max() ?? 0)
-                }
-                return value(a) != value(b) ? value(a) < value(b) : a > b
-            }!
-            chosen.append(best)
-            rest.removeAll { $0 == best }
-        }
+        let centrality = vectors.map { $0.count == dimension ? Double(BLAS.dot($0, centroid, dimension)) : 0 }
+        let chosen = MMR.select(relevance: centrality, vectors: vectors, k: count, lambda: Double(lambda))
         return chosen.sorted()
     }
 
@@ -213,7 +196,7 @@ public enum ExtractiveSummary {
     /// `maxSentence` characters at a word boundary.
     public static func text(of picked: [String], maxSentence: Int = 240) -> String {
         picked.map { text in
-            let trimmed = text.trimmingWhitespace()
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard trimmed.count > maxSentence else { return trimmed.endsWithStop ? trimmed : trimmed + "." }
             let cut = trimmed.prefix(maxSentence)
             let end = cut.lastIndex(of: " ") ?? cut.endIndex
@@ -223,15 +206,6 @@ public enum ExtractiveSummary {
 }
 
 extension String {
-    func trimmingWhitespace() -> String {
-        let scalars = unicodeScalars.drop { $0.properties.isWhitespace }
-        var end = scalars.endIndex
-        while end > scalars.startIndex, scalars[scalars.index(before: end)].properties.isWhitespace {
-            end = scalars.index(before: end)
-        }
-        return String(String.UnicodeScalarView(scalars[scalars.startIndex..<end]))
-    }
-
     var endsWithStop: Bool { last.map { ".!?…".contains($0) } ?? false }
 }
 

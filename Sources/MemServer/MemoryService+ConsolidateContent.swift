@@ -18,6 +18,13 @@ struct NamespaceView {
 struct ContentWork {
     var views: [String: NamespaceView] = [:]
     var groups: [String: [DuplicateGroup]] = [:]
+    /// Namespaces whose view no step of this run has written to since it was read.
+    var unwritten: Set<String> = []
+
+    /// A step wrote to `namespace` (nothing in a dry run): its view is read again.
+    mutating func wrote(_ namespace: String, dryRun: Bool) {
+        if !dryRun { unwritten.remove(namespace) }
+    }
 }
 
 extension MemoryService {
@@ -31,9 +38,11 @@ extension MemoryService {
         return Provenance(peerUID: peer?.uid, peerPID: peer?.pid, operation: operation, source: .object(source), derivedFrom: derivedFrom)
     }
 
-    /// The namespace's memories now; neighbour lists already computed in this
-    /// run are reused (those of memories gone are dropped).
+    /// The namespace's memories now (read again only after a step wrote to
+    /// it); neighbour lists already computed in this run are reused (those of
+    /// memories gone are dropped).
     private func view(_ namespace: String, _ progress: RunProgress, work: inout ContentWork) throws -> NamespaceView {
+        if work.unwritten.contains(namespace), let view = work.views[namespace] { return view }
         var view = NamespaceView()
         for stored in try store.activeTextCubes(namespace: namespace, now: .now()) {
             view.stored[stored.key] = stored
@@ -64,6 +73,7 @@ extension MemoryService {
             try progress.examined(done, of: missing.count)
         }
         work.views[namespace] = view
+        work.unwritten.insert(namespace)
         return view
     }
 
@@ -151,6 +161,7 @@ extension MemoryService {
                 }
             }
             work.groups[namespace] = nil
+            work.wrote(namespace, dryRun: progress.dryRun)
         }
     }
 
@@ -198,6 +209,7 @@ extension MemoryService {
                 }
                 progress.note(description)
             }
+            work.wrote(namespace, dryRun: progress.dryRun)
         }
     }
 
@@ -297,6 +309,7 @@ extension MemoryService {
                 _ = try commit([cube], entities: [EntityExtractor.extract(text)])
                 progress.note(description)
             }
+            work.wrote(namespace, dryRun: progress.dryRun)
         }
     }
 

@@ -132,45 +132,8 @@ extension SQLiteStore {
                     guard current.cube.version == revision.expectedVersion else {
                         throw StoreError.versionConflict(revision.id, expected: revision.expectedVersion, actual: current.cube.version)
                     }
-                    var cube = current.cube
-                    cube.text = revision.text
-                    cube.tags = revision.tags
-                    cube.attributes = revision.attributes
-                    cube.importance = revision.importance
-                    cube.state = revision.state
-                    cube.session = revision.session
-                    cube.occurredAt = revision.occurredAt
-                    cube.expiresAt = revision.expiresAt
-                    cube.validTo = revision.validTo
-                    if let count = revision.accessCount { cube.access.count = count }
-                    if let sources = revision.derivedFrom { cube.provenance.derivedFrom = sources }
-                    cube.version += 1
-                    cube.updatedAt = at
-                    try db.prepare("""
-                        UPDATE cubes SET text = ?, tags = ?, attributes = ?, importance = ?, state = ?, session = ?,
-                          occurred_at = ?, expires_at = ?, valid_to = ?, access_count = ?, version = ?, updated_at = ?,
-                          derived_from = ?
-                        WHERE rowid = ?
-                        """).run([
-                            .optional(cube.text), .text(RowCoding.json(cube.tags)), .text(RowCoding.json(cube.attributes)),
-                            .double(cube.importance), .text(cube.state.rawValue), .optional(cube.session),
-                            .optional(cube.occurredAt?.millis), .optional(cube.expiresAt?.millis),
-                            .optional(cube.validTo?.millis), .int(Int64(cube.access.count)), .int(Int64(cube.version)),
-                            .int(at.millis), .text(RowCoding.json(cube.provenance.derivedFrom)), .int(current.key),
-                        ])
-                    var versionRow = CubeVersion(of: cube, at: at)
-                    versionRow.provenance = revision.provenance
-                    try db.prepare(RowCoding.insertVersionSQL).run(RowCoding.versionValues(key: current.key, versionRow))
-                    if let embedding = revision.embedding { try insertVector(db, key: current.key, embedding) }
-                    if let entities = revision.entities {
-                        try db.prepare("DELETE FROM mentions WHERE cube_rowid = ?").run(.int(current.key))
-                        try insertMentions(db, key: current.key, namespace: namespace, entities)
-                    }
-                    if cube.state == .forgotten {  // as memory.forget: a tombstone keeps no vector
-                        try db.prepare("DELETE FROM cube_vectors WHERE cube_rowid = ?").run(.int(current.key))
-                    }
-                    try audit(db, namespace, cube.id, revision.provenance, version: cube.version, at: at)
-                    revised.append(RevisedCube(before: current, after: StoredCube(key: current.key, cube: cube)))
+                    let after = try writeRevision(db, current, revision, at: at)
+                    revised.append(RevisedCube(before: current, after: after))
                 }
                 _ = try insertRunEdges(db, edges, runID: runID, at: at)
                 return revised
@@ -184,6 +147,50 @@ extension SQLiteStore {
             afterCommit(revised)
             return revised
         }
+    }
+
+    /// Writes `revision` over `current` (inside the writer's transaction): the
+    /// row, a version row, vector and mentions when given, audit. Returns the cube after.
+    func writeRevision(_ db: Connection, _ current: StoredCube, _ revision: CubeRevision, at: Timestamp) throws -> StoredCube {
+        var cube = current.cube
+        cube.text = revision.text
+        cube.tags = revision.tags
+        cube.attributes = revision.attributes
+        cube.importance = revision.importance
+        cube.state = revision.state
+        cube.session = revision.session
+        cube.occurredAt = revision.occurredAt
+        cube.expiresAt = revision.expiresAt
+        cube.validTo = revision.validTo
+        if let count = revision.accessCount { cube.access.count = count }
+        if let sources = revision.derivedFrom { cube.provenance.derivedFrom = sources }
+        cube.version += 1
+        cube.updatedAt = at
+        try db.prepare("""
+            UPDATE cubes SET text = ?, tags = ?, attributes = ?, importance = ?, state = ?, session = ?,
+              occurred_at = ?, expires_at = ?, valid_to = ?, access_count = ?, version = ?, updated_at = ?,
+              derived_from = ?
+            WHERE rowid = ?
+            """).run([
+                .optional(cube.text), .text(RowCoding.json(cube.tags)), .text(RowCoding.json(cube.attributes)),
+                .double(cube.importance), .text(cube.state.rawValue), .optional(cube.session),
+                .optional(cube.occurredAt?.millis), .optional(cube.expiresAt?.millis),
+                .optional(cube.validTo?.millis), .int(Int64(cube.access.count)), .int(Int64(cube.version)),
+                .int(at.millis), .text(RowCoding.json(cube.provenance.derivedFrom)), .int(current.key),
+            ])
+        var versionRow = CubeVersion(of: cube, at: at)
+        versionRow.provenance = revision.provenance
+        try db.prepare(RowCoding.insertVersionSQL).run(RowCoding.versionValues(key: current.key, versionRow))
+        if let embedding = revision.embedding { try insertVector(db, key: current.key, embedding) }
+        if let entities = revision.entities {
+            try db.prepare("DELETE FROM mentions WHERE cube_rowid = ?").run(.int(current.key))
+            try insertMentions(db, key: current.key, namespace: cube.namespace, entities)
+        }
+        if cube.state == .forgotten {  // as memory.forget: a tombstone keeps no vector
+            try db.prepare("DELETE FROM cube_vectors WHERE cube_rowid = ?").run(.int(current.key))
+        }
+        try audit(db, cube.namespace, cube.id, revision.provenance, version: cube.version, at: at)
+        return StoredCube(key: current.key, cube: cube)
     }
 
     public func activeTextCubes(namespace: String, now: Timestamp) throws -> [StoredCube] {

@@ -54,7 +54,7 @@ extension SQLiteStore {
     ) throws -> StoredCube {
         try write { db in
             let updated = try db.transaction {
-                var current = try loadForWrite(db, namespace: namespace, id: id)
+                let current = try loadForWrite(db, namespace: namespace, id: id)
                 if let expectedVersion, expectedVersion != current.cube.version {
                     throw StoreError.versionConflict(id, expected: expectedVersion, actual: current.cube.version)
                 }
@@ -64,41 +64,19 @@ extension SQLiteStore {
                 if let expiresAt = current.cube.expiresAt, expiresAt <= at {
                     throw StoreError.expired(id)
                 }
-                var cube = current.cube
-                if let text = change.text { cube.text = text }
-                if let tags = change.tags { cube.tags = tags }
-                if let attributes = change.attributes { cube.attributes = attributes }
-                if let importance = change.importance { cube.importance = importance }
-                if let occurredAt = change.occurredAt { cube.occurredAt = occurredAt }
-                if let session = change.session { cube.session = session }
-                if let expiresAt = change.expiresAt { cube.expiresAt = expiresAt }
-                cube.version += 1
-                cube.updatedAt = at
-                try db.prepare("""
-                    UPDATE cubes SET text = ?, tags = ?, attributes = ?, importance = ?, occurred_at = ?,
-                      session = ?, expires_at = ?, version = ?, updated_at = ? WHERE rowid = ?
-                    """).run([
-                        .optional(cube.text), .text(RowCoding.json(cube.tags)),
-                        .text(RowCoding.json(cube.attributes)), .double(cube.importance),
-                        .optional(cube.occurredAt?.millis), .optional(cube.session),
-                        .optional(cube.expiresAt?.millis), .int(Int64(cube.version)), .int(at.millis),
-                        .int(current.key),
-                    ])
-                var versionRow = CubeVersion(of: cube, at: at)
-                versionRow.provenance = provenance
-                try db.prepare(RowCoding.insertVersionSQL).run(RowCoding.versionValues(key: current.key, versionRow))
+                var revision = CubeRevision(of: current.cube, provenance: provenance)
+                if let text = change.text { revision.text = text }
+                if let tags = change.tags { revision.tags = tags }
+                if let attributes = change.attributes { revision.attributes = attributes }
+                if let importance = change.importance { revision.importance = importance }
+                if let occurredAt = change.occurredAt { revision.occurredAt = occurredAt }
+                if let session = change.session { revision.session = session }
+                if let expiresAt = change.expiresAt { revision.expiresAt = expiresAt }
                 if let text = change.text, text != current.cube.text {
-                    if let embedding = change.embedding {
-                        try insertVector(db, key: current.key, embedding)
-                    }
-                    if let entities = change.entities {
-                        try db.prepare("DELETE FROM mentions WHERE cube_rowid = ?").run(.int(current.key))
-                        try insertMentions(db, key: current.key, namespace: namespace, entities)
-                    }
+                    revision.embedding = change.embedding
+                    revision.entities = change.entities
                 }
-                try audit(db, namespace, id, provenance, version: cube.version, at: at)
-                current.cube = cube
-                return current
+                return try writeRevision(db, current, revision, at: at)
             }
             cache.invalidate([updated.key])
             afterCommit(updated)

@@ -253,34 +253,13 @@ public final class RecallEngine: Sendable {
         return Array(hits.prefix(query.k))
     }
 
-    /// Maximal marginal relevance (Carbonell & Goldstein 1998): picks, one at
-    /// a time, the hit maximizing λ·relevance − (1−λ)·(max cosine to those
-    /// already picked). Relevance is the hit's score scaled to 0...1.
+    /// Maximal marginal relevance (`MMR`) over the hits; relevance is the
+    /// hit's score scaled to 0...1.
     func diversify(_ hits: [RecallHit], k: Int, lambda: Double, namespace: String) throws -> [RecallHit] {
         guard hits.count > 1 else { return hits }
         let vectors = index.vectors(namespace: namespace, keys: hits.map(\.key))
         let top = hits.first!.score, bottom = hits.last!.score
-        func relevance(_ h: RecallHit) -> Double { top > bottom ? (h.score - bottom) / (top - bottom) : 1 }
-        var chosen: [RecallHit] = []
-        var rest = hits
-        while chosen.count < k, !rest.isEmpty {
-            var bestIndex = 0, bestValue = -Double.infinity
-            for (i, candidate) in rest.enumerated() {
-                var similarity = 0.0
-                if let v = vectors[candidate.key] {
-                    for picked in chosen {
-                        guard let w = vectors[picked.key] else { continue }
-                        similarity = max(similarity, Double(zip(v, w).reduce(Float(0)) { $0 + $1.0 * $1.1 }))
-                    }
-                }
-                let value = lambda * relevance(candidate) - (1 - lambda) * similarity
-                if value > bestValue {
-                    bestValue = value
-                    bestIndex = i
-                }
-            }
-            chosen.append(rest.remove(at: bestIndex))
-        }
-        return chosen
+        let relevance = hits.map { top > bottom ? ($0.score - bottom) / (top - bottom) : 1 }
+        return MMR.select(relevance: relevance, vectors: hits.map { vectors[$0.key] }, k: k, lambda: lambda).map { hits[$0] }
     }
 }
