@@ -30,10 +30,12 @@ public enum HNSWSnapshot {
         for node in 0..<graph.keys.count {
             append(graph.keys[node], to: &out)
             out.append(graph.deleted[node] ? 1 : 0)
-            append(Int32(graph.links[node].count), to: &out)
-            for layer in graph.links[node] {
-                append(Int32(layer.count), to: &out)
-                for neighbour in layer { append(neighbour, to: &out) }
+            let layers = graph.layerCount(Int32(node))
+            append(Int32(layers), to: &out)
+            for layer in 0..<layers {
+                let neighbours = graph.neighbours(Int32(node), layer: layer)
+                append(Int32(neighbours.count), to: &out)
+                for neighbour in neighbours { append(neighbour, to: &out) }
             }
         }
         graph.vectors.withUnsafeBytes { out += $0 }
@@ -71,19 +73,18 @@ public enum HNSWSnapshot {
             let isDeleted = try reader.u8() == 1
             let levels = Int(try reader.i32())
             guard (1...17).contains(levels) else { throw LoadError.truncated }
-            var nodeLinks: [[Int32]] = []
-            for _ in 0..<levels {
+            graph.appendLinks(layers: levels)
+            for layer in 0..<levels {
                 let n = Int(try reader.i32())
-                guard n >= 0, n <= 4 * parameters.m else { throw LoadError.truncated }
-                let layer = try (0..<n).map { _ in try reader.i32() }
-                guard layer.allSatisfy({ $0 >= 0 && Int($0) < count }) else { throw LoadError.truncated }
-                nodeLinks.append(layer)
+                guard n >= 0, n <= graph.capacity(layer: layer) else { throw LoadError.truncated }
+                let neighbours = try (0..<n).map { _ in try reader.i32() }
+                guard neighbours.allSatisfy({ $0 >= 0 && Int($0) < count }) else { throw LoadError.truncated }
+                graph.setNeighbours(Int32(node), layer: layer, neighbours)
             }
             let nodeMeta = meta(key)
             if !isDeleted && nodeMeta == nil { throw LoadError.mismatch("key \(key) is no longer in the store") }
             graph.keys.append(key)
             graph.deleted.append(isDeleted)
-            graph.links.append(nodeLinks)
             graph.metas.append(nodeMeta ?? VectorMeta(tags: [], agent: nil, session: nil, time: Timestamp(millis: 0), expiresAt: nil))
             if isDeleted { graph.deletedCount += 1 } else { graph.position[key] = Int32(node) }
         }
