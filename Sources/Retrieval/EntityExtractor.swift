@@ -16,7 +16,12 @@ public enum EntityExtractor {
             found.append(Entity(key: key, display: display, kind: kind))
         }
 
-        let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).map(String.init)
+        // Split on the bytes (spaces and line breaks are ASCII, never inside a longer character).
+        let words = text.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D })
+            .map { String(Substring($0)) }
+        // Each word once without its punctuation, and lower-cased: the checks below look at them many times.
+        let cleaned = words.map(trimmingWordPunctuation)
+        let lowered = cleaned.map { $0.lowercased() }
         quotedPhrases(text).forEach { add(normalize($0), $0, .phrase) }
 
         var nameRun: [String] = []
@@ -31,8 +36,7 @@ public enum EntityExtractor {
 
         var skipUntil = 0
         for (i, raw) in words.enumerated() where i >= skipUntil {
-            let word = raw.trimmingCharacters(wordPunctuation)
-            let lower = word.lowercased()
+            let word = cleaned[i], lower = lowered[i]
             defer { sentenceStart = raw.last.map { ".!?:".contains($0) } ?? false }
 
             if lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("www.") {
@@ -44,15 +48,15 @@ public enum EntityExtractor {
             if word.hasPrefix("#"), word.count > 1, word.dropFirst().allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
                 flushName(); add(lower, word, .hashtag); continue
             }
-            if let at = word.firstIndex(of: "@"), at != word.startIndex, word[word.index(after: at)...].contains(".") {
+            if word.utf8.contains(0x40), let at = word.firstIndex(of: "@"), at != word.startIndex, word[word.index(after: at)...].contains(".") {
                 flushName(); add(lower, word, .email); continue
             }
-            if let date = date(words: words, at: i) {
+            if let date = date(words: words, lowered: lowered, at: i) {
                 flushName(); add(date.key, date.display, .date)
                 skipUntil = i + date.display.split(separator: " ").count
                 continue
             }
-            if let quantity = quantity(words: words, at: i) {
+            if let quantity = quantity(words: words, cleaned: cleaned, lowered: lowered, at: i) {
                 flushName(); add(quantity.key, quantity.display, .number)
                 skipUntil = i + quantity.display.split(separator: " ").count
                 continue
@@ -76,7 +80,11 @@ public enum EntityExtractor {
     /// "Caroline's" -> "caroline"; "LGBTQ+" -> "lgbtq"; word by word, so
     /// "Charlotte's Web" -> "charlotte web".
     public static func normalize(_ text: String) -> String {
-        text.lowercased().split(separator: " ").compactMap { word -> String? in
+        // Most words are plain ASCII letters and digits: nothing to strip.
+        if !text.isEmpty, text.utf8.allSatisfy(isASCIIAlphanumeric) {
+            return text.lowercased()
+        }
+        return text.lowercased().split(separator: " ").compactMap { word -> String? in
             var word = String(word).trimmingCharacters(wordPunctuation)
             for suffix in ["'s", "’s", "s'", "s’"] where word.hasSuffix(suffix) && word.count > suffix.count + 1 {
                 word.removeLast(suffix == "s'" || suffix == "s’" ? 1 : 2)
@@ -85,6 +93,20 @@ public enum EntityExtractor {
             let kept = word.unicodeScalars.filter { $0.properties.isAlphabetic || $0.properties.numericType != nil }
             return kept.isEmpty ? nil : String(String.UnicodeScalarView(kept))
         }.joined(separator: " ")
+    }
+
+    /// `word` without leading and trailing `wordPunctuation`.
+    static func trimmingWordPunctuation(_ word: String) -> String {
+        // Fast path: a word that starts and ends with an ASCII letter or digit keeps all of it.
+        if let first = word.utf8.first, let last = word.utf8.last, isASCIIAlphanumeric(first), isASCIIAlphanumeric(last) {
+            return word
+        }
+        return word.trimmingCharacters(wordPunctuation)
+    }
+
+    @inline(__always)
+    static func isASCIIAlphanumeric(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
     }
 
     static let wordPunctuation: Set<Character> = [",", ".", ";", ":", "!", "?", "(", ")", "[", "]", "{", "}", "\"", "“", "”", "‘", "'", "’", "…"]
@@ -120,9 +142,12 @@ public enum EntityExtractor {
     ]
 
     /// A date starting at word `i`: "7 May 2023", "May 7, 2023", "May 2023", "2023-05-07", "05/07/2023", "2023".
-    static func date(words: [String], at i: Int) -> (key: String, display: String)? {
-        func clean(_ k: Int) -> String? { k < words.count ? words[k].trimmingCharacters(wordPunctuation).lowercased() : nil }
+    /// `lowered` holds the words without punctuation, lower-cased.
+    static func date(words: [String], lowered: [String], at i: Int) -> (key: String, display: String)? {
+        func clean(_ k: Int) -> String? { k < lowered.count ? lowered[k] : nil }
         guard let w = clean(i) else { return nil }
+        // Every form holds a digit or starts with a month name.
+        guard w.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) || months[w] != nil else { return nil }
         func year(_ text: String?) -> Int? {
             guard let text, text.count == 4, let y = Int(text), (1900...2099).contains(y) else { return nil }
             return y
@@ -164,20 +189,23 @@ public enum EntityExtractor {
     }
 
     /// "5 km", "$20", "20%", "3 kids".
-    static func quantity(words: [String], at i: Int) -> (key: String, display: String)? {
-        let word = words[i].trimmingCharacters(wordPunctuation)
+    static func quantity(words: [String], cleaned: [String], lowered: [String], at i: Int) -> (key: String, display: String)? {
+        let word = cleaned[i]
+        guard word.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) else { return nil }  // no number, no quantity
         if word.hasPrefix("$") || word.hasPrefix("€") || word.hasPrefix("£"), Double(word.dropFirst().filter { $0 != "," }) != nil {
             return (word.lowercased().filter { $0 != "," }, word)
         }
         if word.hasSuffix("%"), Double(word.dropLast()) != nil { return (word, word) }
         guard Double(word.filter { $0 != "," }) != nil, i + 1 < words.count else { return nil }
-        let unit = words[i + 1].trimmingCharacters(wordPunctuation).lowercased()
+        let unit = lowered[i + 1]
         guard units.contains(unit) else { return nil }
-        return ("\(word.filter { $0 != "," }) \(unit)", "\(word) \(words[i + 1].trimmingCharacters(wordPunctuation))")
+        return ("\(word.filter { $0 != "," }) \(unit)", "\(word) \(cleaned[i + 1])")
     }
 
     /// Text between straight or curly double quotes, 1 to 8 words.
     static func quotedPhrases(_ text: String) -> [String] {
+        // Most texts quote nothing: look for '"' and the curly quotes' lead bytes (E2 80 9C/9D) first.
+        guard text.utf8.contains(where: { $0 == 0x22 || $0 == 0xE2 }) else { return [] }
         var phrases: [String] = []
         var current: String?
         for character in text {

@@ -26,6 +26,7 @@ public struct HashingEmbedder: Embedder {
     func embedOne(_ text: String) -> [Float] {
         var vector = [Float](repeating: 0, count: dimension)
         let words = TextTokens.words(text)
+        var scalars: [UInt32] = []  // "#word#", reused from word to word
         for (i, word) in words.enumerated() {
             let isStop = StopWords.english.contains(word)
             add(FNV1a.hash("w:", word), isStop ? Self.stopWordWeight : Self.unigramWeight, to: &vector)
@@ -33,12 +34,16 @@ public struct HashingEmbedder: Embedder {
                 add(FNV1a.hash("b:", word, " ", words[i + 1]), Self.bigramWeight, to: &vector)
             }
             if !isStop {
-                let scalars = Array("#\(word)#".unicodeScalars)
+                scalars.removeAll(keepingCapacity: true)
+                scalars.append(0x23)
+                for scalar in word.unicodeScalars { scalars.append(scalar.value) }
+                scalars.append(0x23)
                 if scalars.count > 4 {
                     for j in 0...(scalars.count - 3) {
-                        var h = FNV1a()
-                        h.combine("t:")
-                        for s in scalars[j..<(j + 3)] { h.combine(s.value) }
+                        var h = Self.trigramSeed
+                        h.combine(scalars[j])
+                        h.combine(scalars[j + 1])
+                        h.combine(scalars[j + 2])
                         add(h.finalized, Self.trigramWeight, to: &vector)
                     }
                 }
@@ -47,6 +52,12 @@ public struct HashingEmbedder: Embedder {
         normalize(&vector)
         return vector
     }
+
+    static let trigramSeed: FNV1a = {
+        var h = FNV1a()
+        h.combine("t:")
+        return h
+    }()
 
     private func add(_ hash: UInt64, _ weight: Float, to vector: inout [Float]) {
         let bucket = Int(hash % UInt64(dimension))
@@ -68,6 +79,13 @@ struct FNV1a {
 
     mutating func combine(_ scalar: UInt32) {
         for shift in stride(from: 0, to: 32, by: 8) { combine(UInt8(truncatingIfNeeded: scalar >> shift)) }
+    }
+
+    static func hash(_ a: String, _ b: String) -> UInt64 {
+        var h = FNV1a()
+        h.combine(a)
+        h.combine(b)
+        return h.finalized
     }
 
     static func hash(_ parts: String...) -> UInt64 {

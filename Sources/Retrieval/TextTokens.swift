@@ -5,7 +5,12 @@ enum TextTokens {
         var words: [String] = []
         var current = String.UnicodeScalarView()
         for scalar in text.lowercased().unicodeScalars {
-            if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+            let value = scalar.value
+            // ASCII answers without the Unicode property tables (the same answers).
+            let isWordScalar = value < 0x80
+                ? (value >= 0x30 && value <= 0x39) || (value >= 0x61 && value <= 0x7A) || (value >= 0x41 && value <= 0x5A)
+                : scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+            if isWordScalar {
                 current.append(scalar)
             } else if !current.isEmpty {
                 words.append(String(current))
