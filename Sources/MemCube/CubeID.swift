@@ -25,7 +25,10 @@ public struct CubeID: Hashable, Sendable, Comparable, CustomStringConvertible {
         var bytes = [UInt8](repeating: 0, count: 16)
         let time = UInt64(max(0, millis))
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: time >> (8 * (5 - i))) }
-        for i in 6..<16 { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
+        // 80 random bits from two draws (each draw is a getrandom call).
+        let random = (rng.next() as UInt64, rng.next() as UInt64)
+        for i in 6..<14 { bytes[i] = UInt8(truncatingIfNeeded: random.0 >> (8 * (i - 6))) }
+        for i in 14..<16 { bytes[i] = UInt8(truncatingIfNeeded: random.1 >> (8 * (i - 14))) }
         return CubeID(encoding: bytes)
     }
 

@@ -11,7 +11,18 @@ enum RowCoding {
     }()
     static let decoder = JSONDecoder()
 
-    static func json<T: Encodable>(_ value: T) -> String {
+    /// Most memories have no tags, derivations or attributes: those skip the encoder.
+    static func json<T: Encodable>(_ values: [T]) -> String {
+        values.isEmpty ? "[]" : encoded(values)
+    }
+
+    static func json<V: Encodable>(_ values: [String: V]) -> String {
+        values.isEmpty ? "{}" : encoded(values)
+    }
+
+    static func json<T: Encodable>(_ value: T) -> String { encoded(value) }
+
+    private static func encoded<T: Encodable>(_ value: T) -> String {
         // Encoding our own value types cannot fail.
         guard let data = try? encoder.encode(value) else { return "null" }
         return String(decoding: data, as: UTF8.self)

@@ -88,9 +88,12 @@ struct FNV1a {
         return h.finalized
     }
 
-    static func hash(_ parts: String...) -> UInt64 {
+    static func hash(_ a: String, _ b: String, _ c: String, _ d: String) -> UInt64 {
         var h = FNV1a()
-        for part in parts { h.combine(part) }
+        h.combine(a)
+        h.combine(b)
+        h.combine(c)
+        h.combine(d)
         return h.finalized
     }
 

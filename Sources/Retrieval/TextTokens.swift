@@ -2,6 +2,7 @@
 /// digits (any script), so "Caroline's" gives ["caroline", "s"].
 enum TextTokens {
     static func words(_ text: String) -> [String] {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return asciiWords(text) }
         var words: [String] = []
         var current = String.UnicodeScalarView()
         for scalar in text.lowercased().unicodeScalars {
@@ -18,6 +19,26 @@ enum TextTokens {
             }
         }
         if !current.isEmpty { words.append(String(current)) }
+        return words
+    }
+
+    /// The same for ASCII text, on bytes.
+    static func asciiWords(_ text: String) -> [String] {
+        var words: [String] = []
+        var current: [UInt8] = []
+        current.reserveCapacity(32)
+        for byte in text.utf8 {
+            let lower = byte | 0x20
+            if byte >= 0x30 && byte <= 0x39 {
+                current.append(byte)
+            } else if lower >= 0x61 && lower <= 0x7A {
+                current.append(lower)
+            } else if !current.isEmpty {
+                words.append(String(decoding: current, as: UTF8.self))
+                current.removeAll(keepingCapacity: true)
+            }
+        }
+        if !current.isEmpty { words.append(String(decoding: current, as: UTF8.self)) }
         return words
     }
 }
