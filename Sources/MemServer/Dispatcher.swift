@@ -28,7 +28,6 @@ public final class Dispatcher: Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
-    static let decoder = JSONDecoder()
 
     /// The response frame for one request frame, or nil when nothing is to be
     /// sent back (a notification, or a batch of only notifications).
@@ -40,7 +39,7 @@ public final class Dispatcher: Sendable {
     public func handle(frame: [UInt8], peer: PeerCredentials?, connection: ClientConnection? = nil) -> [UInt8]? {
         let value: JSONValue
         do {
-            value = try Self.decoder.decode(JSONValue.self, from: Data(frame))
+            value = try JSONReader.parse(frame)
         } catch {
             return encode(errorResponse(id: .null, RPCError(.parseError, "the request is not valid JSON")))
         }

@@ -5,8 +5,7 @@ import MemCube
 /// Decodes a method's params from the request's JSON value, turning every
 /// decoding failure into a `ValidationError` that names the field.
 enum ParamsDecoding {
-    static let decoder = JSONDecoder()
-    static let encoder = JSONEncoder()
+    static let decoder = JSONValueDecoder()
 
     static func decode<M: RPCMethod>(_ method: M.Type, from params: JSONValue?) throws -> M.Params {
         let value: JSONValue
@@ -22,7 +21,7 @@ enum ParamsDecoding {
             throw RPCError(.invalidParams, "params must be an object, not \(other.typeName)", field: "params")
         }
         do {
-            return try decoder.decode(M.Params.self, from: encoder.encode(value))
+            return try decoder.decode(M.Params.self, from: value)
         } catch let error as DecodingError {
             throw validationError(error)
         }
