@@ -36,7 +36,7 @@ public final class MemosClient {
     private var reader: LineReader?
     private var nextID: Int64 = 1
     private let encoder: JSONEncoder
-    private let decoder = JSONDecoder()
+    private let decoder = JSONValueDecoder()
 
     public init(socketPath: String) {
         self.socketPath = socketPath
@@ -60,7 +60,7 @@ public final class MemosClient {
         let line = try send(encoder.encode(request))
         let response: RPCResponse<M.Result>
         do {
-            response = try decoder.decode(RPCResponse<M.Result>.self, from: Data(line))
+            response = try decoder.decode(RPCResponse<M.Result>.self, from: JSONReader.parse(line))
         } catch {
             throw ClientError.protocolError("cannot decode the reply to \(M.name): \(error)")
         }

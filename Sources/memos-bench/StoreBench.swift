@@ -194,11 +194,12 @@ func storeBenchmark(_ flags: Flags) throws {
         sample.write(to: &writer)
     }
     let tDecode = try median { _ = try JSONDecoder().decode(MemoryRecall.Result.self, from: encoded) }
+    let tRead = try median { _ = try JSONValueDecoder().decode(MemoryRecall.Result.self, from: JSONReader.parse([UInt8](encoded))) }
     let healthFrame = Array(#"{"jsonrpc":"2.0","id":1,"method":"system.health"}"#.utf8)
     let tHealthDispatch = median { _ = dispatcher.handle(frame: healthFrame, peer: nil) }
     let tHealthSocket = try median { _ = try client.call(SystemHealth.self, NoParams()) }
-    print(String(format: "recall result (%d bytes): encode %.3f ms (JSONEncoder), %.3f ms (JSONWriter), decode %.3f ms; health: dispatch %.3f ms, socket %.3f ms",
-                 encoded.count, tEncode, tWrite, tDecode, tHealthDispatch, tHealthSocket))
+    print(String(format: "recall result (%d bytes): encode %.3f ms (JSONEncoder), %.3f ms (JSONWriter), decode %.3f ms (JSONDecoder), %.3f ms (JSONReader + JSONValueDecoder); health: dispatch %.3f ms, socket %.3f ms",
+                 encoded.count, tEncode, tWrite, tDecode, tRead, tHealthDispatch, tHealthSocket))
     server.stop()
 }
 
