@@ -61,7 +61,12 @@ public enum EntityExtractor {
                 skipUntil = i + quantity.display.split(separator: " ").count
                 continue
             }
-            let capitalized = word.first.map { $0.isUppercase } ?? false
+            let capitalized: Bool
+            switch word.utf8.first {
+            case nil: capitalized = false
+            case let byte? where byte < 0x80: capitalized = byte >= 0x41 && byte <= 0x5A  // ASCII: A-Z, without the tables
+            default: capitalized = word.first!.isUppercase
+            }
             let isName = capitalized && word.count > 1 && !months.keys.contains(lower) && !weekdays.contains(lower)
                 && !(sentenceStart && nameRun.isEmpty && commonStarters.contains(lower))
                 && !StopWords.english.contains(lower) && !commonStarters.contains(lower) || (capitalized && titles.contains(normalize(word)))

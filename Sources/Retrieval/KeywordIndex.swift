@@ -42,6 +42,7 @@ public final class KeywordIndex: Sendable {
         let words = text.map(KeywordTerms.words) ?? []
         state.write { state in
             var counts: [String: Float] = [:]
+            counts.reserveCapacity(words.count)
             for word in words { counts[state.stem(word), default: 0] += 1 }
             var shard = state.shards.removeValue(forKey: namespace) ?? Shard()
             shard.remove(key)

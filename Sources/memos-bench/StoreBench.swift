@@ -207,7 +207,7 @@ func storeBenchmark(_ flags: Flags) throws {
 /// the exact scan. Flags: --points N (30000) --dimension D (384) --queries N (200)
 /// --ef LIST (100; e.g. 50,100,200) --k N (10) --data clustered|texts
 /// (clustered: 100 Gaussian-ish clusters; texts: the store bench's synthetic
-/// texts and 6-word queries through the hashing embedder)
+/// texts and 6-word queries through the hashing embedder) --snapshot PATH
 func hnswBenchmark(_ flags: Flags) {
     let n = flags.int("points", 30_000), d = flags.int("dimension", 384), q = flags.int("queries", 200)
     let efs = flags.string("ef", "100").split(separator: ",").compactMap { Int($0) }
@@ -231,8 +231,19 @@ func hnswBenchmark(_ flags: Flags) {
     let meta = VectorMeta(tags: [], agent: nil, session: nil, time: Timestamp(millis: 0), expiresAt: nil)
     var graph = HNSWGraph(dimension: d)
     var t0 = now()
-    for (i, p) in points.enumerated() { graph.insert(key: Int64(i), vector: p, meta: meta) }
-    let buildRate = Double(n) / (now() - t0)
+    var buildRate = 0.0
+    // --snapshot PATH: load the graph from PATH when there, else build it and save it there
+    // (a 1M-point graph takes ~20 minutes to build here; the points are the same every run).
+    let snapshot = flags.values["snapshot"]
+    if let snapshot, let loaded = try? HNSWSnapshot.load(from: snapshot, dimension: d, parameters: graph.parameters, meta: { _ in meta }),
+       loaded.nodeCount == n {
+        graph = loaded
+        print(String(format: "hnsw: graph loaded from %@ in %.1f s", snapshot, now() - t0))
+    } else {
+        for (i, p) in points.enumerated() { graph.insert(key: Int64(i), vector: p, meta: meta) }
+        buildRate = Double(n) / (now() - t0)
+        if let snapshot { try? HNSWSnapshot.save(graph, to: snapshot) }
+    }
     let exact = ExactIndex(dimension: d)
     for (i, p) in points.enumerated() { exact.upsert(namespace: "x", key: Int64(i), vector: p, meta: meta) }
     let queries = (0..<q).map(query)
