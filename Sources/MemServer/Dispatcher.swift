@@ -41,7 +41,8 @@ public final class Dispatcher: Sendable {
         do {
             value = try JSONReader.parse(frame)
         } catch {
-            return encode(errorResponse(id: .null, RPCError(.parseError, "the request is not valid JSON")))
+            return encode(errorResponse(id: .null, RPCError(
+                .parseError, "the request is not valid JSON (at byte \(error.offset): \(error.reason))")))
         }
         if case .array(let requests) = value {
             guard !requests.isEmpty else {

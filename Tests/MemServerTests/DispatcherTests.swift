@@ -133,6 +133,9 @@ func errorField(_ response: JSONValue) -> String? {
     /// Each bad request gets the exact code (and field), and nothing stored changes.
     @Test(arguments: [
         (#"{"jsonrpc":"2.0","id":1,"method":"memory.add","params":{"namespace":"n","text":"ok"#, ErrorCode.parseError, nil as String?),
+        (#"{"jsonrpc":"2.0","id":1,"method":"memory.add","params":{"namespace":"n","text":"\ud83d"}}"#, .parseError, nil),
+        (String(repeating: "[", count: 600) + String(repeating: "]", count: 600), .parseError, nil),
+        (#"{"jsonrpc":"2.0","id":1,"method":"memory.recall","params":{"namespace":"n","query":"x","k":2.5}}"#, .invalidParams, "params.k"),
         (#"[]"#, .invalidRequest, nil),
         (#""just a string""#, .invalidRequest, nil),
         (#"{"jsonrpc":"1.0","id":1,"method":"memory.add"}"#, .invalidRequest, "jsonrpc"),
