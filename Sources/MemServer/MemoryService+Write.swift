@@ -24,13 +24,15 @@ extension MemoryService {
         }
 
         var cubes: [MemCube] = []
-        var entities: [[Entity]] = []
+        var named: [[Entity]] = []
         cubes.reserveCapacity(items.count)
         for (item, prefix) in items {
-            let cube = try cube(from: item, prefix: prefix, namespace: params.namespace, context: context)
-            cubes.append(cube)
-            entities.append(try self.entities(of: cube.text ?? "", explicit: item.entities, field: "\(prefix)entities"))
+            cubes.append(try cube(from: item, prefix: prefix, namespace: params.namespace, context: context))
+            named.append(try namedEntities(item.entities, field: "\(prefix)entities"))
         }
+        // Valid, every one: find the entities in the texts (on every core for a large batch).
+        let found = ParallelMap.map(cubes.map { $0.text ?? "" }) { EntityExtractor.extract($0) }
+        let entities = zip(found, named).map { Self.merging($0, $1) }
         let stored = try commit(cubes, entities: entities)
         if batch { return MemoryAdd.Result(ids: stored.map(\.cube.id.rawValue)) }
         return MemoryAdd.Result(id: stored[0].cube.id.rawValue, version: stored[0].cube.version)
@@ -102,17 +104,24 @@ extension MemoryService {
             provenance: provenance, content: content)
     }
 
-    /// The entities found in `text` plus those the writer named.
-    func entities(of text: String, explicit: [String]?, field: String) throws(ValidationError) -> [Entity] {
-        var entities = EntityExtractor.extract(text)
-        for (i, name) in (explicit ?? []).enumerated() {
+    /// The entities a writer named (`entities` of an item), checked.
+    func namedEntities(_ names: [String]?, field: String) throws(ValidationError) -> [Entity] {
+        var entities: [Entity] = []
+        for (i, name) in (names ?? []).enumerated() {
             let key = EntityExtractor.normalize(name)
             guard !key.isEmpty, name.utf8.count <= limits.maxTagBytes else {
                 throw ValidationError(field: "\(field)[\(i)]", "must be a name of 1 to \(limits.maxTagBytes) bytes with a letter or digit")
             }
-            if !entities.contains(where: { $0.key == key && $0.kind == .name }) {
-                entities.append(Entity(key: key, display: name, kind: .name))
-            }
+            entities.append(Entity(key: key, display: name, kind: .name))
+        }
+        return entities
+    }
+
+    /// Found entities, then the named ones the text did not already name.
+    static func merging(_ found: [Entity], _ named: [Entity]) -> [Entity] {
+        var entities = found
+        for entity in named where !entities.contains(where: { $0.key == entity.key && $0.kind == .name }) {
+            entities.append(entity)
         }
         return entities
     }

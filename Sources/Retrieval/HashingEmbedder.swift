@@ -20,7 +20,7 @@ public struct HashingEmbedder: Embedder {
     }
 
     public func embed(_ texts: [String]) -> [[Float]] {
-        texts.map(embedOne)
+        ParallelMap.map(texts) { self.embedOne($0) }
     }
 
     func embedOne(_ text: String) -> [Float] {
