@@ -50,8 +50,12 @@ extension MemoryService {
             NewCube(cube: pair.0, embedding: pair.1.map { Embedding(embedder: embedder.id, vector: $0) }, entities: entities)
         }
         return try store.add(newCubes) { stored in
+            for (namespace, entries) in Dictionary(grouping: stored, by: \.cube.namespace) {
+                keywords.upsert(namespace: namespace, entries.map {
+                    KeywordIndex.Entry(key: $0.key, text: $0.cube.text, meta: VectorMeta($0.cube))
+                })
+            }
             for (entry, new) in zip(stored, newCubes) {
-                keywords.upsert(namespace: entry.cube.namespace, key: entry.key, text: entry.cube.text, meta: VectorMeta(entry.cube))
                 guard let vector = new.embedding?.vector else { continue }
                 index.upsert(namespace: entry.cube.namespace, key: entry.key, vector: vector, meta: VectorMeta(entry.cube))
             }

@@ -39,14 +39,36 @@ public final class KeywordIndex: Sendable {
 
     /// Inserts or replaces the text of `key`; a memory without text is removed.
     public func upsert(namespace: String, key: Int64, text: String?, meta: VectorMeta) {
-        let words = text.map(KeywordTerms.words) ?? []
+        upsert(namespace: namespace, [Entry(key: key, text: text, meta: meta)])
+    }
+
+    /// One memory's text for `upsert(namespace:_:)`.
+    public struct Entry: Sendable {
+        public var key: Int64
+        public var text: String?
+        public var meta: VectorMeta
+        public init(key: Int64, text: String?, meta: VectorMeta) {
+            self.key = key
+            self.text = text
+            self.meta = meta
+        }
+    }
+
+    /// Inserts or replaces many memories of one namespace: the texts are
+    /// split into words on every core (for a large batch), then indexed
+    /// under one lock.
+    public func upsert(namespace: String, _ entries: [Entry]) {
+        guard !entries.isEmpty else { return }
+        let words = ParallelMap.map(entries) { $0.text.map(KeywordTerms.words) ?? [] }
         state.write { state in
-            var counts: [String: Float] = [:]
-            counts.reserveCapacity(words.count)
-            for word in words { counts[state.stem(word), default: 0] += 1 }
             var shard = state.shards.removeValue(forKey: namespace) ?? Shard()
-            shard.remove(key)
-            if !counts.isEmpty { shard.insert(key: key, counts: counts, length: words.count, meta: meta) }
+            for (entry, words) in zip(entries, words) {
+                var counts: [String: Float] = [:]
+                counts.reserveCapacity(words.count)
+                for word in words { counts[state.stem(word), default: 0] += 1 }
+                shard.remove(entry.key)
+                if !counts.isEmpty { shard.insert(key: entry.key, counts: counts, length: words.count, meta: entry.meta) }
+            }
             if shard.count > 0 { state.shards[namespace] = shard }
         }
     }
