@@ -109,16 +109,25 @@ private struct Node: Decoder, SingleValueDecodingContainer {
         return try T(from: self)
     }
 
+    /// A whole number that fits in `T`. The out-of-range error's description
+    /// reads as the end of a sentence naming the field ("params.k must be ...").
     private func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
         let fitting: T?
+        let shown: String
         switch value {
-        case .int(let i): fitting = T(exactly: i)
-        case .double(let d): fitting = d.rounded() == d ? T(exactly: d) : nil
-        default: throw wrong(T.self, "a number")
+        case .int(let i):
+            fitting = T(exactly: i)
+            shown = "\(i)"
+        case .double(let d):
+            guard d.rounded() == d else { throw mismatch(T.self, "an integer") }
+            fitting = T(exactly: d)
+            shown = "\(d)"
+        default:
+            throw wrong(T.self, "a number")
         }
         guard let fitting else {
             throw DecodingError.dataCorrupted(DecodingError.Context(
-                codingPath: codingPath, debugDescription: "Number \(value) does not fit in \(T.self)."))
+                codingPath: codingPath, debugDescription: "must be an integer from \(T.min) to \(T.max) (got \(shown))"))
         }
         return fitting
     }

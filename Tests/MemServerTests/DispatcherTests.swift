@@ -173,6 +173,15 @@ func errorField(_ response: JSONValue) -> String? {
         #expect(try h.fingerprint() == before)
     }
 
+    @Test func numbersOutOfShapeSayWhatIsExpected() throws {
+        let h = try Harness()
+        let fraction = try #require(try h.raw(#"{"jsonrpc":"2.0","id":1,"method":"memory.recall","params":{"namespace":"n","query":"x","k":2.5}}"#))
+        #expect(fraction["error"]?["message"]?.stringValue == "params.k must be an integer")
+        let huge = try #require(try h.raw(#"{"jsonrpc":"2.0","id":1,"method":"memory.recall","params":{"namespace":"n","query":"x","k":1e30}}"#))
+        #expect(huge["error"]?["data"]?["field"]?.stringValue == "params.k")
+        #expect(huge["error"]?["message"]?.stringValue?.contains("must be an integer from") == true, "\(huge)")
+    }
+
     @Test func hugeBatchIsRejectedWhole() throws {
         let h = try Harness(maxBatch: 10)
         let items = JSONValue.array((0..<11).map { ["text": .string("memory \($0)")] })
