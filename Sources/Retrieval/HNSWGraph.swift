@@ -166,6 +166,10 @@ public struct HNSWGraph: Sendable {
         if current.count < limit {
             current.append(node)
         } else {
+            // The neighbour's links are scattered in memory: start loading them all first.
+            vectors.withUnsafeBufferPointer { v in
+                for other in current { Prefetch.floats(v.baseAddress! + Int(other) * dimension, count: dimension) }
+            }
             let candidates = (current + [node]).map { (similarity(neighbour, $0), $0) }
             current = selectNeighbours(candidates.sorted { $0.0 > $1.0 }, count: limit)
         }
