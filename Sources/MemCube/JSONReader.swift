@@ -106,21 +106,7 @@ public struct JSONReader {
             skipSpace()
             let item = try value(depth: depth)
             if object[key] == nil { object[key] = item }  // the first of duplicate keys wins
-            skipSpace()
-            switch current {
-            case UInt8(ascii: ","):
-                position += 1
-                skipSpace()
-                if current == UInt8(ascii: "}") {  // a trailing comma
-                    position += 1
-                    return .object(object)
-                }
-            case UInt8(ascii: "}"):
-                position += 1
-                return .object(object)
-            default:
-                throw failure("expected ',' or '}' in an object")
-            }
+            if try closes(UInt8(ascii: "}"), in: "an object") { return .object(object) }
         }
     }
 
@@ -135,21 +121,27 @@ public struct JSONReader {
         }
         while true {
             array.append(try value(depth: depth))
+            if try closes(UInt8(ascii: "]"), in: "an array") { return .array(array) }
+        }
+    }
+
+    /// After an element of an array or object: true when `close` ends the
+    /// container (directly or after a trailing comma), false after a comma
+    /// with another element to come.
+    private mutating func closes(_ close: UInt8, in container: String) throws(Failure) -> Bool {
+        skipSpace()
+        switch current {
+        case UInt8(ascii: ","):
+            position += 1
             skipSpace()
-            switch current {
-            case UInt8(ascii: ","):
-                position += 1
-                skipSpace()
-                if current == UInt8(ascii: "]") {  // a trailing comma
-                    position += 1
-                    return .array(array)
-                }
-            case UInt8(ascii: "]"):
-                position += 1
-                return .array(array)
-            default:
-                throw failure("expected ',' or ']' in an array")
-            }
+            guard current == close else { return false }
+            position += 1  // a trailing comma
+            return true
+        case close:
+            position += 1
+            return true
+        default:
+            throw failure("expected ',' or '\(Character(Unicode.Scalar(close)))' in \(container)")
         }
     }
 
