@@ -44,6 +44,14 @@ public struct TierPlanner: Sendable {
 
     public init() {}
 
+    /// The memories `plan` can move at `now` (the store reads only those):
+    /// planning over them gives the same moves as planning over all.
+    public func candidates(now: Timestamp) -> TierCandidates {
+        TierCandidates(
+            now: now, halfLifeSeconds: heat.halfLifeSeconds, importanceWeight: importanceWeight, promoteScore: promoteScore, archiveScore: archiveScore,
+            idleBefore: Timestamp(millis: now.millis - Int64((archiveAfterSeconds * 1000).rounded(.down))))
+    }
+
     public func score(_ entry: TierRecord, now: Timestamp) -> Double {
         heat.decayed(entry.heat, from: entry.lastAccess, to: now) + importanceWeight * entry.importance
     }

@@ -2,8 +2,9 @@ import MemCube
 import MemStore
 import Synchronization
 
-/// Runs the `TierPlanner` over the store: one `tick` reads every active
-/// memory's heat, importance, size and pin, decides the moves and applies
+/// Runs the `TierPlanner` over the store: one `tick` reads the heat,
+/// importance, size and pin of the memories it could move (`TierCandidates`:
+/// the working tier, the hot, the long idle), decides the moves and applies
 /// them (each recorded with its reason in the event log). Moves change
 /// only the memory's tier: nothing is rewritten or lost, and recall keeps
 /// running meanwhile.
@@ -29,7 +30,7 @@ public final class TierScheduler: Sendable {
     /// Plans and applies one round of moves at `now`; returns those applied.
     @discardableResult
     public func tick(now: Timestamp) throws -> [TierMove] {
-        let moves = planner.plan(try store.tierRecords(), now: now)
+        let moves = planner.plan(try store.tierRecords(planner.candidates(now: now)), now: now)
         let applied = try store.applyTierChanges(
             moves.map { TierChange(key: $0.key, from: $0.from, to: $0.to, reason: $0.reason) }, at: now) { _ in }
         lastTick.withLock { $0 = now }

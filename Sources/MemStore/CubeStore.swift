@@ -60,8 +60,9 @@ public protocol CubeStore: AnyObject, Sendable {
     /// `collectBlobs`, only when a purge may have freed a payload since the last call.
     @discardableResult
     func collectPurgedBlobs(graceSeconds: Double) throws -> [String]
-    /// Every active memory's scheduling state.
-    func tierRecords() throws -> [TierRecord]
+    /// The scheduling state of every active memory, or (with `candidates`)
+    /// of those a tick can move.
+    func tierRecords(_ candidates: TierCandidates?) throws -> [TierRecord]
     /// Applies tier changes still valid, logs them; returns those applied.
     @discardableResult
     func applyTierChanges(_ changes: [TierChange], at: Timestamp, afterCommit: ([TierChange]) -> Void) throws -> [TierChange]
@@ -196,4 +197,9 @@ public struct EmbeddingResult: Sendable {
         self.task = task
         self.embedding = embedding
     }
+}
+
+extension CubeStore {
+    /// Every active memory's scheduling state.
+    public func tierRecords() throws -> [TierRecord] { try tierRecords(nil) }
 }

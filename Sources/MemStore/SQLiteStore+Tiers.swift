@@ -1,6 +1,33 @@
 import MemCube
 
 /// What the scheduler needs of one active memory.
+/// Which active memories a scheduler tick can move at `now`, so it need
+/// not read the others: those in the working tier; those that may be hot
+/// enough to be promoted (heat decayed to now + weight × importance ≥
+/// `promoteScore`, with the decay bounded from above in whole half-lives:
+/// heat only decays between accesses); and active ones idle since
+/// `idleBefore` whose importance alone leaves them under `archiveScore`.
+public struct TierCandidates: Sendable, Hashable {
+    public var now: Timestamp
+    public var halfLifeSeconds: Double
+    public var importanceWeight: Double
+    public var promoteScore: Double
+    public var archiveScore: Double
+    public var idleBefore: Timestamp
+
+    public init(
+        now: Timestamp, halfLifeSeconds: Double, importanceWeight: Double, promoteScore: Double, archiveScore: Double,
+        idleBefore: Timestamp
+    ) {
+        self.now = now
+        self.halfLifeSeconds = halfLifeSeconds
+        self.importanceWeight = importanceWeight
+        self.promoteScore = promoteScore
+        self.archiveScore = archiveScore
+        self.idleBefore = idleBefore
+    }
+}
+
 public struct TierRecord: Sendable, Hashable {
     public var key: Int64
     public var namespace: String
@@ -57,15 +84,35 @@ public struct TierEvent: Sendable, Hashable {
 }
 
 extension SQLiteStore {
-    public func tierRecords() throws -> [TierRecord] {
-        try read { db in
+    public func tierRecords(_ candidates: TierCandidates?) throws -> [TierRecord] {
+        var condition = ""
+        var arguments: [SQLValue] = []
+        if let candidates {
+            // A margin keeps the filter a superset of what the planner computes in Swift.
+            // Heat at least this many half-lives old is at most heat / 2^k now: an upper bound of
+            // the decayed heat in plain SQL (no exp2 there).
+            let h = Int64((candidates.halfLifeSeconds * 1000).rounded(.up)), now = candidates.now.millis
+            condition = """
+                 AND (c.tier = 'working'
+                  OR c.heat * (CASE WHEN c.last_access IS NULL OR c.last_access > ? THEN 1.0
+                    WHEN c.last_access > ? THEN 0.5 WHEN c.last_access > ? THEN 0.25
+                    WHEN c.last_access > ? THEN 0.0625 ELSE 0.00390625 END) + ? * c.importance >= ?
+                  OR (c.tier = 'active' AND coalesce(c.last_access, c.created_at) <= ? AND ? * c.importance < ?))
+                """
+            arguments = [
+                .int(now - h), .int(now - 2 * h), .int(now - 4 * h), .int(now - 8 * h),
+                .double(candidates.importanceWeight), .double(candidates.promoteScore - 1e-9), .int(candidates.idleBefore.millis),
+                .double(candidates.importanceWeight), .double(candidates.archiveScore + 1e-9),
+            ]
+        }
+        return try read { db in
             try db.prepare("""
                 SELECT c.rowid, c.namespace, c.id, c.tier, c.heat, c.last_access, c.created_at, c.importance, c.pinned,
                   coalesce(length(CAST(c.text AS BLOB)), 0)
                   + coalesce((SELECT length(v.vector) FROM cube_vectors v WHERE v.cube_rowid = c.rowid), 0)
                   + CASE WHEN c.kind = 'activation' THEN coalesce(json_extract(c.content, '$.size'), 0) ELSE 0 END
-                FROM cubes c WHERE c.state = 'active'
-                """).query([]) { row in
+                FROM cubes c WHERE c.state = 'active'\(condition)
+                """).query(arguments) { row in
                 TierRecord(
                     key: row.int64(0), namespace: row.text(1) ?? "", id: CubeID(row.text(2) ?? "") ?? .generate(at: 0),
                     tier: Tier(rawValue: row.text(3) ?? "") ?? .active, heat: row.double(4),

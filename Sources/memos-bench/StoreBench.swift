@@ -342,8 +342,18 @@ func schedulerBenchmark(_ flags: Flags) throws {
     let ram = store.residentUsage
     print("memos-bench scheduler: \(memories) memories, \(touches) skewed touches (\(Int(touchRate))/s)")
     print(String(format: "tick: %d moves in %.0f ms; a second tick: %d moves in %.0f ms", moves.count, tickSeconds * 1000, again.count, secondTick * 1000))
+
     print("working tier: \(working.count) memories of a \(planner.working.count) budget; their size \(working.reduce(0) { $0 + $1.bytes }) bytes of a \(planner.working.bytes) budget")
     print("working tier in RAM: \(ram.loaded) memories, \(ram.bytes) bytes (rows as cached; the budget counts text + vector + payload)")
+    // The tick reads only the memories it could move (TierCandidates): now, and four weeks later with no use since.
+    let readNow = try store.tierRecords(planner.candidates(now: .now())).count
+    let later = Timestamp(millis: Timestamp.now().millis + 28 * 86_400_000)
+    let readLater = try store.tierRecords(planner.candidates(now: later)).count
+    t0 = now()
+    let cooled = try service.runScheduler(now: later)
+    let laterTick = now() - t0
+    print(String(format: "candidates read by a tick: %d of %d memories now; four weeks later %d, a tick then: %d moves in %.0f ms",
+                 readNow, memories, readLater, cooled.count, laterTick * 1000))
 }
 
 private struct Request<P: Encodable>: Encodable {
