@@ -109,6 +109,10 @@ public enum EntityExtractor {
         return word.trimmingCharacters(wordPunctuation)
     }
 
+    static func hasDigit(_ word: String) -> Bool {
+        word.utf8.contains { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
     @inline(__always)
     static func isASCIIAlphanumeric(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
@@ -152,7 +156,7 @@ public enum EntityExtractor {
         func clean(_ k: Int) -> String? { k < lowered.count ? lowered[k] : nil }
         guard let w = clean(i) else { return nil }
         // Every form holds a digit or starts with a month name.
-        guard w.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) || months[w] != nil else { return nil }
+        guard hasDigit(w) || months[w] != nil else { return nil }
         func year(_ text: String?) -> Int? {
             guard let text, text.count == 4, let y = Int(text), (1900...2099).contains(y) else { return nil }
             return y
@@ -196,7 +200,7 @@ public enum EntityExtractor {
     /// "5 km", "$20", "20%", "3 kids".
     static func quantity(words: [String], cleaned: [String], lowered: [String], at i: Int) -> (key: String, display: String)? {
         let word = cleaned[i]
-        guard word.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) else { return nil }  // no number, no quantity
+        guard hasDigit(word) else { return nil }  // no number, no quantity
         if word.hasPrefix("$") || word.hasPrefix("€") || word.hasPrefix("£"), Double(word.dropFirst().filter { $0 != "," }) != nil {
             return (word.lowercased().filter { $0 != "," }, word)
         }

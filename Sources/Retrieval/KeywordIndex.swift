@@ -400,31 +400,7 @@ public struct KeywordHit: Sendable, Hashable {
 /// stems them with `PorterStemmer`.
 public enum KeywordTerms {
     public static func words(_ text: String) -> [String] {
-        var words: [String] = []
-        var ascii = true
-        var current: [UInt8] = []
-        current.reserveCapacity(32)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                current.append(byte)
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
-                current.append(byte + 32)
-            case 0x80...:
-                ascii = false
-            default:
-                if !current.isEmpty {
-                    words.append(String(decoding: current, as: UTF8.self))
-                    current.removeAll(keepingCapacity: true)
-                }
-            }
-            if !ascii { break }
-        }
-        if ascii {
-            if !current.isEmpty { words.append(String(decoding: current, as: UTF8.self)) }
-            return words
-        }
-        return unicodeWords(text)
+        TextTokens.asciiWords(text) ?? unicodeWords(text)
     }
 
     /// The general case: letters and digits of any script. After canonical

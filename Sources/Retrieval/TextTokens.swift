@@ -2,7 +2,7 @@
 /// digits (any script), so "Caroline's" gives ["caroline", "s"].
 enum TextTokens {
     static func words(_ text: String) -> [String] {
-        if text.utf8.allSatisfy({ $0 < 0x80 }) { return asciiWords(text) }
+        if let words = asciiWords(text) { return words }
         var words: [String] = []
         var current = String.UnicodeScalarView()
         for scalar in text.lowercased().unicodeScalars {
@@ -22,20 +22,26 @@ enum TextTokens {
         return words
     }
 
-    /// The same for ASCII text, on bytes.
-    static func asciiWords(_ text: String) -> [String] {
+    /// Maximal runs of ASCII letters and digits, lower-cased, read on the
+    /// bytes; nil as soon as the text holds a non-ASCII byte (callers then
+    /// take their Unicode path). Shared with `KeywordTerms.words`.
+    static func asciiWords(_ text: String) -> [String]? {
         var words: [String] = []
         var current: [UInt8] = []
         current.reserveCapacity(32)
         for byte in text.utf8 {
-            let lower = byte | 0x20
-            if byte >= 0x30 && byte <= 0x39 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 current.append(byte)
-            } else if lower >= 0x61 && lower <= 0x7A {
-                current.append(lower)
-            } else if !current.isEmpty {
-                words.append(String(decoding: current, as: UTF8.self))
-                current.removeAll(keepingCapacity: true)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                current.append(byte + 32)
+            case 0x80...:
+                return nil
+            default:
+                if !current.isEmpty {
+                    words.append(String(decoding: current, as: UTF8.self))
+                    current.removeAll(keepingCapacity: true)
+                }
             }
         }
         if !current.isEmpty { words.append(String(decoding: current, as: UTF8.self)) }
