@@ -2,13 +2,19 @@ import Foundation
 import Testing
 import MemAPI
 import MemCube
+import MemTestSupport
 @testable import MemServer
 
-/// schemas/ lives at the package root, three levels above this file.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
+/// A JSON file below the package root (`schemas/...`).
 func loadJSON(_ relative: String) throws -> JSONValue {
-    try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: packageRoot.appendingPathComponent(relative)))
+    try JSONDecoder().decode(JSONValue.self, from: Fixtures.data(atRelativePath: relative))
+}
+
+/// The recorded fixtures: fails the test (never passes vacuously) unless they are a non-empty array.
+func recordedFixtures() throws -> [JSONValue] {
+    let fixtures = try #require(try loadJSON("schemas/fixtures.json").arrayValue, "schemas/fixtures.json is not an array")
+    try #require(!fixtures.isEmpty, "schemas/fixtures.json has no fixtures")
+    return fixtures
 }
 
 @Suite struct SchemaTests {
@@ -27,7 +33,7 @@ func loadJSON(_ relative: String) throws -> JSONValue {
 
     @Test func everyMethodHasSchemasAndRecordedFixtures() throws {
         let h = try Harness()
-        guard case .array(let fixtures) = try loadJSON("schemas/fixtures.json") else { Issue.record("fixtures.json is not an array"); return }
+        let fixtures = try recordedFixtures()
         let recorded = Set(fixtures.compactMap { $0["method"]?.stringValue })
         for method in h.dispatcher.methodNames {
             #expect(schema["$defs"]?["\(method).params"] != nil, "no params schema for \(method)")
@@ -37,7 +43,7 @@ func loadJSON(_ relative: String) throws -> JSONValue {
     }
 
     @Test func recordedFixturesMatchTheSchemas() throws {
-        guard case .array(let fixtures) = try loadJSON("schemas/fixtures.json") else { return }
+        let fixtures = try recordedFixtures()
         for fixture in fixtures {
             let method = try #require(fixture["method"]?.stringValue)
             if let result = fixture["response"]?["result"] {

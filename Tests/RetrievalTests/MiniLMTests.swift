@@ -1,18 +1,12 @@
 import Foundation
 import Testing
 import MemCube
+import MemTestSupport
 @testable import Retrieval
 
-/// The reference vectors live in the shared data folder beside the checkout
-/// (`../shared/data`), or where `MEMOS_SHARED_DATA` points.
-let referencePath: String = {
-    if let dir = ProcessInfo.processInfo.environment["MEMOS_SHARED_DATA"], !dir.isEmpty {
-        return dir + "/minilm_reference.json"
-    }
-    return URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("shared/data/minilm_reference.json").path
-}()
+/// Token ids and vectors from an independent implementation
+/// (`scripts/minilm_reference.py`), in `Tests/Fixtures/`.
+let referencePath = Fixtures.path("minilm_reference.json")
 let modelDirectory = MiniLMEmbedder.defaultDirectory(environment: ProcessInfo.processInfo.environment)
 let modelInstalled = MiniLMEmbedder.requiredFiles.allSatisfy { FileManager.default.fileExists(atPath: modelDirectory + "/" + $0) }
 
@@ -49,12 +43,7 @@ struct MiniLMTests {
 
     var reference: Reference {
         get throws {
-            guard let data = FileManager.default.contents(atPath: referencePath) else {
-                throw CocoaError(.fileNoSuchFile, userInfo: [
-                    NSLocalizedDescriptionKey: "no reference vectors at \(referencePath): the shared data folder belongs beside the checkout (or set MEMOS_SHARED_DATA)",
-                ])
-            }
-            return try JSONDecoder().decode(Reference.self, from: data)
+            try JSONDecoder().decode(Reference.self, from: Data(contentsOf: URL(fileURLWithPath: referencePath)))
         }
     }
 
