@@ -89,7 +89,7 @@ public enum Daemon {
                     logger.warning("access flush failed; will retry", [("error", "\(error)")])
                 }
                 do {
-                    let moves = try service.runScheduler(now: .now())
+                    let moves = try service.runScheduler(now: service.clock.now())
                     if !moves.isEmpty {
                         let counts = Dictionary(grouping: moves) { "\($0.from.rawValue)->\($0.to.rawValue)" }.mapValues(\.count)
                         logger.info("tier moves", counts.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") })
@@ -106,7 +106,7 @@ public enum Daemon {
             let nightly = config.consolidateAt.map { at in
                 Ticker(dailyAt: at.hour, at.minute) {
                     do {
-                        let result = try service.consolidate(ConsolidateRun.Params(wait: true), RequestContext(peer: nil))
+                        let result = try service.consolidate(ConsolidateRun.Params(wait: true), RequestContext(peer: nil, now: service.clock.now()))
                         let steps = (result.report?.steps ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, "\($0.value.changed)") }
                         logger.info("nightly consolidation done", [("run", result.runID)] + steps)
                     } catch {

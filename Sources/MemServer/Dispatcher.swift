@@ -12,12 +12,15 @@ public final class Dispatcher: Sendable {
 
     private let handlers: [String: Handler]
     private let logger: Logger
+    /// Each request's `RequestContext.now` (the service's clock).
+    private let clock: WallClock
     public let maxBatchRequests: Int
     let counters = Counters()
 
-    init(handlers: [String: Handler], logger: Logger, maxBatchRequests: Int = 100) {
+    init(handlers: [String: Handler], logger: Logger, clock: WallClock, maxBatchRequests: Int = 100) {
         self.handlers = handlers
         self.logger = logger
+        self.clock = clock
         self.maxBatchRequests = maxBatchRequests
     }
 
@@ -83,7 +86,7 @@ public final class Dispatcher: Sendable {
             let error = RPCError(.methodNotFound, "no method named '\(method)'; see docs/protocol.md for the list", field: "method")
             return id.map { errorResponse(id: $0, error) }
         }
-        var context = RequestContext(peer: peer)
+        var context = RequestContext(peer: peer, now: clock.now())
         context.connection = connection
         do {
             let result = try handler(object["params"], context)

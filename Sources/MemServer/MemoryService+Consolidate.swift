@@ -205,7 +205,7 @@ extension MemoryService {
             progress.report.state = "failed"
             progress.report.error = "\(error)"
         }
-        progress.report.finishedAt = .now()
+        progress.report.finishedAt = clock.now()
         try? persist(progress.report)
         consolidation.end(progress.report)
         return progress.report
@@ -232,7 +232,7 @@ extension MemoryService {
                 if report.dryRun {
                     report.state = "failed"
                     report.error = "memosd stopped during this dry run; nothing was changed, run it again"
-                    report.finishedAt = .now()
+                    report.finishedAt = clock.now()
                     try persist(report)
                     continue
                 }
@@ -277,7 +277,7 @@ extension MemoryService {
         var after: Int64 = 0
         var examined = 0
         while true {
-            let now = Timestamp.now()
+            let now = clock.now()
             let batch = try store.expiredCubes(namespace: progress.report.namespace, now: now, afterKey: after, limit: 500)
             guard let last = batch.last else { break }
             after = last.key
@@ -301,7 +301,7 @@ extension MemoryService {
     /// rule (docs/scheduler.md); nothing is deleted, each move is logged with
     /// the run id, and a use brings a memory back.
     private func decayStep(_ progress: RunProgress) throws {
-        let now = Timestamp.now()
+        let now = clock.now()
         let namespace = progress.report.namespace
         let records = try store.tierRecords().filter { namespace == nil || $0.namespace == namespace }
         var moves = scheduler.planner.plan(records, now: now).filter { $0.to == .archive }
@@ -399,7 +399,7 @@ extension MemoryService {
                       let runVersion = history.first(where: { $0.version == first }) else { continue }
                 revision = CubeRevision(id: cube.id, expectedVersion: last, restoring: target, provenance: provenance)
                 if case .int(let added)? = runVersion.provenance.source?["access_added"],
-                   let now = try? store.get(namespace: cube.namespace, id: cube.id, now: .now())
+                   let now = try? store.get(namespace: cube.namespace, id: cube.id, now: clock.now())
                 {
                     revision.accessCount = max(0, now.cube.access.count - Int(added))  // uses since the run stay
                 }
@@ -411,7 +411,7 @@ extension MemoryService {
             }
             do {
                 let vectors = revision.embedding.map { [cube.id: $0.vector] } ?? [:]
-                _ = try store.revise(namespace: cube.namespace, [revision], linking: [], runID: nil, at: .now()) { applyRevisionEffects($0, vectors: vectors) }
+                _ = try store.revise(namespace: cube.namespace, [revision], linking: [], runID: nil, at: clock.now()) { applyRevisionEffects($0, vectors: vectors) }
                 undo.note("\(name): back to v\(first == 1 ? 0 : first - 1)\(first == 1 ? " (made by the run: forgotten)" : "")")
             } catch StoreError.versionConflict {
                 undo.skipped += 1
@@ -419,7 +419,7 @@ extension MemoryService {
         }
         let removed = try store.removeEdges(runID: report.runID)
         if removed > 0 { undo.note("links removed: \(removed)", count: removed) }
-        let now = Timestamp.now()
+        let now = clock.now()
         let moves = try store.tierEvents(runID: report.runID).filter { $0.event.reason.hasPrefix("consolidate:") }
         let applied = try store.applyTierChanges(moves.map {
             TierChange(key: $0.key, from: $0.event.to, to: $0.event.from, reason: "consolidate:undo of \(report.runID)")

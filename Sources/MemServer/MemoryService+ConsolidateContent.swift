@@ -44,7 +44,7 @@ extension MemoryService {
     private func view(_ namespace: String, _ progress: RunProgress, work: inout ContentWork) throws -> NamespaceView {
         if work.unwritten.contains(namespace), let view = work.views[namespace] { return view }
         var view = NamespaceView()
-        for stored in try store.activeTextCubes(namespace: namespace, now: .now()) {
+        for stored in try store.activeTextCubes(namespace: namespace, now: clock.now()) {
             view.stored[stored.key] = stored
             let cube = stored.cube
             if cube.provenance.operation == .consolidateSummarize {
@@ -59,7 +59,7 @@ extension MemoryService {
         let missing = view.items.map(\.key).filter { known[$0] == nil }
         view.neighbours = known.filter { view.stored[$0.key] != nil }
         var done = 0
-        let now = Timestamp.now()
+        let now = clock.now()
         for start in stride(from: 0, to: missing.count, by: 256) {
             let chunk = Array(missing[start..<min(start + 256, missing.count)])
             let vectors = index.vectors(namespace: namespace, keys: chunk)
@@ -153,7 +153,7 @@ extension MemoryService {
                 do {
                     _ = try store.revise(
                         namespace: namespace, revisions, linking: others.map { RunEdge(from: $0.key, to: survivor.key, type: "superseded_by") },
-                        runID: progress.runID, at: .now()
+                        runID: progress.runID, at: clock.now()
                     ) { applyRevisionEffects($0, vectors: vectors) }
                     progress.note(description, count: others.count)
                 } catch StoreError.versionConflict, StoreError.notFound, StoreError.expired, StoreError.invalidState {
@@ -187,7 +187,7 @@ extension MemoryService {
                 do {
                     _ = try store.revise(
                         namespace: namespace, [revision], linking: [RunEdge(from: older.key, to: newer.key, type: "superseded_by")],
-                        runID: progress.runID, at: .now()
+                        runID: progress.runID, at: clock.now()
                     ) { applyRevisionEffects($0, vectors: [:]) }
                     progress.note(description)
                 } catch StoreError.versionConflict, StoreError.notFound, StoreError.expired, StoreError.invalidState {
@@ -205,7 +205,7 @@ extension MemoryService {
                     conflictLinks.store(true, ordering: .relaxed)
                     try store.addEdges(
                         [RunEdge(from: a.key, to: b.key, type: "conflicts_with", weight: Double(conflict.similarity))],
-                        runID: progress.runID, at: .now())
+                        runID: progress.runID, at: clock.now())
                 }
                 progress.note(description)
             }
@@ -292,7 +292,7 @@ extension MemoryService {
                     let vector = try embedder.embed(text)
                     revision.embedding = Embedding(embedder: embedder.id, vector: vector)
                     do {
-                        _ = try store.revise(namespace: namespace, [revision], linking: [], runID: progress.runID, at: .now()) {
+                        _ = try store.revise(namespace: namespace, [revision], linking: [], runID: progress.runID, at: clock.now()) {
                             applyRevisionEffects($0, vectors: [old.cube.id: vector])
                         }
                         progress.note(description + " (updated)")
@@ -301,7 +301,7 @@ extension MemoryService {
                     }
                     continue
                 }
-                let now = Timestamp.now()
+                let now = clock.now()
                 let cube = MemCube(
                     id: CubeID.generate(at: now.millis), namespace: namespace, agent: agents.count == 1 ? agents.first! : nil,
                     text: text, tags: ["summary"], attributes: attributes, importance: 0.5, occurredAt: latest, createdAt: now,

@@ -18,6 +18,9 @@ public final class MemoryService: Sendable {
     let accessLog: AccessLog
     let limits: Limits
     let startedAt: Timestamp
+    /// The time every request, tick and consolidation run reads: the system's
+    /// clock in memosd, a `ManualClock` in tests.
+    public let clock: WallClock
     let serverStats: @Sendable () -> (connections: Int, requests: Int, errors: Int)
     public let reindexer: Reindexer
     public let scheduler: TierScheduler
@@ -34,7 +37,7 @@ public final class MemoryService: Sendable {
         store: any CubeStore, index: any VectorIndex, keywords: KeywordIndex = KeywordIndex(), embedder: any Embedder,
         accessLog: AccessLog, limits: Limits = Limits(), fusion: RankFusion = RankFusion(), planner: TierPlanner = TierPlanner(),
         runners: RunnerHub = RunnerHub(), consolidationSettings: ConsolidationSettings = ConsolidationSettings(),
-        logger: Logger = Logger(level: .warning),
+        logger: Logger = Logger(level: .warning), clock: WallClock = .system,
         serverStats: @escaping @Sendable () -> (connections: Int, requests: Int, errors: Int) = { (0, 0, 0) }
     ) {
         self.store = store
@@ -44,7 +47,8 @@ public final class MemoryService: Sendable {
         self.engine = RecallEngine(store: store, index: index, keywords: keywords, embedder: embedder, fusion: fusion)
         self.accessLog = accessLog
         self.limits = limits
-        self.startedAt = .now()
+        self.clock = clock
+        self.startedAt = clock.now()
         self.serverStats = serverStats
         self.scheduler = TierScheduler(store: store, planner: planner)
         self.runners = runners
@@ -90,7 +94,7 @@ public final class MemoryService: Sendable {
         ]
         return Dispatcher(
             handlers: Dictionary(handlers, uniquingKeysWith: { _, _ in preconditionFailure("method registered twice") }),
-            logger: logger, maxBatchRequests: maxBatchRequests)
+            logger: logger, clock: clock, maxBatchRequests: maxBatchRequests)
     }
 
     /// Loads every stored vector of the current embedder into the index.

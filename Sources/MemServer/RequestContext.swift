@@ -20,7 +20,8 @@ public struct RequestContext: Sendable {
     /// The socket the request came on (nil in-process): subscriptions push notifications to it.
     public var connection: ClientConnection?
 
-    public init(peer: PeerCredentials?, now: Timestamp = .now()) {
+    /// `now` is the service's clock at the request (`MemoryService.clock`).
+    public init(peer: PeerCredentials?, now: Timestamp) {
         self.peer = peer
         self.now = now
     }

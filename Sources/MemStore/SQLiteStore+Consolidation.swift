@@ -307,12 +307,14 @@ extension SQLiteStore {
 
     /// Every namespace with memories, and whether a client wrote a version in
     /// it since its last finished consolidation run started (true when it
-    /// never had one). Versions written by runs do not count.
+    /// never had one). Versions written by runs do not count. A version
+    /// stamped in the very millisecond a run started counts as a change: it
+    /// may have been written after the run read the namespace.
     public func namespacesChangedSinceConsolidation() throws -> [(namespace: String, changed: Bool)] {
         try read { db in
             try db.prepare("""
                 SELECT n.namespace, coalesce((SELECT 1 FROM cube_versions v JOIN cubes c ON c.rowid = v.cube_rowid
-                        WHERE c.namespace = n.namespace AND v.at > coalesce(m.at, -1)
+                        WHERE c.namespace = n.namespace AND v.at >= coalesce(m.at, -1)
                       AND (v.source IS NULL OR json_extract(v.source, '$.\(consolidationRunKey)') IS NULL) LIMIT 1), 0)
                 FROM (SELECT DISTINCT namespace FROM cubes) n
                 LEFT JOIN consolidation_marks m ON m.namespace = n.namespace

@@ -245,7 +245,7 @@ final class LiveDaemon {
     /// second connection and reports it. A first runner that ignores its job
     /// shows the timeout and the retry; an update makes the snapshot stale.
     @Test func aFakeRunnerCompletesAMaterializeJob() throws {
-        let d = try LiveDaemon(extra: ["--job-timeout-seconds", "1", "--tick-seconds", "3600"])
+        let d = try LiveDaemon(extra: ["--job-timeout-seconds", "0.2", "--tick-seconds", "3600"])
         let client = MemosClient(socketPath: d.socket)
         let source = try #require(try client.call(MemoryAdd.self, .init(namespace: "r", item: .init(text: "Caroline moved to Berlin"))).id)
 
@@ -271,7 +271,7 @@ final class LiveDaemon {
         try SocketIO.writeAll(runner, Array(#"{"jsonrpc":"2.0","id":1,"method":"scheduler.subscribe","params":{"models":["fake-llm"],"name":"fake"}}"#.utf8) + [10])
         _ = try reader.next()
         SocketIO.close(idle)  // the idle runner goes away too: its job is dispatched again at once
-        usleep(1_100_000)
+        usleep(250_000)  // past the 0.2 s deadline (the in-process clock test: SchedulerAPITests)
         _ = try client.call(SchedulerTick.self, NoParams())
         guard case .line(let retried) = try reader.next() else { Issue.record("no retry"); return }
         let again = try JSONDecoder().decode(JSONValue.self, from: Data(retried))

@@ -15,6 +15,8 @@ final class Harness {
     let dispatcher: Dispatcher
     let service: MemoryService
     let peer = PeerCredentials(pid: 4242, uid: 1000, gid: 1000)
+    /// The service's time: it moves only when a test moves it.
+    let clock: ManualClock
     /// False for a harness reopening another's directory (that one removes it).
     private let owner: Bool
 
@@ -23,6 +25,7 @@ final class Harness {
         consolidation: ConsolidationSettings = ConsolidationSettings(), reopening other: Harness? = nil
     ) throws {
         owner = other == nil
+        clock = other?.clock ?? ManualClock(.now())
         directory = other?.directory ?? NSTemporaryDirectory() + "memos-dispatch-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try SQLiteStore(path: directory + "/memos.db")
@@ -36,7 +39,7 @@ final class Harness {
         }
         service = MemoryService(
             store: store, index: index, keywords: keywords, embedder: embedder, accessLog: AccessLog(), limits: limits,
-            planner: planner, consolidationSettings: consolidation)
+            planner: planner, consolidationSettings: consolidation, clock: clock.clock)
         dispatcher = service.dispatcher(logger: Logger(level: .error))
     }
 
@@ -230,7 +233,23 @@ func errorField(_ response: JSONValue) -> String? {
         let h = try Harness()
         let response = try h.call("memory.add", ["namespace": "n", "text": "x", "ttl_seconds": -5])
         #expect(errorField(response) == "params.ttl_seconds")
-        // Expiry itself is tested at the store with an explicit clock (SQLiteStoreTests).
+    }
+
+    @Test func aMemoryLeavesEveryReadWhenItsTTLPasses() throws {
+        let h = try Harness()
+        let id = try #require(try h.result("memory.add", ["namespace": "n", "text": "the door code is 4711", "ttl_seconds": 60])["id"])
+        _ = try h.result("memory.add", ["namespace": "n", "text": "the door is green"])
+        let visible = { () throws -> (recall: Int, list: Int, get: Bool) in
+            let hits = try h.result("memory.recall", ["namespace": "n", "query": "door code"])["hits"]?.arrayValue ?? []
+            let listed = try h.result("memory.list", ["namespace": "n"])["memories"]?.arrayValue ?? []
+            let got = try h.call("memory.get", ["namespace": "n", "id": id])["result"] != nil
+            return (hits.filter { $0["id"] == id }.count, listed.filter { $0["id"] == id }.count, got)
+        }
+        h.clock.advance(seconds: 59)
+        #expect(try visible() == (1, 1, true))
+        h.clock.advance(seconds: 2)
+        #expect(try visible() == (0, 0, false))
+        #expect(try h.fingerprint()[0] == 2)  // hidden, not deleted: consolidation's expire step forgets it
     }
 
     @Test func anEmbedderOutageIsUnavailableAndStoresNothing() throws {
@@ -271,7 +290,7 @@ func errorField(_ response: JSONValue) -> String? {
         #expect(relations[turns[1]] == "previous")
         #expect(relations[turns[3]] == "entity")  // shares "Rosalind"
         let linked = try h.result("graph.neighbors", ["namespace": "n", "id": .string(turns[0])])
-        guard case .array(let fromFirst)? = linked["neighbors"] else { return }
+        let fromFirst = try #require(linked["neighbors"]?.arrayValue)
         #expect(fromFirst.contains { $0["id"]?.stringValue == turns[3] && $0["relation"] == "about" })
         #expect(fromFirst.contains { $0["id"]?.stringValue == turns[1] && $0["relation"] == "next" })
     }
@@ -319,7 +338,7 @@ func errorField(_ response: JSONValue) -> String? {
         let later = try h.result("memory.recall", [
             "namespace": "n", "query": "hiking in the hills", "reference_time": "2024-06-14T12:00:00Z", "explain": true,
         ])
-        guard case .array(let laterHits)? = later["hits"] else { return }
+        let laterHits = try #require(later["hits"]?.arrayValue)
         #expect(laterHits.first?["explain"]?["time_phrase"] == nil)
     }
 

@@ -41,6 +41,55 @@ import MemStore
         #expect(h.store.residentUsage.marked == 0)
     }
 
+    /// Heat decays with the service's clock: weeks later the hot memory has
+    /// cooled out of the working tier, and idle long enough it is archived.
+    @Test func aHotMemoryCoolsAndIdleOnesGoToTheArchiveAsTimePasses() throws {
+        let h = try Harness()
+        let hot = try add(h, "Caroline moved to Berlin")
+        let idle = try #require(try h.result("memory.add", ["namespace": "n", "text": "Melanie paints sunsets", "importance": 0])["id"])
+        _ = try h.result("scheduler.touch", ["namespace": "n", "ids": [hot, hot, hot]])
+        _ = try h.result("scheduler.tick", [:])
+        #expect(try tier(h, hot) == "working")
+        h.clock.advance(seconds: 8 * 7 * 86_400)  // eight half-lives
+        let moves = try #require(try h.result("scheduler.tick", [:])["moves"]?.arrayValue)
+        #expect(moves.contains { $0["id"] == hot && $0["from"] == "working" })
+        #expect(moves.contains { $0["id"] == idle && $0["to"] == "archive" })
+        let archived = try h.result("memory.list", ["namespace": "n", "filter": ["tier": "archive"]])["memories"]?.arrayValue
+        #expect(archived?.map { $0["id"] } == [idle])
+    }
+
+    /// A dispatched job that is not completed in time goes to the next runner.
+    @Test func aJobPastItsDeadlineIsDispatchedAgain() throws {
+        let h = try Harness()
+        let source = try add(h, "Caroline moved to Berlin")
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fds[1], SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connection = ClientConnection(fd: fds[0], peer: h.peer)
+        let frame = #"{"jsonrpc":"2.0","id":1,"method":"scheduler.subscribe","params":{"models":["m"]}}"#
+        #expect(h.dispatcher.handle(frame: Array(frame.utf8), connection: connection) != nil)
+        _ = try h.result("scheduler.touch", ["namespace": "n", "ids": [source, source, source]])
+        _ = try h.result("scheduler.tick", [:])
+        var reader = LineReader(fd: fds[1], maxFrameBytes: 1 << 20)
+        func job() throws -> JSONValue? {
+            while case .line(let line) = try reader.next() {
+                let message = try JSONDecoder().decode(JSONValue.self, from: Data(line))
+                if message["method"] == "scheduler.job" { return message["params"] }
+            }
+            return nil
+        }
+        let first = try #require(try job())
+        #expect(first["attempt"] == 1)
+        h.clock.advance(seconds: 299)
+        _ = try h.result("scheduler.tick", [:])
+        h.clock.advance(seconds: 2)  // past the 300 s deadline
+        _ = try h.result("scheduler.tick", [:])
+        let second = try #require(try job())
+        #expect(second["job_id"] == first["job_id"] && second["attempt"] == 2)
+    }
+
     @Test func explicitMovesPinsAndTheArchiveInRecall() throws {
         let h = try Harness()
         let id = try add(h, "the spare key is under the blue flowerpot")
