@@ -42,7 +42,8 @@ test: deps model
 bench: deps model
 	$(SWIFT) run -c release memos-bench $(ARGS)
 
-# LoCoMo turn-level recall@k (needs ../shared/data/locomo10.json and the model).
+# LoCoMo turn-level recall@k: needs the model and locomo10.json, by default at
+# ../shared/data/locomo10.json, else ARGS="--data PATH". No test reads it.
 eval: deps model
 	$(SWIFT) run -c release memos-eval $(ARGS)
 

@@ -12,8 +12,13 @@ import Glibc
 /// OpenBLAS reads `OPENBLAS_CORETYPE` only when the library loads, so the
 /// daemon re-executes itself with it set; then it checks a small sgemm
 /// against a plain loop and, if they disagree, re-executes once more with
-/// the generic kernels. `MEMOS_BLAS_CORE=keep` turns all of this off; any
-/// other value of `OPENBLAS_CORETYPE` set by the user is respected.
+/// the generic kernels — once: `MEMOS_BLAS_REEXEC` records which restart a
+/// process is (`tuned`, then `generic`), so no chain of restarts can loop.
+/// `MEMOS_BLAS_CORE=keep` turns all of this off; any other value of
+/// `OPENBLAS_CORETYPE` set by the user is respected.
+///
+/// Every executable that runs BLAS calls `apply` first (memosd, memos-bench,
+/// memos-eval), so that their figures are memosd's.
 public enum BLASTuning {
     public enum Action: Equatable, Sendable {
         case keep
@@ -22,6 +27,7 @@ public enum BLASTuning {
     }
 
     static let marker = "MEMOS_BLAS_REEXEC"
+    static let tunedRestart = "tuned", genericRestart = "generic"
 
     /// Cores that a CPU with AVX-512 may be upgraded from: OpenBLAS 0.3.21
     /// calls some AVX-512 CPUs (AMD Zen 4 among them) Haswell or Zen, and
@@ -38,6 +44,12 @@ public enum BLASTuning {
         if cpuFlags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { return .reexec(core: "SkylakeX") }
         if core == "prescott" || core == "nehalem", cpuFlags.isSuperset(of: ["avx2", "fma"]) { return .reexec(core: "Haswell") }
         return .keep
+    }
+
+    /// After a failed self-check: restart on the generic kernels, unless this
+    /// process already is that restart (or the user turned tuning off).
+    public static func restartOnGenericKernels(environment: [String: String]) -> Bool {
+        environment["MEMOS_BLAS_CORE"] != "keep" && environment[marker] != genericRestart
     }
 
     /// The CPU's feature flags from /proc/cpuinfo (empty when unreadable).
@@ -87,17 +99,17 @@ public enum BLASTuning {
     public static func apply(environment: [String: String]) -> String {
         let core = BLAS.coreName
         if !selfCheck() {
-            if environment[marker] == nil || environment["OPENBLAS_CORETYPE"] != nil {
+            if restartOnGenericKernels(environment: environment) {
                 // Wrong results with these kernels: restart once on the generic ones.
-                reexec(setting: ["OPENBLAS_CORETYPE": "Prescott", marker: "1"])
+                reexec(setting: ["OPENBLAS_CORETYPE": "Prescott", marker: genericRestart])
             }
-            return "OpenBLAS core \(core) failed the sgemm self-check even after a restart; results may be wrong"
+            return "OpenBLAS core \(core) failed the sgemm self-check even on the generic kernels; results may be wrong"
         }
         switch decide(coreName: core, cpuFlags: cpuFlags(), environment: environment) {
         case .keep:
             return "OpenBLAS core \(core) (sgemm self-check passed)"
         case .reexec(let better):
-            reexec(setting: ["OPENBLAS_CORETYPE": better, marker: "1"])
+            reexec(setting: ["OPENBLAS_CORETYPE": better, marker: tunedRestart])
             return "OpenBLAS core \(core); re-executing with \(better) failed, kept \(core)"
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Retrieval
 
 /// memos-bench: the project's benchmarks (release builds only; figures go
 /// to docs/benchmarks.md). Deterministic inputs.
@@ -8,6 +9,8 @@ import Foundation
 ///   memos-bench keyword [flags] the in-memory BM25 index: build rate, search latency
 ///   memos-bench scheduler [flags]   skewed use, the tier tick, working tier RAM vs budget
 ///   memos-bench consolidate [flags] a consolidation run at scale, recall latency during it
+// First, as memosd does: the same OpenBLAS kernels, so the figures are memosd's (may re-execute).
+FileHandle.standardError.write(Data("memos-bench: \(BLASTuning.apply(environment: ProcessInfo.processInfo.environment))\n".utf8))
 let arguments = CommandLine.arguments.dropFirst()
 let command = arguments.first ?? "store"
 let flags = Flags(arguments.dropFirst())

@@ -36,6 +36,14 @@ func parseOptions(_ arguments: [String]) -> [String: String] {
 func run(_ options: [String: String]) throws {
     let environment = ProcessInfo.processInfo.environment
     let dataPath = options["data"] ?? "../shared/data/locomo10.json"
+    guard FileManager.default.isReadableFile(atPath: dataPath) else {
+        FileHandle.standardError.write(Data("""
+            memos-eval: no LoCoMo file at \(dataPath): put locomo10.json there or name it with --data PATH \
+            (make eval ARGS="--data PATH").
+
+            """.utf8))
+        exit(64)
+    }
     let locomo = try LoCoMo(path: dataPath)
     let directory = "/tmp/memos-eval-\(getpid())"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -172,6 +180,8 @@ func run(_ options: [String: String]) throws {
     if let path = options["markdown"] { try markdown.write(toFile: path, atomically: true, encoding: .utf8) }
 }
 
+// First, as memosd does: the same OpenBLAS kernels, so the figures are memosd's (may re-execute).
+FileHandle.standardError.write(Data("memos-eval: \(BLASTuning.apply(environment: ProcessInfo.processInfo.environment))\n".utf8))
 do {
     try run(parseOptions(Array(CommandLine.arguments.dropFirst())))
 } catch {
