@@ -27,6 +27,8 @@ import unicodedata
 
 import numpy as np
 
+from fetch_model import default_dir as default_model_dir
+
 SENTENCES = [
     "The weather is lovely today.",
     "It's so sunny outside!",
@@ -38,13 +40,6 @@ WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9
 VOCAB_SHA256 = "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3"
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "..", "Tests", "Fixtures", "minilm_reference.json")
-
-
-def default_model_dir():
-    if os.environ.get("MEMOS_MODEL_DIR"):
-        return os.environ["MEMOS_MODEL_DIR"]
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(cache, "memos", "models", "all-MiniLM-L6-v2")
 
 
 # --- tokenizer: BERT's basic tokenizer, then greedy longest-match WordPiece ---

@@ -8,6 +8,28 @@ import MemCube
 import MemStore
 @testable import MemServer
 
+/// A model runner subscribed to model "m" over a socket pair, in-process.
+final class Runner {
+    let fds: [Int32]
+    let connection: ClientConnection
+
+    init(_ h: Harness) throws {
+        var fds: [Int32] = [0, 0]
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        self.fds = fds
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fds[1], SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        connection = ClientConnection(fd: fds[0], peer: h.peer)
+        let frame = #"{"jsonrpc":"2.0","id":1,"method":"scheduler.subscribe","params":{"models":["m"]}}"#
+        try #require(h.dispatcher.handle(frame: Array(frame.utf8), connection: connection) != nil)
+    }
+
+    /// Reads what memosd sent the runner (the subscribe reply, then notifications).
+    func reader() -> LineReader { LineReader(fd: fds[1], maxFrameBytes: 1 << 20) }
+
+    deinit { close(fds[0]); close(fds[1]) }
+}
+
 @Suite struct SchedulerAPITests {
     func add(_ h: Harness, _ text: String) throws -> JSONValue {
         try #require(try h.result("memory.add", ["namespace": "n", "text": .string(text)])["id"])
@@ -62,17 +84,10 @@ import MemStore
     @Test func aJobPastItsDeadlineIsDispatchedAgain() throws {
         let h = try Harness()
         let source = try add(h, "Caroline moved to Berlin")
-        var fds: [Int32] = [0, 0]
-        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
-        defer { close(fds[0]); close(fds[1]) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fds[1], SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let connection = ClientConnection(fd: fds[0], peer: h.peer)
-        let frame = #"{"jsonrpc":"2.0","id":1,"method":"scheduler.subscribe","params":{"models":["m"]}}"#
-        #expect(h.dispatcher.handle(frame: Array(frame.utf8), connection: connection) != nil)
+        let runner = try Runner(h)
         _ = try h.result("scheduler.touch", ["namespace": "n", "ids": [source, source, source]])
         _ = try h.result("scheduler.tick", [:])
-        var reader = LineReader(fd: fds[1], maxFrameBytes: 1 << 20)
+        var reader = runner.reader()
         func job() throws -> JSONValue? {
             while case .line(let line) = try reader.next() {
                 let message = try JSONDecoder().decode(JSONValue.self, from: Data(line))
@@ -142,17 +157,10 @@ import MemStore
         for text in ["Caroline moved to Berlin", "Caroline likes Berlin in spring", "Berlin trip with Caroline", "Melanie paints"] {
             _ = try h.result("memory.add", ["namespace": "n", "text": .string(text)])
         }
-        var fds: [Int32] = [0, 0]
-        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
-        defer { close(fds[0]); close(fds[1]) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fds[1], SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let connection = ClientConnection(fd: fds[0], peer: h.peer)
-        let frame = #"{"jsonrpc":"2.0","id":1,"method":"scheduler.subscribe","params":{"models":["m"]}}"#
-        #expect(h.dispatcher.handle(frame: Array(frame.utf8), connection: connection) != nil)
+        let runner = try Runner(h)
         for _ in 0..<3 { _ = try h.result("memory.recall", ["namespace": "n", "query": "Caroline Berlin", "k": 3]) }
         _ = try h.result("scheduler.tick", [:])
-        var reader = LineReader(fd: fds[1], maxFrameBytes: 1 << 20)
+        var reader = runner.reader()
         var sizes: [Int] = []
         while sizes.count < 4, case .line(let line) = try reader.next() {
             let message = try JSONDecoder().decode(JSONValue.self, from: Data(line))
