@@ -50,6 +50,7 @@ let package = Package(
             dependencies: ["MemServer", "MemAPI", "MemCube", "MemStore", "Retrieval", "MemScheduler"]),
 
         .testTarget(name: "MemCubeTests", dependencies: ["MemCube"]),
+        .testTarget(name: "MemAPITests", dependencies: ["MemAPI", "MemCube", "MemTestSupport"]),
         .testTarget(name: "MemStoreTests", dependencies: ["MemStore", "MemCube", "MemTestSupport"]),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "MemStore", "MemCube", "MemTestSupport"]),
         .testTarget(name: "MemSchedulerTests", dependencies: ["MemScheduler", "MemStore", "MemCube", "MemTestSupport"]),

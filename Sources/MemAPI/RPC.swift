@@ -140,9 +140,24 @@ public enum ErrorCode: Int, Sendable, CaseIterable {
 /// Client and server share these types, so they cannot drift apart; the
 /// JSON Schemas in schemas/ mirror them and a test checks both.
 public protocol RPCMethod: Sendable {
-    associatedtype Params: Codable & Sendable
+    associatedtype Params: WireParams
     associatedtype Result: Codable & Sendable
     static var name: String { get }
+}
+
+extension RPCMethod {
     /// The params' top-level keys; any other key is rejected as a likely typo.
-    static var paramKeys: Set<String> { get }
+    public static var paramKeys: Set<String> { Params.keys }
+}
+
+/// A method's params. `keys` are the JSON keys it accepts, taken from its
+/// `CodingKeys` (`codingKeyNames`): declared once, in the type, and checked
+/// against the JSON Schema by SchemaTests.
+public protocol WireParams: Codable, Sendable {
+    static var keys: Set<String> { get }
+}
+
+/// The JSON keys of a `CodingKeys` enum.
+public func codingKeyNames<Keys: CodingKey & CaseIterable>(_: Keys.Type) -> Set<String> {
+    Set(Keys.allCases.map(\.stringValue))
 }

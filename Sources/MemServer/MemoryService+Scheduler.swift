@@ -156,7 +156,7 @@ extension MemoryService {
         return SchedulerSubscribe.Result(runner: connection.id, models: params.models.sorted())
     }
 
-    func complete(_ params: SchedulerJobReport.Params, _ context: RequestContext) throws -> SchedulerJobReport.Result {
+    func complete(_ params: SchedulerComplete.Params, _ context: RequestContext) throws -> SchedulerJobReport.Result {
         guard let job = runners.job(params.jobID) else {
             throw ValidationError(field: "job_id", "is not a job of this memosd (it may have expired)")
         }
@@ -174,7 +174,7 @@ extension MemoryService {
         return SchedulerJobReport.Result(jobID: finished.id, state: finished.state.rawValue)
     }
 
-    func fail(_ params: SchedulerJobReport.Params, _ context: RequestContext) throws -> SchedulerJobReport.Result {
+    func fail(_ params: SchedulerFail.Params, _ context: RequestContext) throws -> SchedulerJobReport.Result {
         let reason = params.error ?? "the runner gave no reason"
         let finished = try runners.finish(params.jobID, result: nil, error: String(reason.prefix(1000)))
         runners.pump(now: context.now)

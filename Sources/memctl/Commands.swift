@@ -500,10 +500,10 @@ enum Commands {
             help: "", usage: complete ? "complete JOB_ID MEMORY_ID" : "fail JOB_ID REASON", valued: [], flags: []
         ) { args, session in
             guard args.positionals.count == 2 else { throw UsageError("\(name) takes JOB_ID and \(complete ? "MEMORY_ID" : "REASON")") }
-            let params = complete
-                ? SchedulerJobReport.Params(jobID: args.positionals[0], id: args.positionals[1])
-                : SchedulerJobReport.Params(jobID: args.positionals[0], error: args.positionals[1])
-            let r = complete ? try session.call(SchedulerComplete.self, params) : try session.call(SchedulerFail.self, params)
+            let (job, detail) = (args.positionals[0], args.positionals[1])
+            let r = complete
+                ? try session.call(SchedulerComplete.self, .init(jobID: job, id: detail))
+                : try session.call(SchedulerFail.self, .init(jobID: job, error: detail))
             if !session.json { print("\(r.jobID)  \(r.state)") }
         }
     }

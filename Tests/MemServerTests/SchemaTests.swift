@@ -35,6 +35,7 @@ func recordedFixtures() throws -> [JSONValue] {
         let h = try Harness()
         let fixtures = try recordedFixtures()
         let recorded = Set(fixtures.compactMap { $0["method"]?.stringValue })
+        #expect(h.dispatcher.methodNames == AllMethods.names, "the dispatcher serves every method of AllMethods")
         for method in h.dispatcher.methodNames {
             #expect(schema["$defs"]?["\(method).params"] != nil, "no params schema for \(method)")
             #expect(schema["$defs"]?["\(method).result"] != nil, "no result schema for \(method)")
