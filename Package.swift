@@ -17,8 +17,10 @@ let package = Package(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
 
+        // JSON values, the reader, the writer and the value decoder (daemon and memctl alike).
+        .target(name: "MemJSON"),
         // Pure value types; no I/O.
-        .target(name: "MemCube"),
+        .target(name: "MemCube", dependencies: ["MemJSON"]),
         // SQLite storage: connection, statements, migrations, repositories.
         .target(name: "MemStore", dependencies: ["MemCube", "CSQLite"]),
         // Embedders, vector index, keyword query building, fusion.
@@ -30,7 +32,7 @@ let package = Package(
         // Tier policy, heat, TTL sweeps.
         .target(name: "MemScheduler", dependencies: ["MemCube", "MemStore", "Retrieval"]),
         // Wire types and the socket client (no SQLite, no BLAS).
-        .target(name: "MemAPI", dependencies: ["MemCube"]),
+        .target(name: "MemAPI", dependencies: ["MemCube", "MemJSON"]),
         // The daemon as a library: config, dispatch, socket server.
         .target(
             name: "MemServer",
@@ -49,6 +51,7 @@ let package = Package(
             name: "memos-eval",
             dependencies: ["MemServer", "MemAPI", "MemCube", "MemStore", "Retrieval", "MemScheduler"]),
 
+        .testTarget(name: "MemJSONTests", dependencies: ["MemJSON"]),
         .testTarget(name: "MemCubeTests", dependencies: ["MemCube"]),
         .testTarget(name: "MemAPITests", dependencies: ["MemAPI", "MemCube", "MemTestSupport"]),
         .testTarget(name: "MemStoreTests", dependencies: ["MemStore", "MemCube", "MemTestSupport"]),

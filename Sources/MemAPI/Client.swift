@@ -7,6 +7,7 @@ import Foundation
 import Glibc
 #endif
 import MemCube
+import MemJSON
 
 /// What can go wrong calling memosd.
 public enum ClientError: Error, Sendable, CustomStringConvertible {

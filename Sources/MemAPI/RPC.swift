@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import MemCube
+import MemJSON
 
 /// A JSON-RPC request id: a number or a string (null for notifications' errors).
 public enum RPCID: Hashable, Sendable, Codable {

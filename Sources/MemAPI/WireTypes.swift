@@ -1,4 +1,5 @@
 import MemCube
+import MemJSON
 
 /// Filters shared by recall and list.
 public struct WireFilter: Codable, Sendable, Hashable {

@@ -1,3 +1,4 @@
+import MemJSON
 /// The unit of memory: one plaintext memory, activation snapshot or
 /// parameter delta, with its scope, metadata, provenance and life cycle.
 ///

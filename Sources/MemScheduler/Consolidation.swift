@@ -1,5 +1,6 @@
 import Foundation
 import MemCube
+import MemJSON
 import Retrieval
 
 /// One memory as consolidation's planners see it.

@@ -161,6 +161,7 @@ struct WireResponse: Encodable, Sendable {
     }
 }
 
+import MemJSON
 import Synchronization
 
 /// Request and error counts for `system.stats`.

@@ -1,5 +1,6 @@
 import MemAPI
 import MemCube
+import MemJSON
 import MemStore
 import Retrieval
 

@@ -1,6 +1,7 @@
 import Foundation
 import MemAPI
 import MemCube
+import MemJSON
 
 /// Decodes a method's params from the request's JSON value, turning every
 /// decoding failure into a `ValidationError` that names the field.

@@ -1,6 +1,7 @@
 import Foundation
 import MemAPI
 import MemCube
+import MemJSON
 import Synchronization
 
 /// Model runners and their jobs (docs/runners.md).

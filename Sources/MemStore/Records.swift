@@ -1,4 +1,5 @@
 import MemCube
+import MemJSON
 
 /// A cube together with its storage key (the SQLite rowid), which the
 /// vector index uses as its compact key.

@@ -1,5 +1,6 @@
 import Foundation
 import MemCube
+import MemJSON
 
 /// How cubes and versions map to and from rows; JSON columns use sorted keys
 /// so the stored text is stable.

@@ -1,4 +1,5 @@
 import MemCube
+import MemJSON
 
 /// A new state for one cube, written as a new version (consolidation's
 /// merges and supersessions, `memory.revert`, undoing a run).

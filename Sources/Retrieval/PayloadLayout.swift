@@ -1,4 +1,5 @@
 import MemCube
+import MemJSON
 
 /// What a safetensors payload of an activation or parameter memory holds,
 /// read from its header (docs/payloads.md describes both layouts).

@@ -8,6 +8,7 @@ import Glibc
 #endif
 import MemAPI
 import MemCube
+import MemJSON
 
 enum Commands {
     static let all: [Command] = [

@@ -1,4 +1,5 @@
 import Foundation
+import MemJSON
 import Synchronization
 import Testing
 import MemAPI

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import MemAPI
 import MemCube
+import MemJSON
 import MemTestSupport
 
 /// A method's param keys are declared once, in its `CodingKeys`; the JSON

@@ -1,5 +1,6 @@
 import Testing
 import MemCube
+import MemJSON
 @testable import MemScheduler
 
 @Suite struct TextFactsTests {

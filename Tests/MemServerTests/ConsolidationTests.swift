@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import MemAPI
 import MemCube
+import MemJSON
 import MemScheduler
 import MemTestSupport
 import Retrieval

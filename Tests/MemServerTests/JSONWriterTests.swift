@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import MemAPI
 import MemCube
+import MemJSON
 @testable import MemServer
 
 @Suite struct JSONWriterTests {

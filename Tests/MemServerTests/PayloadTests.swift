@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import MemAPI
 import MemCube
+import MemJSON
 import MemStore
 @testable import MemServer
 import Retrieval

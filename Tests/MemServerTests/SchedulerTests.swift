@@ -5,6 +5,7 @@ import Glibc
 import Testing
 import MemAPI
 import MemCube
+import MemJSON
 import MemStore
 @testable import MemServer
 

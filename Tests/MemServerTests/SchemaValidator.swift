@@ -1,5 +1,6 @@
 import Foundation
 import MemCube
+import MemJSON
 
 /// A small JSON Schema (2020-12 subset) validator for the test suite: the
 /// keywords schemas/memos.schema.json uses, nothing more.

@@ -1,4 +1,5 @@
 import MemCube
+import MemJSON
 
 // memory.recall, .get, .history, .list: the methods that read memories.
 

@@ -1,4 +1,5 @@
 import MemCube
+import MemJSON
 
 // memory.add, .update, .forget, .revert: the methods that write memories.
 

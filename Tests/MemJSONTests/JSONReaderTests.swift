@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import MemCube
+@testable import MemJSON
 
 /// The reader and the value decoder replace `JSONDecoder` on the request
 /// path: each case is checked against what `JSONDecoder` makes of it.

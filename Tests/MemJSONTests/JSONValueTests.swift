@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import MemCube
+@testable import MemJSON
 
 @Suite struct JSONValueTests {
     @Test func roundTripsKeepingIntegersIntegers() throws {

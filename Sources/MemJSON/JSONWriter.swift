@@ -1,5 +1,3 @@
-import MemCube
-
 /// Writes JSON bytes directly, for the responses on recall's hot path.
 ///
 /// The output is byte for byte what `JSONEncoder` with `.sortedKeys` and
@@ -55,8 +53,6 @@ public struct JSONWriter {
     }
 
     public mutating func null() { raw("null") }
-
-    public mutating func timestamp(_ value: Timestamp) { string(value.iso8601) }
 
     public mutating func value(_ value: JSONValue) {
         switch value {
@@ -121,57 +117,8 @@ public protocol JSONWritable {
     func write(to writer: inout JSONWriter)
 }
 
-extension MemoryRecall.Result: JSONWritable {
-    public func write(to writer: inout JSONWriter) {
-        writer.object { m in
-            m.member("hits") { w in w.array(hits) }
-            if let summaries { m.member("summaries") { w in w.array(summaries) } }
-            if let timingsMS { m.member("timings_ms") { w in w.object(timingsMS) { $0.double($1) } } }
-        }
-    }
-}
-
-extension MemoryRecall.Hit: JSONWritable {
-    public func write(to writer: inout JSONWriter) {
-        writer.object { m in
-            if let agent { m.member("agent") { $0.string(agent) } }
-            m.member("attributes") { $0.value(.object(attributes)) }
-            if let conflictsWith { m.member("conflicts_with") { w in w.strings(conflictsWith) } }
-            m.member("created_at") { $0.timestamp(createdAt) }
-            if let explain {
-                m.member("explain") { w in
-                    w.object { e in
-                        e.member("boosts") { $0.object(explain.boosts) { $0.double($1) } }
-                        e.member("fused") { $0.double(explain.fused) }
-                        if let phrase = explain.timePhrase { e.member("time_phrase") { $0.string(phrase) } }
-                    }
-                }
-            }
-            m.member("id") { $0.string(id) }
-            m.member("importance") { $0.double(importance) }
-            if let occurredAt { m.member("occurred_at") { $0.timestamp(occurredAt) } }
-            m.member("score") { $0.double(score) }
-            if let session { m.member("session") { $0.string(session) } }
-            m.member("signals") { w in
-                w.object(signals) { w, signal in
-                    w.object { s in
-                        if let contribution = signal.contribution { s.member("contribution") { $0.double(contribution) } }
-                        s.member("rank") { $0.int(Int64(signal.rank)) }
-                        s.member("score") { $0.double(signal.score) }
-                        if let weight = signal.weight { s.member("weight") { $0.double(weight) } }
-                    }
-                }
-            }
-            m.member("tags") { w in w.strings(tags) }
-            if let text { m.member("text") { $0.string(text) } }
-            if let validTo { m.member("valid_to") { $0.timestamp(validTo) } }
-            m.member("version") { $0.int(Int64(version)) }
-        }
-    }
-}
-
 extension JSONWriter {
-    mutating func array<T: JSONWritable>(_ items: [T]) {
+    public mutating func array<T: JSONWritable>(_ items: [T]) {
         bytes.append(UInt8(ascii: "["))
         for (i, item) in items.enumerated() {
             if i > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -180,7 +127,7 @@ extension JSONWriter {
         bytes.append(UInt8(ascii: "]"))
     }
 
-    mutating func strings(_ items: [String]) {
+    public mutating func strings(_ items: [String]) {
         bytes.append(UInt8(ascii: "["))
         for (i, item) in items.enumerated() {
             if i > 0 { bytes.append(UInt8(ascii: ",")) }
