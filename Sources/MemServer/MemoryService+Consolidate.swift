@@ -310,7 +310,7 @@ extension MemoryService {
             let applied = Set(try store.applyTierChanges(
                 moves.map { TierChange(key: $0.key, from: $0.from, to: $0.to, reason: $0.reason) }, at: now) { _ in }.map(\.key))
             moves = moves.filter { applied.contains($0.key) }
-            try applyIndexEffects(moves.map { ($0.key, $0.namespace, $0.from, $0.to) })
+            try writes.applyTierMoves(moves.map { ($0.key, $0.namespace, $0.from, $0.to) })
         }
         for move in moves { progress.note("\(move.namespace)/\(move.id.rawValue): \(move.reason)") }
         try progress.examined(records.count, of: records.count)
@@ -411,7 +411,7 @@ extension MemoryService {
             }
             do {
                 let vectors = revision.embedding.map { [cube.id: $0.vector] } ?? [:]
-                _ = try store.revise(namespace: cube.namespace, [revision], linking: [], runID: nil, at: clock.now()) { applyRevisionEffects($0, vectors: vectors) }
+                _ = try store.revise(namespace: cube.namespace, [revision], linking: [], runID: nil, at: clock.now()) { writes.applyRevisions($0, vectors: vectors) }
                 undo.note("\(name): back to v\(first == 1 ? 0 : first - 1)\(first == 1 ? " (made by the run: forgotten)" : "")")
             } catch StoreError.versionConflict {
                 undo.skipped += 1
@@ -425,40 +425,12 @@ extension MemoryService {
             TierChange(key: $0.key, from: $0.event.to, to: $0.event.from, reason: "consolidate:undo of \(report.runID)")
         }, at: now) { _ in }
         let namespaceOf = Dictionary(moves.map { ($0.key, $0.event.namespace) }, uniquingKeysWith: { a, _ in a })
-        try applyIndexEffects(applied.map { ($0.key, namespaceOf[$0.key] ?? "", $0.from, $0.to) })
+        try writes.applyTierMoves(applied.map { ($0.key, namespaceOf[$0.key] ?? "", $0.from, $0.to) })
         for move in applied { undo.note("\(namespaceOf[move.key] ?? "")#\(move.key): \(move.from.rawValue) → \(move.to.rawValue)") }
         undo.finished = true
         report.undo = undo
         report.state = "undone"
         try persist(report)
         return ConsolidateUndo.Result(runID: report.runID, undo: undo)
-    }
-
-    /// Index and keyword effects of committed revisions: active memories are
-    /// (re)indexed, others leave both indexes. `vectors` holds new vectors by id.
-    func applyRevisionEffects(_ revised: [RevisedCube], vectors: [CubeID: [Float]]) {
-        var restore: [Int64] = []
-        for entry in revised {
-            let cube = entry.after.cube, key = entry.after.key
-            guard cube.state == .active else {
-                index.remove(namespace: cube.namespace, keys: [key])
-                keywords.remove(namespace: cube.namespace, keys: [key])
-                continue
-            }
-            let meta = VectorMeta(cube)
-            keywords.upsert(namespace: cube.namespace, key: key, text: cube.text, meta: meta)
-            guard cube.tier != .archive else { continue }
-            if let vector = vectors[cube.id] {
-                index.upsert(namespace: cube.namespace, key: key, vector: vector, meta: meta)
-            } else if entry.before.cube.state != .active {
-                restore.append(key)
-            } else {
-                index.updateMeta(namespace: cube.namespace, key: key, meta: meta)
-            }
-        }
-        guard !restore.isEmpty, let records = try? store.vectorRecords(keys: restore) else { return }
-        for record in records where record.embedding.embedder == embedder.id && record.embedding.vector.count == embedder.dimension {
-            index.upsert(namespace: record.namespace, key: record.key, vector: record.embedding.vector, meta: record.meta)
-        }
     }
 }

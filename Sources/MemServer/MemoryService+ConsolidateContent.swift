@@ -155,7 +155,7 @@ extension MemoryService {
                     _ = try store.revise(
                         namespace: namespace, revisions, linking: others.map { RunEdge(from: $0.key, to: survivor.key, type: "superseded_by") },
                         runID: progress.runID, at: clock.now()
-                    ) { applyRevisionEffects($0, vectors: vectors) }
+                    ) { writes.applyRevisions($0, vectors: vectors) }
                     progress.note(description, count: others.count)
                 } catch StoreError.versionConflict, StoreError.notFound, StoreError.expired, StoreError.invalidState {
                     progress.skip("\(description): a memory changed meanwhile; the next run retries")
@@ -189,7 +189,7 @@ extension MemoryService {
                     _ = try store.revise(
                         namespace: namespace, [revision], linking: [RunEdge(from: older.key, to: newer.key, type: "superseded_by")],
                         runID: progress.runID, at: clock.now()
-                    ) { applyRevisionEffects($0, vectors: [:]) }
+                    ) { writes.applyRevisions($0, vectors: [:]) }
                     progress.note(description)
                 } catch StoreError.versionConflict, StoreError.notFound, StoreError.expired, StoreError.invalidState {
                     progress.skip("\(description): changed meanwhile; the next run retries")
@@ -294,7 +294,7 @@ extension MemoryService {
                     revision.embedding = Embedding(embedder: embedder.id, vector: vector)
                     do {
                         _ = try store.revise(namespace: namespace, [revision], linking: [], runID: progress.runID, at: clock.now()) {
-                            applyRevisionEffects($0, vectors: [old.cube.id: vector])
+                            writes.applyRevisions($0, vectors: [old.cube.id: vector])
                         }
                         progress.note(description + " (updated)")
                     } catch StoreError.versionConflict, StoreError.notFound, StoreError.expired, StoreError.invalidState {
@@ -307,7 +307,7 @@ extension MemoryService {
                     id: CubeID.generate(at: now.millis), namespace: namespace, agent: agents.count == 1 ? agents.first! : nil,
                     text: text, tags: ["summary"], attributes: attributes, importance: 0.5, occurredAt: latest, createdAt: now,
                     provenance: provenance)
-                _ = try commit([cube], entities: [EntityExtractor.extract(text)])
+                _ = try writes.add([cube], entities: [EntityExtractor.extract(text)])
                 progress.note(description)
             }
             work.wrote(namespace, dryRun: progress.dryRun)

@@ -191,7 +191,7 @@ extension MemoryService {
             id: .generate(at: context.now.millis), kind: kind, namespace: namespace, agent: agent, text: text, tags: tags,
             createdAt: context.now, provenance: provenance,
             content: Content(sha256: blob.sha256, size: blob.size, format: "safetensors", model: sources[0].content!.model, meta: meta))
-        let stored = try commit([cube], entities: [text.map { EntityExtractor.extract($0) } ?? []])
+        let stored = try writes.add([cube], entities: [text.map { EntityExtractor.extract($0) } ?? []])
         return MemoryFuse.Result(id: stored[0].cube.id.rawValue, version: stored[0].cube.version)
     }
 }

@@ -68,7 +68,7 @@ extension MemoryService {
             let change = TierChange(key: stored.key, from: current, to: target, reason: "\(up ? "promoted" : "demoted") by the client (pid \(context.peer.map { "\($0.pid)" } ?? "in-process"))")
             let applied = try store.applyTierChanges([change], at: context.now) { _ in }
             if !applied.isEmpty {
-                try applyIndexEffects([(stored.key, params.namespace, current, target)])
+                try writes.applyTierMoves([(stored.key, params.namespace, current, target)])
                 if target == .working { try store.setResident([stored.key], true) }
             }
         }
@@ -117,21 +117,10 @@ extension MemoryService {
     /// memories leave it, memories back from the archive return to it.
     public func runScheduler(now: Timestamp) throws -> [TierMove] {
         let moves = try scheduler.tick(now: now)
-        try applyIndexEffects(moves.map { ($0.key, $0.namespace, $0.from, $0.to) })
+        try writes.applyTierMoves(moves.map { ($0.key, $0.namespace, $0.from, $0.to) })
         try queueMaterialization(moves, now: now)
         runners.pump(now: now)
         return moves
-    }
-
-    func applyIndexEffects(_ moves: [(key: Int64, namespace: String, from: Tier, to: Tier)]) throws {
-        for (namespace, group) in Dictionary(grouping: moves.filter { $0.to == .archive && $0.from != .archive }, by: \.namespace) {
-            index.remove(namespace: namespace, keys: group.map(\.key))
-        }
-        let returning = moves.filter { $0.from == .archive && $0.to != .archive }.map(\.key)
-        for record in try store.vectorRecords(keys: returning)
-        where record.embedding.embedder == embedder.id && record.embedding.vector.count == embedder.dimension {
-            index.upsert(namespace: record.namespace, key: record.key, vector: record.embedding.vector, meta: record.meta)
-        }
     }
 
     static func wire(_ event: TierEvent) -> SchedulerStatus.Event {
@@ -211,6 +200,6 @@ extension MemoryService {
                        reason: "stale: its source \(source.cube.id.rawValue) changed (now version \(source.cube.version))")
         }
         let applied = try store.applyTierChanges(changes, at: now) { _ in }
-        try applyIndexEffects(applied.map { ($0.key, source.cube.namespace, $0.from, $0.to) })
+        try writes.applyTierMoves(applied.map { ($0.key, source.cube.namespace, $0.from, $0.to) })
     }
 }

@@ -34,33 +34,9 @@ extension MemoryService {
         // Valid, every one: find the entities in the texts (on every core for a large batch).
         let found = ParallelMap.map(cubes.map { $0.text ?? "" }) { EntityExtractor.extract($0) }
         let entities = zip(found, named).map { Self.merging($0, $1) }
-        let stored = try commit(cubes, entities: entities)
+        let stored = try writes.add(cubes, entities: entities)
         if batch { return MemoryAdd.Result(ids: stored.map(\.cube.id.rawValue)) }
         return MemoryAdd.Result(id: stored[0].cube.id.rawValue, version: stored[0].cube.version)
-    }
-
-    /// Embeds the cubes that have text, stores them all in one transaction
-    /// and, once committed, indexes them.
-    func commit(_ cubes: [MemCube], entities: [[Entity]]) throws -> [StoredCube] {
-        // Only memories with text get a vector (activation and parameter ones may have none).
-        let withText = cubes.indices.filter { !(cubes[$0].text ?? "").isEmpty }
-        let computed = try embedder.embed(withText.map { cubes[$0].text ?? "" })
-        var vectors = [[Float]?](repeating: nil, count: cubes.count)
-        for (i, vector) in zip(withText, computed) { vectors[i] = vector }
-        let newCubes = zip(zip(cubes, vectors), entities).map { pair, entities in
-            NewCube(cube: pair.0, embedding: pair.1.map { Embedding(embedder: embedder.id, vector: $0) }, entities: entities)
-        }
-        return try store.add(newCubes) { stored in
-            for (namespace, entries) in Dictionary(grouping: stored, by: \.cube.namespace) {
-                keywords.upsert(namespace: namespace, entries.map {
-                    KeywordIndex.Entry(key: $0.key, text: $0.cube.text, meta: VectorMeta($0.cube))
-                })
-            }
-            for (entry, new) in zip(stored, newCubes) {
-                guard let vector = new.embedding?.vector else { continue }
-                index.upsert(namespace: entry.cube.namespace, key: entry.key, vector: vector, meta: VectorMeta(entry.cube))
-            }
-        }
     }
 
     /// Validates one item and builds its cube (not yet stored).
@@ -232,7 +208,7 @@ extension MemoryService {
             if current.text != text { revision.entities = EntityExtractor.extract(text) }
         }
         let revised = try store.revise(namespace: params.namespace, [revision], linking: [], runID: nil, at: context.now) {
-            applyRevisionEffects($0, vectors: vectors)
+            writes.applyRevisions($0, vectors: vectors)
         }
         return MemoryUpdate.Result(id: id.rawValue, version: revised[0].after.cube.version)
     }

@@ -16,6 +16,8 @@ public final class MemoryService: Sendable {
     public let keywords: KeywordIndex
     let embedder: any Embedder
     let engine: RecallEngine
+    /// Writes that the indexes follow (adds, revisions, tier moves).
+    let writes: IndexedStore
     let accessLog: AccessLog
     let limits: Limits
     let startedAt: Timestamp
@@ -45,6 +47,7 @@ public final class MemoryService: Sendable {
         self.index = index
         self.keywords = keywords
         self.embedder = embedder
+        self.writes = IndexedStore(store: store, index: index, keywords: keywords, embedder: embedder)
         self.engine = RecallEngine(store: store, index: index, keywords: keywords, embedder: embedder, fusion: fusion)
         self.accessLog = accessLog
         self.limits = limits
