@@ -31,35 +31,40 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Tier policy, heat, TTL sweeps.
         .target(name: "MemScheduler", dependencies: ["MemCube", "MemStore", "Retrieval"]),
+        // The consolidation job: its run, one file per step, undo, the planners, the chat summarizer.
+        .target(name: "Consolidation", dependencies: ["MemCube", "MemJSON", "MemStore", "Retrieval", "MemScheduler"]),
         // Wire types and the socket client (no SQLite, no BLAS).
         .target(name: "MemAPI", dependencies: ["MemCube", "MemJSON"]),
         // The daemon as a library: config, dispatch, socket server.
         .target(
             name: "MemServer",
-            dependencies: ["MemCube", "MemStore", "Retrieval", "MemScheduler", "MemAPI"]),
+            dependencies: ["MemCube", "MemJSON", "MemStore", "Retrieval", "MemScheduler", "Consolidation", "MemAPI"]),
 
         .executableTarget(name: "memosd", dependencies: ["MemServer"]),
         .executableTarget(name: "memctl", dependencies: ["MemAPI", "MemCube"]),
         .executableTarget(
             name: "memos-bench",
-            dependencies: ["MemServer", "MemAPI", "MemCube", "MemStore", "Retrieval", "MemScheduler"]),
+            dependencies: ["MemServer", "MemAPI", "MemCube", "MemJSON", "MemStore", "Retrieval", "MemScheduler", "Consolidation"]),
 
         // Fixtures shared by the test targets (temp databases, sample cubes).
         .target(name: "MemTestSupport", dependencies: ["MemCube", "MemStore"], path: "Tests/MemTestSupport"),
         // LoCoMo turn-level retrieval evaluation (make eval).
         .executableTarget(
             name: "memos-eval",
-            dependencies: ["MemServer", "MemAPI", "MemCube", "MemStore", "Retrieval", "MemScheduler"]),
+            dependencies: ["MemServer", "MemAPI", "MemCube", "MemJSON", "MemStore", "Retrieval", "MemScheduler", "Consolidation"]),
 
         .testTarget(name: "MemJSONTests", dependencies: ["MemJSON"]),
         .testTarget(name: "MemCubeTests", dependencies: ["MemCube"]),
         .testTarget(name: "MemAPITests", dependencies: ["MemAPI", "MemCube", "MemTestSupport"]),
         .testTarget(name: "MemStoreTests", dependencies: ["MemStore", "MemCube", "MemTestSupport"]),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "MemStore", "MemCube", "MemTestSupport"]),
+        .testTarget(
+            name: "ConsolidationTests",
+            dependencies: ["Consolidation", "Retrieval", "MemStore", "MemCube", "MemJSON", "MemTestSupport"]),
         .testTarget(name: "MemSchedulerTests", dependencies: ["MemScheduler", "MemStore", "MemCube", "MemTestSupport"]),
         .testTarget(
             name: "MemServerTests",
-            dependencies: ["MemServer", "MemAPI", "MemCube", "MemScheduler", "MemTestSupport"]),
+            dependencies: ["MemServer", "MemAPI", "MemCube", "MemScheduler", "Consolidation", "MemTestSupport"]),
         // Drives the built memosd and memctl binaries over a temp socket.
         .testTarget(
             name: "EndToEndTests",

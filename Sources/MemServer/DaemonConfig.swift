@@ -1,3 +1,4 @@
+import Consolidation
 import MemAPI
 import MemScheduler
 import MemStore

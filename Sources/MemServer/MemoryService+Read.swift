@@ -47,7 +47,7 @@ extension MemoryService {
             return RunnerHub.Source(id: hit.cube.id, version: hit.cube.version, text: text)
         })
         let explain = params.explain ?? false
-        let conflicts = conflictLinks.load(ordering: .relaxed) ? try store.linked(keys: hits.map(\.key), type: "conflicts_with") : [:]
+        let conflicts = conflictLinks.exist.load(ordering: .relaxed) ? try store.linked(keys: hits.map(\.key), type: "conflicts_with") : [:]
         let effective = engine.fusion.weights.merging(weights) { _, new in new }
         let wire = { (hit: RecallHit) -> MemoryRecall.Hit in
             let cube = hit.cube

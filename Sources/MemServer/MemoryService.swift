@@ -1,3 +1,4 @@
+import Consolidation
 import MemAPI
 import MemCube
 import MemJSON
@@ -29,10 +30,10 @@ public final class MemoryService: Sendable {
     public let scheduler: TierScheduler
     public let runners: RunnerHub
     let coRecall = CoRecall()
-    let consolidation = ConsolidationRuns()
-    let consolidationSettings: ConsolidationSettings
+    /// The consolidation job (runs, resumes, undo).
+    public let consolidator: Consolidator
     /// Whether any `conflicts_with` link exists: recall looks them up only then.
-    let conflictLinks: Atomic<Bool>
+    let conflictLinks: ConflictLinks
 
     public static let version = "0.1.0"
 
@@ -56,8 +57,11 @@ public final class MemoryService: Sendable {
         self.serverStats = serverStats
         self.scheduler = TierScheduler(store: store, planner: planner)
         self.runners = runners
-        self.consolidationSettings = consolidationSettings
-        conflictLinks = Atomic((try? store.hasEdges(type: "conflicts_with")) ?? true)
+        let conflictLinks = ConflictLinks(exist: (try? store.hasEdges(type: "conflicts_with")) ?? true)
+        self.conflictLinks = conflictLinks
+        self.consolidator = Consolidator(
+            writes: writes, accessLog: accessLog, planner: planner, settings: consolidationSettings, clock: clock,
+            conflictLinked: { conflictLinks.exist.store(true, ordering: .relaxed) })
         self.reindexer = Reindexer(store: store, index: index, embedder: embedder) { message, metadata in
             logger.info(message, metadata)
         }
@@ -197,4 +201,10 @@ public final class MemoryService: Sendable {
         Provenance(
             agent: agent, peerUID: context.peer?.uid, peerPID: context.peer?.pid, operation: operation, source: source)
     }
+}
+
+/// Whether any `conflicts_with` link exists (set by consolidation, read by recall).
+final class ConflictLinks: Sendable {
+    let exist: Atomic<Bool>
+    init(exist: Bool) { self.exist = Atomic(exist) }
 }

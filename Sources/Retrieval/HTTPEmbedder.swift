@@ -108,10 +108,10 @@ public struct HTTPEmbedder: Embedder {
 }
 
 /// Blocking HTTP round trips for the optional remote plug-ins (embeddings, chat).
-enum HTTPTransport {
+public enum HTTPTransport {
     /// One blocking round trip. Runs on the caller's own thread (never the
     /// cooperative pool), waiting for URLSession's callback.
-    static func send(_ request: URLRequest, url: String) throws -> (Data, URLResponse) {
+    public static func send(_ request: URLRequest, url: String) throws -> (Data, URLResponse) {
         final class Box: @unchecked Sendable {
             // @unchecked: written once by the callback before `done` is signalled, read after.
             var result: Result<(Data, URLResponse), Error>?

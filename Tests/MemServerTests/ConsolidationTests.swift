@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Consolidation
 import MemAPI
 import MemCube
 import MemJSON

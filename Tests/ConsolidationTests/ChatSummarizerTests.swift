@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 import Testing
 import MemTestSupport
-@testable import Retrieval
+@testable import Consolidation
+import Retrieval
 
 final class Counter: Sendable {
     let value = Atomic<Int>(0)

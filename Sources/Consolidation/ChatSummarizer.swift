@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Retrieval
 
 /// Abstractive summaries through an OpenAI-compatible `/v1/chat/completions`
 /// endpoint (optional: consolidation summarizes extractively without one).

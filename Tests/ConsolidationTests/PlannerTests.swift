@@ -1,7 +1,7 @@
 import Testing
 import MemCube
 import MemJSON
-@testable import MemScheduler
+@testable import Consolidation
 
 @Suite struct TextFactsTests {
     @Test func negationNumbersAndDatesAreReadOff() {
