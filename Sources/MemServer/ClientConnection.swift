@@ -1,10 +1,11 @@
 import MemAPI
+import MemScheduler
 import Synchronization
 
 /// One client's socket as handlers see it: who it is, and a way to send it
 /// lines besides the replies (notifications to subscribed runners). Writes
 /// are serialized so a notification never interleaves with a reply.
-public final class ClientConnection: Sendable {
+public final class ClientConnection: RunnerChannel {
     public let id: Int
     public let peer: PeerCredentials?
     private let fd: Int32

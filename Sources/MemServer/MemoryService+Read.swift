@@ -1,5 +1,6 @@
 import MemAPI
 import MemCube
+import MemScheduler
 import MemStore
 import Retrieval
 

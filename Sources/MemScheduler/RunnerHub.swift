@@ -1,8 +1,17 @@
 import Foundation
-import MemAPI
 import MemCube
 import MemJSON
 import Synchronization
+
+/// Where the hub sends a runner its jobs: the server implements it over the
+/// runner's socket connection (`ClientConnection`), tests over a socket pair.
+public protocol RunnerChannel: AnyObject, Sendable {
+    /// Unique among the channels open at once.
+    var id: Int { get }
+    var isOpen: Bool { get }
+    /// Sends one line (the channel adds the newline); false once the runner is gone.
+    @discardableResult func send(_ line: [UInt8]) -> Bool
+}
 
 /// Model runners and their jobs (docs/runners.md).
 ///
@@ -13,6 +22,9 @@ import Synchronization
 /// memory (`derived_from` the sources), then report `scheduler.complete`.
 /// A job not completed within `timeout` goes back to the queue, up to
 /// `maxAttempts` dispatches; then it fails.
+///
+/// Thread-safe: its state is behind one mutex; notifications are sent
+/// after the lock is released, on the caller's thread.
 public final class RunnerHub: Sendable {
     public enum JobState: String, Sendable, CaseIterable { case queued, dispatched, done, failed }
 
@@ -20,6 +32,12 @@ public final class RunnerHub: Sendable {
         public var id: CubeID
         public var version: Int
         public var text: String
+
+        public init(id: CubeID, version: Int, text: String) {
+            self.id = id
+            self.version = version
+            self.text = text
+        }
     }
 
     public struct Job: Sendable {
@@ -36,7 +54,7 @@ public final class RunnerHub: Sendable {
     }
 
     struct Runner {
-        var connection: ClientConnection
+        var connection: any RunnerChannel
         var models: Set<String>
         var name: String
         var served = 0
@@ -57,12 +75,12 @@ public final class RunnerHub: Sendable {
         self.maxAttempts = maxAttempts
     }
 
-    func subscribe(_ connection: ClientConnection, models: Set<String>, name: String) {
+    public func subscribe(_ connection: any RunnerChannel, models: Set<String>, name: String) {
         state.withLock { $0.runners[connection.id] = Runner(connection: connection, models: models, name: name) }
     }
 
     /// Models some open connection serves.
-    var models: Set<String> {
+    public var models: Set<String> {
         state.withLock { state in
             state.runners = state.runners.filter { $0.value.connection.isOpen }
             return state.runners.values.reduce(into: Set<String>()) { $0.formUnion($1.models) }
@@ -71,7 +89,7 @@ public final class RunnerHub: Sendable {
 
     /// Queues a materialize job unless one for the same sources and model is queued or running.
     @discardableResult
-    func enqueue(namespace: String, model: String, sources: [Source]) -> String? {
+    public func enqueue(namespace: String, model: String, sources: [Source]) -> String? {
         state.withLock { state in
             let ids = sources.map(\.id)
             if state.jobs.values.contains(where: {
@@ -86,8 +104,8 @@ public final class RunnerHub: Sendable {
 
     /// Sends queued jobs to runners of their model (least served first) and
     /// requeues or fails dispatched jobs past their deadline.
-    func pump(now: Timestamp) {
-        var sends: [(ClientConnection, [UInt8], String)] = []
+    public func pump(now: Timestamp) {
+        var sends: [(any RunnerChannel, [UInt8], String)] = []
         state.withLock { state in
             state.runners = state.runners.filter { $0.value.connection.isOpen }
             for id in state.order {
@@ -127,10 +145,10 @@ public final class RunnerHub: Sendable {
         }
     }
 
-    func job(_ id: String) -> Job? { state.withLock { $0.jobs[id] } }
+    public func job(_ id: String) -> Job? { state.withLock { $0.jobs[id] } }
 
     /// Marks a dispatched job done with the id of the memory its runner added.
-    func finish(_ id: String, result: String?, error: String?) throws(ValidationError) -> Job {
+    public func finish(_ id: String, result: String?, error: String?) throws(ValidationError) -> Job {
         try state.withLock { state throws(ValidationError) -> Job in
             guard var job = state.jobs[id] else { throw ValidationError(field: "job_id", "is not a job of this memosd (it may have expired)") }
             guard job.state == .dispatched || job.state == .queued else {
@@ -149,7 +167,7 @@ public final class RunnerHub: Sendable {
         }
     }
 
-    var counts: (runners: Int, jobs: [String: Int]) {
+    public var counts: (runners: Int, jobs: [String: Int]) {
         state.withLock { state in
             var jobs = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, 0) })
             for job in state.jobs.values { jobs[job.state.rawValue, default: 0] += 1 }
@@ -171,7 +189,7 @@ public final class RunnerHub: Sendable {
 /// Sets of memories recalled together again and again: when the same top
 /// hits come back `threshold` times, they are worth one KV snapshot as a
 /// group (MemOS's "recurring set recalled together").
-final class CoRecall: Sendable {
+public final class CoRecall: Sendable {
     struct Key: Hashable {
         var namespace: String
         var ids: [CubeID]
@@ -181,13 +199,13 @@ final class CoRecall: Sendable {
     let threshold: Int
     private let counts = Mutex<[Key: (count: Int, sources: [RunnerHub.Source])]>([:])
 
-    init(size: Int = 3, threshold: Int = 3) {
+    public init(size: Int = 3, threshold: Int = 3) {
         self.size = size
         self.threshold = threshold
     }
 
     /// Notes one recall's best plaintext hits (in rank order).
-    func record(namespace: String, hits: [RunnerHub.Source]) {
+    public func record(namespace: String, hits: [RunnerHub.Source]) {
         guard hits.count >= 2 else { return }
         let top = Array(hits.prefix(size))
         let key = Key(namespace: namespace, ids: top.map(\.id))
@@ -199,7 +217,7 @@ final class CoRecall: Sendable {
     }
 
     /// The sets that recurred enough since the last call (their counts restart).
-    func takeRecurring() -> [(namespace: String, sources: [RunnerHub.Source])] {
+    public func takeRecurring() -> [(namespace: String, sources: [RunnerHub.Source])] {
         counts.withLock { counts in
             let ready = counts.filter { $0.value.count >= threshold }
             for key in ready.keys { counts[key] = nil }
