@@ -128,7 +128,7 @@ public enum Daemon {
             for failure in index.saveSnapshots(to: config.snapshotDirectory) {
                 logger.warning("could not save an index snapshot; it will be rebuilt at start", [("error", failure)])
             }
-            try store.checkpoint()
+            try store.flush()
             logger.info("memosd stopped")
             return 0
         } catch let error as DaemonError {

@@ -119,7 +119,7 @@ extension MemoryService {
                 SystemStats.NamespaceStats(
                     namespace: $0.namespace, active: $0.active, superseded: $0.superseded, forgotten: $0.forgotten,
                     indexed: index.count(namespace: $0.namespace),
-                    index: (index as? TieredIndex)?.kind(namespace: $0.namespace) ?? "exact")
+                    index: index.kind(namespace: $0.namespace))
             },
             versions: stats.versions, vectors: stats.vectors, auditEntries: stats.auditEntries,
             databaseBytes: stats.databaseBytes, walBytes: stats.walBytes, indexedVectors: index.totalCount,

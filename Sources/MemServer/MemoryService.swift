@@ -105,10 +105,10 @@ public final class MemoryService: Sendable {
             logger: logger, clock: clock, maxBatchRequests: maxBatchRequests)
     }
 
-    /// Loads every stored vector of the current embedder into the index.
+    /// Loads every stored vector of the current embedder into the index,
+    /// namespace by namespace (an index may restore saved structures from
+    /// `snapshotDirectory`); `report` hears how each was loaded.
     /// Returns (loaded, skipped): skipped vectors came from another embedder.
-    /// A tiered index loads namespace by namespace (snapshots for the large
-    /// ones, from `snapshotDirectory`); `report` hears how each was loaded.
     public static func buildIndex(
         _ index: any VectorIndex, from store: any CubeStore, embedder: any Embedder, snapshotDirectory: String? = nil,
         report: (String, Int, String) -> Void = { _, _, _ in }
@@ -120,18 +120,12 @@ public final class MemoryService: Sendable {
                 skipped += 1
                 return
             }
-            if index is TieredIndex {
-                byNamespace[record.namespace, default: []].append(record)
-            } else {
-                index.upsert(namespace: record.namespace, key: record.key, vector: record.embedding.vector, meta: record.meta)
-            }
+            byNamespace[record.namespace, default: []].append(record)
             loaded += 1
         }
-        if let tiered = index as? TieredIndex {
-            for (namespace, records) in byNamespace {
-                let how = tiered.load(namespace: namespace, records: records, snapshotDirectory: snapshotDirectory)
-                report(namespace, records.count, how)
-            }
+        for (namespace, records) in byNamespace.sorted(by: { $0.key < $1.key }) {
+            let how = index.load(namespace: namespace, records: records, snapshotDirectory: snapshotDirectory)
+            report(namespace, records.count, how)
         }
         return (loaded, skipped)
     }

@@ -1,12 +1,19 @@
 import MemCube
 
-/// The storage interface the rest of memos sees. SQLite types stay behind
-/// it, so a second backend (PostgreSQL + pgvector) can slot in unnoticed.
+/// The storage interface the rest of memos sees: the roles below, each a
+/// protocol of its own, none naming a storage engine's operations. SQLite
+/// (`SQLiteStore`) implements them all; a second backend (PostgreSQL +
+/// pgvector is on the roadmap) implements the same roles.
 ///
 /// Writes take an `afterCommit` closure that runs after the transaction
 /// commits and before the next write starts, so derived structures (the
 /// vector index) see changes in commit order.
-public protocol CubeStore: AnyObject, Sendable {
+public protocol CubeStore:
+    CubeRepository, VectorRepository, GraphRepository, TierRepository, PayloadRepository, ConsolidationRepository,
+    StoreMaintenance, AnyObject, Sendable {}
+
+/// Memories and their versions.
+public protocol CubeRepository: AnyObject {
     func add(_ items: [NewCube], afterCommit: ([StoredCube]) -> Void) throws -> [StoredCube]
 
     func update(
@@ -21,14 +28,31 @@ public protocol CubeStore: AnyObject, Sendable {
         afterCommit: ([Int64]) -> Void
     ) throws -> Int
 
+    /// Writes each revision as a new version of its cube, with the links a
+    /// run makes beside them, all or none; a cube that moved past its
+    /// `expectedVersion` fails the whole write.
+    func revise(
+        namespace: String, _ revisions: [CubeRevision], linking: [RunEdge], runID: String?, at: Timestamp,
+        afterCommit: ([RevisedCube]) -> Void
+    ) throws -> [RevisedCube]
+
     func get(namespace: String, id: CubeID, now: Timestamp) throws -> StoredCube
     func version(namespace: String, id: CubeID, version: Int) throws -> CubeVersion
     func history(namespace: String, id: CubeID) throws -> [CubeVersion]
     func list(namespace: String, filter: CubeFilter, limit: Int, cursor: CubeID?, now: Timestamp) throws -> CubePage
     /// Active, unexpired cubes of `namespace` with these keys.
     func cubes(namespace: String, keys: [Int64], now: Timestamp) throws -> [Int64: MemCube]
+    /// Active, unexpired plaintext cubes of `namespace`, in key order.
+    func activeTextCubes(namespace: String, now: Timestamp) throws -> [StoredCube]
+    /// Active memories whose TTL has passed, in key order after `afterKey`, in `namespace` or all.
+    func expiredCubes(namespace: String?, now: Timestamp, afterKey: Int64, limit: Int) throws -> [(key: Int64, namespace: String, id: CubeID)]
     /// Every active cube with text, in key order, for building the keyword index.
     func forEachText(_ body: (TextRecord) throws -> Void) throws
+    func stats() throws -> StoreStats
+}
+
+/// The stored vectors (embeddings) of memories.
+public protocol VectorRepository: AnyObject {
     /// Every stored vector of an active, not archived cube, for building the index.
     func forEachVector(_ body: (VectorRecord) throws -> Void) throws
     /// The stored vectors of these active cubes (any tier).
@@ -40,6 +64,10 @@ public protocol CubeStore: AnyObject, Sendable {
     /// Stores vectors for cubes still at the given version (a cube changed
     /// meanwhile keeps the vector its update wrote); returns the keys stored.
     func putEmbeddings(_ items: [EmbeddingResult], afterCommit: ([EmbeddingResult]) -> Void) throws -> Int
+}
+
+/// Links between memories and the entities they mention.
+public protocol GraphRepository: AnyObject {
     /// Adds (or re-weights) an edge between two cubes of `namespace`.
     func link(namespace: String, from: CubeID, to: CubeID, type: String, weight: Double, provenance: Provenance, at: Timestamp) throws
     /// Edges in both directions of each cube, with their other ends.
@@ -50,49 +78,6 @@ public protocol CubeStore: AnyObject, Sendable {
     func findEntities(namespace: String, keys: [String]) throws -> [EntityStat]
     /// Cubes mentioning each entity, at most `limit` per entity (newest first).
     func mentions(entityIDs: [Int64], limit: Int) throws -> [Int64: [Int64]]
-    func recordAccess(_ events: [AccessEvent], heat: @Sendable (Double, Timestamp?, Int, Timestamp) -> Double) throws
-    func stats() throws -> StoreStats
-    /// Where activation and parameter payloads live.
-    var blobs: BlobStore { get }
-    /// Deletes blob files no cube names, once `graceSeconds` old; returns their hashes.
-    @discardableResult
-    func collectBlobs(graceSeconds: Double) throws -> [String]
-    /// `collectBlobs`, only when a purge may have freed a payload since the last call.
-    @discardableResult
-    func collectPurgedBlobs(graceSeconds: Double) throws -> [String]
-    /// The scheduling state of every active memory, or (with `candidates`)
-    /// of those a tick can move.
-    func tierRecords(_ candidates: TierCandidates?) throws -> [TierRecord]
-    /// Applies tier changes still valid, logs them; returns those applied.
-    @discardableResult
-    func applyTierChanges(_ changes: [TierChange], at: Timestamp, afterCommit: ([TierChange]) -> Void) throws -> [TierChange]
-    func setPinned(namespace: String, id: CubeID, pinned: Bool) throws -> (key: Int64, tier: Tier)
-    func tierEvents(limit: Int) throws -> [TierEvent]
-    /// Keeps these memories' rows in RAM (the working tier), loading them now, or lets them go.
-    func setResident(_ keys: [Int64], _ resident: Bool) throws
-    /// Working-tier memories marked resident, those loaded, and their bytes in RAM.
-    var residentUsage: (marked: Int, loaded: Int, bytes: Int) { get }
-    /// Active memories whose TTL has passed, in key order after `afterKey`, in `namespace` or all.
-    func expiredCubes(namespace: String?, now: Timestamp, afterKey: Int64, limit: Int) throws -> [(key: Int64, namespace: String, id: CubeID)]
-    /// `PRAGMA optimize`.
-    func optimize() throws
-    /// `PRAGMA integrity_check`: ["ok"] or the problems found.
-    func integrityCheck() throws -> [String]
-    /// Returns up to `pages` free pages to the file system (converting an
-    /// older database to incremental vacuum first, with one VACUUM).
-    func incrementalVacuum(pages: Int) throws -> (converted: Bool, freed: Int)
-
-    // MARK: Consolidation
-
-    /// Writes each revision as a new version of its cube, with the links a
-    /// run makes beside them, all or none; a cube that moved past its
-    /// `expectedVersion` fails the whole write.
-    func revise(
-        namespace: String, _ revisions: [CubeRevision], linking: [RunEdge], runID: String?, at: Timestamp,
-        afterCommit: ([RevisedCube]) -> Void
-    ) throws -> [RevisedCube]
-    /// Active, unexpired plaintext cubes of `namespace`, in key order.
-    func activeTextCubes(namespace: String, now: Timestamp) throws -> [StoredCube]
     /// Adds links made by a run (an existing link is left as it is); returns how many were new.
     @discardableResult
     func addEdges(_ edges: [RunEdge], runID: String, at: Timestamp) throws -> Int
@@ -102,20 +87,65 @@ public protocol CubeStore: AnyObject, Sendable {
     func hasEdges(type: String) throws -> Bool
     /// For each key, the active cubes linked to it by `type` (either direction).
     func linked(keys: [Int64], type: String) throws -> [Int64: [CubeID]]
+    /// The `name` entities of `namespace` with their mention counts.
+    func nameEntities(namespace: String) throws -> [EntityStat]
+    /// Makes each pair of entities (aliases of one name) mention the same
+    /// memories: each gets the other's mentions. Returns the mentions added.
+    func shareMentions(_ pairs: [(Int64, Int64)]) throws -> Int
+}
+
+/// The scheduler's state: tiers, heat, pins, the log of moves.
+public protocol TierRepository: AnyObject {
+    func recordAccess(_ events: [AccessEvent], heat: @Sendable (Double, Timestamp?, Int, Timestamp) -> Double) throws
+    /// The scheduling state of every active memory, or (with `candidates`)
+    /// of those a tick can move.
+    func tierRecords(_ candidates: TierCandidates?) throws -> [TierRecord]
+    /// Applies tier changes still valid, logs them; returns those applied.
+    @discardableResult
+    func applyTierChanges(_ changes: [TierChange], at: Timestamp, afterCommit: ([TierChange]) -> Void) throws -> [TierChange]
+    func setPinned(namespace: String, id: CubeID, pinned: Bool) throws -> (key: Int64, tier: Tier)
+    func tierEvents(limit: Int) throws -> [TierEvent]
+    /// The moves a consolidation run logged.
+    func tierEvents(runID: String) throws -> [(key: Int64, event: TierEvent)]
+    /// Keeps these memories' rows in RAM (the working tier), loading them now, or lets them go.
+    func setResident(_ keys: [Int64], _ resident: Bool) throws
+    /// Working-tier memories marked resident, those loaded, and their bytes in RAM.
+    var residentUsage: (marked: Int, loaded: Int, bytes: Int) { get }
+}
+
+/// Activation and parameter payloads (content-addressed files).
+public protocol PayloadRepository: AnyObject {
+    /// Where activation and parameter payloads live.
+    var blobs: BlobStore { get }
+    /// Deletes blob files no cube names, once `graceSeconds` old; returns their hashes.
+    @discardableResult
+    func collectBlobs(graceSeconds: Double) throws -> [String]
+    /// `collectBlobs`, only when a purge may have freed a payload since the last call.
+    @discardableResult
+    func collectPurgedBlobs(graceSeconds: Double) throws -> [String]
+}
+
+/// Consolidation runs: their reports, the namespaces they covered, what they wrote.
+public protocol ConsolidationRepository: AnyObject {
     func saveConsolidationRun(_ run: ConsolidationRunRecord) throws
     func consolidationRun(_ id: String?) throws -> ConsolidationRunRecord?
     func unfinishedConsolidationRuns() throws -> [ConsolidationRunRecord]
     func markConsolidated(namespaces: [String], runID: String, at: Timestamp) throws
     func namespacesChangedSinceConsolidation() throws -> [(namespace: String, changed: Bool)]
     func versionsWritten(runID: String, since: Timestamp) throws -> [RunVersion]
-    func tierEvents(runID: String) throws -> [(key: Int64, event: TierEvent)]
-    /// The `name` entities of `namespace` with their mention counts.
-    func nameEntities(namespace: String) throws -> [EntityStat]
-    /// Makes each pair of entities (aliases of one name) mention the same
-    /// memories: each gets the other's mentions. Returns the mentions added.
-    func shareMentions(_ pairs: [(Int64, Int64)]) throws -> Int
-    /// Folds the write-ahead log into the database (at shutdown).
-    func checkpoint() throws
+}
+
+/// Looking after the storage itself (consolidation's upkeep step, shutdown).
+public protocol StoreMaintenance: AnyObject {
+    /// Refreshes the statistics the query planner uses.
+    func refreshQueryStatistics() throws
+    /// Checks the stored data for corruption: ["ok"] or the problems found.
+    func checkIntegrity() throws -> [String]
+    /// Returns up to `pages` unused pages of storage to the file system;
+    /// `rewrote` when the store had to be rewritten once first to allow it.
+    func releaseFreeSpace(pages: Int) throws -> (rewrote: Bool, freed: Int)
+    /// Makes everything written so far part of the main store (at shutdown).
+    func flush() throws
 }
 
 /// A stored vector with the metadata the index filters on.

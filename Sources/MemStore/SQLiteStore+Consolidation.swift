@@ -380,26 +380,4 @@ extension SQLiteStore {
             }
         }
     }
-
-    /// Returns free pages to the file system, at most `pages` of them. A
-    /// database made before incremental vacuum was the default is switched
-    /// over first (one full VACUUM). Returns the pages freed.
-    public func incrementalVacuum(pages: Int) throws -> (converted: Bool, freed: Int) {
-        try write { db in
-            var converted = false
-            if try db.scalarInt("PRAGMA auto_vacuum") != 2 {
-                try db.execute("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")
-                converted = true
-            }
-            let before = try db.scalarInt("PRAGMA freelist_count") ?? 0
-            try db.execute("PRAGMA incremental_vacuum(\(max(1, pages)))")
-            let after = try db.scalarInt("PRAGMA freelist_count") ?? 0
-            return (converted, Int(before - after))
-        }
-    }
-
-    /// `PRAGMA integrity_check`: "ok", or the problems SQLite found.
-    public func integrityCheck() throws -> [String] {
-        try read { db in try db.prepare("PRAGMA integrity_check(20)").query([]) { $0.text(0) ?? "" } }
-    }
 }

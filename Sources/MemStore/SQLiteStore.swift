@@ -87,15 +87,6 @@ public final class SQLiteStore: CubeStore {
         return try collectBlobs(graceSeconds: graceSeconds)
     }
 
-    /// `PRAGMA optimize` (refreshes the planner's statistics where useful).
-    public func optimize() throws {
-        try write { db in try db.execute("PRAGMA optimize") }
-    }
-
-    public func checkpoint() throws {
-        try write { db in try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
-    }
-
     public func stats() throws -> StoreStats {
         try read { db in
             try db.readTransaction {

@@ -19,6 +19,28 @@ public protocol VectorIndex: Sendable {
     func vectors(namespace: String, keys: [Int64]) -> [Int64: [Float]]
     func count(namespace: String) -> Int
     var totalCount: Int { get }
+
+    /// Loads a namespace's stored vectors at start (an index may restore a
+    /// saved structure from `snapshotDirectory`); returns how, for the log.
+    func load(namespace: String, records: [VectorRecord], snapshotDirectory: String?) -> String
+    /// The search structure serving `namespace` (`exact`, `hnsw`), for stats.
+    func kind(namespace: String) -> String
+    /// Rebuilds structures in which at least `threshold` of the entries are
+    /// deleted; returns the deleted entries dropped, by namespace.
+    func compact(threshold: Double) -> [String: Int]
+}
+
+extension VectorIndex {
+    public func load(namespace: String, records: [VectorRecord], snapshotDirectory: String?) -> String {
+        for record in records {
+            upsert(namespace: record.namespace, key: record.key, vector: record.embedding.vector, meta: record.meta)
+        }
+        return "exact"
+    }
+
+    public func kind(namespace: String) -> String { "exact" }
+
+    public func compact(threshold: Double) -> [String: Int] { [:] }
 }
 
 public struct VectorHit: Sendable, Hashable {

@@ -25,18 +25,16 @@ extension Consolidator {
         } else {
             let removed = try store.collectBlobs(graceSeconds: 60)
             progress.note("payload files removed: \(removed.count)", count: removed.count)
-            if let tiered = index as? TieredIndex {
-                for (namespace, tombstones) in tiered.compact(threshold: 0.2).sorted(by: { $0.key < $1.key }) {
-                    progress.note("\(namespace): HNSW graph rebuilt without \(tombstones) deleted nodes")
-                }
+            for (namespace, tombstones) in index.compact(threshold: 0.2).sorted(by: { $0.key < $1.key }) {
+                progress.note("\(namespace): HNSW graph rebuilt without \(tombstones) deleted nodes")
             }
-            try store.optimize()
+            try store.refreshQueryStatistics()
             progress.note("PRAGMA optimize done", count: 0)
-            let vacuum = try store.incrementalVacuum(pages: 10_000)
-            if vacuum.converted { progress.note("database switched to incremental vacuum (one full VACUUM)", count: 0) }
+            let vacuum = try store.releaseFreeSpace(pages: 10_000)
+            if vacuum.rewrote { progress.note("database switched to incremental vacuum (one full VACUUM)", count: 0) }
             progress.note("free pages returned: \(vacuum.freed)", count: 0)
         }
-        let check = try store.integrityCheck()
+        let check = try store.checkIntegrity()
         progress.note("integrity: " + check.prefix(10).joined(separator: "; "), count: 0)
         guard check == ["ok"] else {
             throw ConsolidationFailure(description: "the database failed its integrity check: \(check.prefix(3).joined(separator: "; "))")
