@@ -41,7 +41,9 @@ let package = Package(
             dependencies: ["MemCube", "MemJSON", "MemStore", "Retrieval", "MemScheduler", "Consolidation", "MemAPI"]),
 
         .executableTarget(name: "memosd", dependencies: ["MemServer"]),
-        .executableTarget(name: "memctl", dependencies: ["MemAPI", "MemCube"]),
+        // memctl's commands, options, parsing and output, as a library (tested); memctl is its main.
+        .target(name: "MemCtlKit", dependencies: ["MemAPI", "MemCube", "MemJSON"]),
+        .executableTarget(name: "memctl", dependencies: ["MemCtlKit"]),
         .executableTarget(
             name: "memos-bench",
             dependencies: ["MemServer", "MemAPI", "MemCube", "MemJSON", "MemStore", "Retrieval", "MemScheduler", "Consolidation"]),
@@ -55,6 +57,7 @@ let package = Package(
 
         .testTarget(name: "MemJSONTests", dependencies: ["MemJSON"]),
         .testTarget(name: "MemCubeTests", dependencies: ["MemCube"]),
+        .testTarget(name: "MemCtlKitTests", dependencies: ["MemCtlKit"]),
         .testTarget(name: "MemAPITests", dependencies: ["MemAPI", "MemCube", "MemTestSupport"]),
         .testTarget(name: "MemStoreTests", dependencies: ["MemStore", "MemCube", "MemTestSupport"]),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "MemStore", "MemCube", "MemTestSupport"]),

@@ -1,0 +1,81 @@
+import Testing
+@testable import MemCtlKit
+
+@Suite struct CLITests {
+    func run(_ line: [String]) throws -> (Command, Arguments) {
+        guard case .run(let command, let args) = try CLI.parse(line) else { throw UsageError("help, not a run") }
+        return (command, args)
+    }
+
+    @Test func globalOptionsGoBeforeOrAfterTheCommand() throws {
+        for line in [
+            ["-n", "work", "--json", "recall", "coffee", "-k", "3"],
+            ["recall", "coffee", "-n", "work", "-k", "3", "--json"],
+            ["--namespace=work", "recall", "--json", "coffee", "--k", "3"],
+        ] {
+            let (command, args) = try run(line)
+            #expect(command.name == "recall")
+            #expect(args.value("--namespace") == "work" && args.has("--json") && args.value("-k") == "3")
+            #expect(args.positionals == ["coffee"])
+        }
+    }
+
+    @Test func unknownOptionsAndMissingValuesAreUsageErrors() {
+        #expect(throws: UsageError.self) { try CLI.parse(["recall", "x", "--tgas", "a"]) }
+        #expect(throws: UsageError.self) { try CLI.parse(["--bogus", "recall", "x"]) }
+        #expect(throws: UsageError.self) { try CLI.parse(["recall", "x", "--tag"]) }
+        #expect(throws: UsageError.self) { try CLI.parse(["forget", "ID", "--purge=yes"]) }
+        #expect(throws: UsageError.self) { try CLI.parse(["nosuchcommand"]) }
+        #expect(throws: UsageError.self) { try CLI.parse(["-n"]) }
+    }
+
+    @Test func repeatedOptionsKeepEveryValueAndDashIsAPositional() throws {
+        let (_, args) = try run(["add", "-", "--lines", "--tag", "a", "--tag=b", "--", "--not-an-option"])
+        #expect(args.all("--tag") == ["a", "b"] && args.has("--lines"))
+        #expect(args.positionals == ["-", "--not-an-option"])
+    }
+
+    @Test func helpComesFromTheOptionTable() throws {
+        guard case .help(let text) = try CLI.parse(["help", "forget"]) else { Issue.record("no help"); return }
+        #expect(text == """
+            usage: memctl forget ID... [--purge]
+
+            Forget memories: tombstoned and out of recall, still in history.
+
+            Options:
+              --purge              erase text, vectors and history for good (the audit log
+                                   keeps only the id and the fact of the purge)
+
+            Global options:
+              --socket PATH        memosd's socket (env MEMOS_SOCKET; default
+                                   $XDG_RUNTIME_DIR/memos/memosd.sock)
+              -n, --namespace NS   the namespace (env MEMOS_NAMESPACE; default "default")
+              --json               print the raw JSON result (one line) for scripts
+              -h, --help           print this help
+            """)
+        guard case .help(let same) = try CLI.parse(["forget", "--help"]) else { Issue.record("no help"); return }
+        #expect(same == text)
+    }
+
+    /// Every option a command accepts is in its help, no two commands'
+    /// options collide with the global ones, and no line passes 80 columns.
+    @Test func everyCommandsHelpListsEveryOptionItTakes() {
+        let global = Set(Command.global.flatMap(\.spellings))
+        for command in Commands.all {
+            let help = command.helpText
+            for option in command.options {
+                #expect(help.contains(option.label), "\(command.name): \(option.name) missing from help")
+                #expect(global.isDisjoint(with: option.spellings), "\(command.name): \(option.name) shadows a global option")
+            }
+            #expect(Set(command.options.map(\.name)).count == command.options.count, "\(command.name) declares an option twice")
+            for line in help.split(separator: "\n") where !line.hasPrefix("usage:") {
+                #expect(line.count <= 80, "\(command.name): '\(line)'")
+            }
+        }
+    }
+
+    @Test func commandNamesAreUniqueAndInTheGeneralHelp() {
+        #expect(Set(Commands.all.map(\.name)).count == Commands.all.count)
+        for command in Commands.all { #expect(CLI.generalHelp.contains("  " + command.name)) }
+    }
+}
