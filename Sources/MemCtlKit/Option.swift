@@ -1,3 +1,5 @@
+import MemAPI
+
 /// One command-line option, declared once: its spelling, whether it takes a
 /// value, and its help line. Help text, parsing and the check for unknown
 /// options all come from these tables (`Command.options`, `Command.global`).
@@ -40,33 +42,8 @@ public struct Option: Sendable, Hashable {
         (short.map { $0 + ", " } ?? "") + name + (value.map { " " + $0 } ?? "")
     }
 
-    /// The help lines of `options`: labels in a column of 21, descriptions
-    /// wrapped at 80 columns.
+    /// The help lines of `options` (labels in a column of 21, wrapped at 80).
     public static func helpLines(_ options: [Option]) -> [String] {
-        var lines: [String] = []
-        for option in options {
-            if let heading = option.heading { lines.append(heading) }
-            let label = "  " + option.label
-            let first = label.count < 23 ? label + String(repeating: " ", count: 23 - label.count) : label + " "
-            lines += wrap(option.help, first: first, indent: String(repeating: " ", count: 23), width: 80)
-        }
-        return lines
-    }
-
-    static func wrap(_ text: String, first: String, indent: String, width: Int) -> [String] {
-        var lines: [String] = []
-        var line = first
-        var empty = true
-        for word in text.split(separator: " ") {
-            if !empty, line.count + 1 + word.count > width {
-                lines.append(line)
-                line = indent
-                empty = true
-            }
-            line += (empty ? "" : " ") + word
-            empty = false
-        }
-        lines.append(line)
-        return lines
+        HelpText.lines(options.map { HelpText.Entry(label: $0.label, help: $0.help, heading: $0.heading) })
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MemScheduler
+import MemTestSupport
 @testable import MemServer
 
 @Suite struct DaemonConfigTests {
@@ -61,5 +62,34 @@ import MemScheduler
         #expect(Ticker.next(after: date("2026-11-22T01:00:00Z"), hour: 3, minute: 0, calendar: calendar) == date("2026-11-22T02:00:00Z"))
         // Just past it → the next night.
         #expect(Ticker.next(after: date("2026-11-22T02:00:01Z"), hour: 3, minute: 0, calendar: calendar) == date("2026-11-23T02:00:00Z"))
+    }
+}
+
+/// memosd's flags are declared once (DaemonFlags): README's flag table and
+/// `memosd --help` must name exactly those.
+@Suite struct DaemonFlagTableTests {
+    @Test func readmesFlagTableNamesEveryFlag() throws {
+        let readme = String(decoding: try Fixtures.data(atRelativePath: "README.md"), as: UTF8.self)
+        var documented = Set<String>()
+        for line in readme.split(separator: "\n") where line.hasPrefix("| `--") {
+            let cell = line.split(separator: "|").first.map(String.init) ?? ""
+            var rest = Substring(cell)
+            while let start = rest.range(of: "`--") {
+                let name = rest[rest.index(after: start.lowerBound)...].prefix { $0 == "-" || $0.isLetter || $0.isNumber }
+                documented.insert(String(name))
+                rest = rest[start.upperBound...]
+            }
+        }
+        let declared = Set(DaemonFlags.all.map(\.name))
+        #expect(documented == declared, "README only: \(documented.subtracting(declared).sorted()); table only: \(declared.subtracting(documented).sorted())")
+    }
+
+    @Test func helpListsEveryFlagOnce() {
+        let usage = DaemonConfig.usage
+        for flag in DaemonFlags.all {
+            #expect(usage.contains("  " + flag.name), "\(flag.name) missing from --help")
+        }
+        #expect(Set(DaemonFlags.all.map(\.name)).count == DaemonFlags.all.count)
+        for line in usage.split(separator: "\n") { #expect(line.count <= 80, "\(line)") }
     }
 }
