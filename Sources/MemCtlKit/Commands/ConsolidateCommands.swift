@@ -1,14 +1,5 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#endif
 import MemAPI
-import MemCube
-import MemJSON
 
 // memctl consolidate (run, report, undo).
 extension Commands {

@@ -1,14 +1,6 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#endif
 import MemAPI
 import MemCube
-import MemJSON
 
 // memctl add, recall, forget, get, update, history, revert, list.
 extension Commands {

@@ -1,13 +1,5 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#endif
 import MemAPI
-import MemCube
 import MemJSON
 
 // memctl status, promote, demote, pin, unpin, touch, tick, and a runner from a shell: subscribe, complete, fail.

@@ -1,14 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#endif
 import MemAPI
-import MemCube
-import MemJSON
 
 // memctl stats, health, reindex.
 extension Commands {
