@@ -20,8 +20,8 @@ public struct SocketError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// The raw socket calls memos makes, in one place. Every call retries on
-/// EINTR and sends with MSG_NOSIGNAL (a vanished peer must not raise SIGPIPE).
+/// The client-side socket calls, through `Syscall` (EINTR retried, errno
+/// captured); sends use MSG_NOSIGNAL (a vanished peer must not raise SIGPIPE).
 public enum SocketIO {
     /// Fills a `sockaddr_un` for `path`; fails when the path is too long.
     public static func address(_ path: String) throws -> sockaddr_un {
@@ -42,15 +42,16 @@ public enum SocketIO {
     /// Connects a new stream socket to the Unix socket at `path`.
     public static func connect(path: String) throws -> Int32 {
         var address = try address(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw SocketError("socket") }
-        let rc = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+        let fd = try Syscall.run("socket") { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        do {
+            try Syscall.run("connect", path: path) {
+                withUnsafePointer(to: &address) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                    }
+                }
             }
-        }
-        if rc != 0 {
-            let error = SocketError("connect", code: errno, path: path)
+        } catch {
             Glibc.close(fd)
             throw error
         }
@@ -59,14 +60,10 @@ public enum SocketIO {
 
     /// Writes every byte, retrying short writes and EINTR.
     public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws {
+        guard let base = bytes.baseAddress else { return }  // nothing to write
         var offset = 0
         while offset < bytes.count {
-            let n = send(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SocketError("send")
-            }
-            offset += n
+            offset += try Syscall.run("send") { send(fd, base + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
         }
     }
 
@@ -139,11 +136,15 @@ public struct LineReader {
                 }
                 return rest.isEmpty ? .end : .line(rest)
             }
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == ECONNRESET { ended = true; continue }
-                throw SocketError("recv")
+            let fd = fd
+            let received = chunk.withUnsafeMutableBytes { raw in Syscall.result("recv") { recv(fd, raw.baseAddress, raw.count, 0) } }
+            let n: Int
+            switch received {
+            case .success(let count): n = count
+            case .failure(let error) where error.code == ECONNRESET:
+                ended = true
+                continue
+            case .failure(let error): throw error
             }
             if n == 0 {
                 ended = true

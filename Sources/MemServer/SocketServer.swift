@@ -8,7 +8,12 @@ import Glibc
 
 /// A Unix-socket server: one accept thread, one thread per connection
 /// reading newline-delimited frames (blocking reads never touch Swift's
-/// cooperative pool).
+/// cooperative pool). Every syscall goes through `Syscall` (EINTR retried,
+/// errno captured at once).
+///
+/// Its life is a `Phase`: starting → running → draining → stopped. The
+/// state (phase, descriptors, clients, requests in flight) is behind one
+/// mutex; the accept thread and the connection threads read the phase there.
 ///
 /// Start-up claims the socket race-free: an flock on `<socket>.lock`, then a
 /// leftover socket file from a dead daemon is replaced. `stop` stops
@@ -23,12 +28,25 @@ public final class SocketServer: Sendable {
     let handler: Handler
     let logger: Logger
 
+    public enum Phase: Sendable, Equatable {
+        /// `start` is claiming the socket.
+        case starting
+        /// Accepting clients and serving requests.
+        case running
+        /// `stop` was called: no new clients or requests; in-flight ones finish and answer.
+        case draining
+        /// The socket file is gone and every descriptor closed.
+        case stopped
+    }
+
     private struct State {
+        var phase = Phase.starting
         var listenFD: Int32 = -1
         var lockFD: Int32 = -1
         var clients: Set<Int32> = []
         var inFlight = 0
-        var stopping = false
+        /// Past running: nothing new is admitted.
+        var stopping: Bool { phase == .draining || phase == .stopped }
     }
 
     private let state = Mutex(State())
@@ -43,28 +61,39 @@ public final class SocketServer: Sendable {
     }
 
     public var connectionCount: Int { state.withLock { $0.clients.count } }
+    public var phase: Phase { state.withLock { $0.phase } }
 
     /// Binds and listens, then serves on background threads.
     public func start() throws {
         let lockFD = try claim()
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw SocketError("socket") }
-        var address = try SocketIO.address(path)
-        let oldMask = umask(0o177)  // the socket file is born 0600
-        let bound = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
+        let fd: Int32
+        do {
+            fd = try Syscall.run("socket") { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        } catch {
+            close(lockFD)
+            throw error
         }
-        umask(oldMask)
-        guard bound == 0, listen(fd, 128) == 0 else {
-            let error = SocketError("bind", code: errno, path: path)
+        do {
+            var address = try SocketIO.address(path)
+            let oldMask = umask(0o177)  // the socket file is born 0600
+            defer { umask(oldMask) }
+            try Syscall.run("bind", path: path) {
+                withUnsafePointer(to: &address) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                    }
+                }
+            }
+            try Syscall.run("listen", path: path) { listen(fd, 128) }
+        } catch {
             close(fd)
+            close(lockFD)
             throw error
         }
         state.withLock {
             $0.listenFD = fd
             $0.lockFD = lockFD
+            $0.phase = .running
         }
         let thread = Thread { [self] in acceptLoop(fd) }
         thread.name = "memosd-accept"
@@ -74,8 +103,7 @@ public final class SocketServer: Sendable {
     /// Takes the lock beside the socket; replaces a stale socket file.
     private func claim() throws -> Int32 {
         let lockPath = path + ".lock"
-        let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard lockFD >= 0 else { throw SocketError("open", path: lockPath) }
+        let lockFD = try Syscall.run("open", path: lockPath) { open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
         if flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
             close(lockFD)
             throw DaemonError.alreadyRunning(path)
@@ -93,16 +121,26 @@ public final class SocketServer: Sendable {
         return lockFD
     }
 
+    /// Accepts until the server drains. A failed accept never ends the loop
+    /// silently: it is logged and retried after a pause (out of descriptors,
+    /// a transient error), at most once a second per kind of error in the log.
     private func acceptLoop(_ listenFD: Int32) {
+        var lastLogged: (code: Int32, at: Timestamp)?
         while true {
             if state.withLock({ $0.stopping }) { return }
-            let fd = accept(listenFD, nil, nil)
-            if fd < 0 {
-                if errno == EINTR || errno == ECONNABORTED { continue }
+            let fd: Int32
+            switch Syscall.result("accept", { accept(listenFD, nil, nil) }) {
+            case .success(let accepted): fd = accepted
+            case .failure(let error):
                 if state.withLock({ $0.stopping }) { return }
-                logger.error("accept failed", [("error", SocketError("accept").description)])
-                if errno == EMFILE || errno == ENFILE { usleep(100_000); continue }
-                return
+                if error.code == ECONNABORTED { continue }  // the client gave up first
+                let now = Timestamp.now()
+                if lastLogged?.code != error.code || now.millis - (lastLogged?.at.millis ?? 0) >= 1000 {
+                    logger.error("accept failed; retrying", [("error", error.description)])
+                    lastLogged = (error.code, now)
+                }
+                usleep(error.code == EMFILE || error.code == ENFILE ? 100_000 : 10_000)
+                continue
             }
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             acceptedTotal.add(1, ordering: .relaxed)
@@ -181,7 +219,7 @@ public final class SocketServer: Sendable {
     public func stop(drainSeconds: Double = 10) {
         // Under the lock, so that no descriptor is closed (and reused) in between.
         let listenFD = state.withLock { state in
-            state.stopping = true
+            if state.phase == .running || state.phase == .starting { state.phase = .draining }
             if state.listenFD >= 0 {
                 shutdown(state.listenFD, Int32(SHUT_RDWR))  // close() alone does not wake accept() on Linux
             }
@@ -199,6 +237,7 @@ public final class SocketServer: Sendable {
         state.withLock { state in
             close(state.listenFD)
             state.listenFD = -1
+            state.phase = .stopped
             if state.lockFD >= 0 {
                 close(state.lockFD)
                 state.lockFD = -1
