@@ -60,15 +60,3 @@ func floatBytes(_ values: [Float]) -> [UInt8] { values.withUnsafeBytes { Array($
         #expect(throws: SafeTensorsError.self) { try SafeTensorsFile(path: path + ".missing") }
     }
 }
-
-@Suite struct FastMathTests {
-    @Test func erfMatchesLibm() {
-        var worst: Float = 0
-        var x: Float = -6
-        while x <= 6 {
-            worst = max(worst, abs(FastMath.erf(x) - erff(x)))
-            x += 0.0007
-        }
-        #expect(worst < 1e-6, "max |erf error| \(worst)")
-    }
-}
