@@ -71,7 +71,7 @@ let package = Package(
         // Drives the built memosd and memctl binaries over a temp socket.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["MemAPI", "MemCube", "Retrieval", "memosd", "memctl"]),
+            dependencies: ["MemAPI", "MemCube", "MemCtlKit", "Retrieval", "memosd", "memctl"]),
     ],
     swiftLanguageModes: [.v6]
 )
