@@ -141,7 +141,7 @@ public final class Consolidator: Sendable {
     }
 
     /// A run's stored report (the latest run's when `id` is nil).
-    public func storedReport(_ id: String?) throws -> ConsolidationReport? {
+    func storedReport(_ id: String?) throws -> ConsolidationReport? {
         guard let record = try store.consolidationRun(id) else { return nil }
         return try JSONDecoder().decode(ConsolidationReport.self, from: Data(record.report.utf8))
     }

@@ -152,3 +152,17 @@ public struct WireVersion: Codable, Sendable, Hashable {
         at = v.at
     }
 }
+
+/// Params naming one memory: `{namespace, id}` (memory.history, scheduler.pin, .unpin).
+public struct MemoryRef: WireParams, Hashable {
+    public static let keys = codingKeyNames(CodingKeys.self)
+    public var namespace: String
+    public var id: String
+
+    public init(namespace: String, id: String) {
+        self.namespace = namespace
+        self.id = id
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case namespace, id }
+}

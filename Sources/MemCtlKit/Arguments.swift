@@ -13,8 +13,7 @@ public struct Arguments: Sendable {
     /// is an error). `-k 5`, `--k=5`, `--tag a --tag b` and `--` (end of
     /// options) are understood; `-` alone is a positional (standard input).
     public static func parse(_ arguments: [String], options: [Option]) throws(UsageError) -> Arguments {
-        var bySpelling: [String: Option] = [:]
-        for option in options { for spelling in option.spellings { bySpelling[spelling] = option } }
+        let bySpelling = Option.bySpelling(options)
         var result = Arguments()
         var i = 0
         var optionsEnded = false
@@ -59,7 +58,7 @@ public struct Arguments: Sendable {
     /// front of `arguments` (`memctl -n work recall ...`).
     static func leadingGlobals(_ arguments: inout [String], options: [Option]) throws(UsageError) -> [String] {
         var taken: [String] = []
-        let byName = Dictionary(options.flatMap { o in o.spellings.map { ($0, o) } }, uniquingKeysWith: { a, _ in a })
+        let byName = Option.bySpelling(options)
         while let first = arguments.first, first.hasPrefix("-"), first != "-", first != "--" {
             let spelling = String(first.prefix { $0 != "=" })
             guard let option = byName[spelling] else { throw UsageError("unknown option '\(first)' before the command") }

@@ -86,8 +86,7 @@ public enum CLI {
             case .run(let c, let a): (command, args) = (c, a)
             }
         } catch {
-            let named = commandLine.first { Commands.named($0) != nil }.flatMap(Commands.named)
-            if let named {
+            if let named = commandLine.lazy.compactMap(Commands.named).first {
                 printErr("memctl \(named.name): \(error.message)\nusage: memctl \(named.usage)   (memctl help \(named.name) for more)")
             } else {
                 printErr("memctl: \(error.message)")

@@ -37,6 +37,11 @@ public struct Option: Sendable, Hashable {
     /// Every spelling that means this option.
     public var spellings: [String] { [name] + aliases + (short.map { [$0] } ?? []) }
 
+    /// Each spelling of `options` and the option it means.
+    static func bySpelling(_ options: [Option]) -> [String: Option] {
+        Dictionary(options.flatMap { option in option.spellings.map { ($0, option) } }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// `-n, --namespace NS`.
     public var label: String {
         (short.map { $0 + ", " } ?? "") + name + (value.map { " " + $0 } ?? "")

@@ -34,8 +34,6 @@ public final class ManualClock: Sendable {
         millis.add(Int64((seconds * 1000).rounded()), ordering: .sequentiallyConsistent)
     }
 
-    public func set(_ time: Timestamp) { millis.store(time.millis, ordering: .sequentiallyConsistent) }
-
     /// A `WallClock` reading this one.
     public var clock: WallClock { WallClock { [self] in now } }
 }

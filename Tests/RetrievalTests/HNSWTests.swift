@@ -89,7 +89,7 @@ func recallAgainstExact(_ graph: HNSWGraph, vectors: [Int64: [Float]], queries: 
         let filter = CubeFilter(tags: ["rare"])
         var found = 0
         for q in queries.prefix(30) {
-            let exact = tagged.map { key, v in (key, zip(q, v).reduce(Float(0)) { $0 + $1.0 * $1.1 }) }
+            let exact = tagged.map { key, v in (key, plainDot(q, v)) }
                 .sorted { $0.1 > $1.1 }.prefix(10).map(\.0)
             let hits = graph.search(q, k: 10) { $0.matches(filter, now: Timestamp(millis: 0)) }
             #expect(hits.allSatisfy { tagged[$0.key] != nil })

@@ -207,17 +207,7 @@ public enum MemoryGet: RPCMethod {
 public enum MemoryHistory: RPCMethod {
     public static let name = "memory.history"
 
-    public struct Params: WireParams {
-        public static let keys = codingKeyNames(CodingKeys.self)
-        public var namespace: String
-        public var id: String
-        public init(namespace: String, id: String) {
-            self.namespace = namespace
-            self.id = id
-        }
-
-        enum CodingKeys: String, CodingKey, CaseIterable { case namespace, id }
-    }
+    public typealias Params = MemoryRef
 
     public struct Result: Codable, Sendable, Hashable {
         public var id: String

@@ -36,15 +36,8 @@ public enum MemoryFuse: RPCMethod {
         enum CodingKeys: String, CodingKey, CaseIterable { case namespace, ids, weights, method, text, tags, agent }
     }
 
-    public struct Result: Codable, Sendable, Hashable {
-        public var id: String
-        public var version: Int
-
-        public init(id: String, version: Int) {
-            self.id = id
-            self.version = version
-        }
-    }
+    /// The new memory.
+    public typealias Result = MemoryUpdate.Result
 }
 
 /// `memory.compose`: concatenates activation memories (KV snapshots of one

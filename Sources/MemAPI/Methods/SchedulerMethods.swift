@@ -122,17 +122,7 @@ public enum SchedulerDemote: RPCMethod {
 
 /// `scheduler.pin` / `scheduler.unpin`: a pinned memory never changes tier on its own.
 public enum SchedulerPinning {
-    public struct Params: WireParams {
-        public static let keys = codingKeyNames(CodingKeys.self)
-        public var namespace: String
-        public var id: String
-        public init(namespace: String, id: String) {
-            self.namespace = namespace
-            self.id = id
-        }
-
-        enum CodingKeys: String, CodingKey, CaseIterable { case namespace, id }
-    }
+    public typealias Params = MemoryRef
 
     public struct Result: Codable, Sendable, Hashable {
         public var id: String
