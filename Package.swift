@@ -22,7 +22,7 @@ let package = Package(
         // Pure value types; no I/O.
         .target(name: "MemCube", dependencies: ["MemJSON"]),
         // SQLite storage: connection, statements, migrations, repositories.
-        .target(name: "MemStore", dependencies: ["MemCube", "CSQLite"]),
+        .target(name: "MemStore", dependencies: ["MemCube", "MemJSON", "CSQLite"]),
         // Embedders, vector index, keyword query building, fusion.
         // Optimized in debug builds too: the HNSW, BM25 and BERT loops run
         // 20-40x slower at -Onone, which made them most of the test suite's time.

@@ -32,7 +32,9 @@ public struct WireFilter: Codable, Sendable, Hashable {
         self.state = state
     }
 
-    public static let keys: Set<String> = ["tags", "agent", "session", "since", "until", "state", "kind", "model", "tier"]
+    public static let keys = codingKeyNames(CodingKeys.self)
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case tags, agent, session, since, until, state, kind, model, tier }
 }
 
 /// A memory as the protocol shows it (the current version of a cube).

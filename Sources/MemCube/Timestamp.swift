@@ -18,8 +18,28 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         return Timestamp(millis: Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000)
     }
 
+    /// The earliest and latest times memos stores and prints: years 0000
+    /// to 9999, what four-digit ISO 8601 can write.
+    public static let earliest = Timestamp(millis: Timestamp.days(fromCivil: 0, 1, 1) * 86_400_000)
+    public static let latest = Timestamp(millis: Timestamp.days(fromCivil: 10_000, 1, 1) * 86_400_000 - 1)
+
+    /// This time moved by `seconds`, saturating at `earliest` and `latest`
+    /// (never a trap, whatever the number; NaN moves nothing). Callers that
+    /// take a duration from a client check its range first and say so.
     public func adding(seconds: Double) -> Timestamp {
-        Timestamp(millis: millis + Int64((seconds * 1000).rounded()))
+        guard !seconds.isNaN else { return self }
+        let span = Double(Timestamp.latest.millis - Timestamp.earliest.millis)
+        let delta = (seconds * 1000).rounded()
+        if delta >= span { return Timestamp.latest }
+        if delta <= -span { return Timestamp.earliest }
+        return Timestamp(millis: millis).clamped(adding: Int64(delta))
+    }
+
+    /// `millis + delta` kept within earliest...latest (overflow-free).
+    private func clamped(adding delta: Int64) -> Timestamp {
+        let (sum, overflow) = millis.addingReportingOverflow(delta)
+        if overflow { return delta > 0 ? Timestamp.latest : Timestamp.earliest }
+        return Timestamp(millis: min(max(sum, Timestamp.earliest.millis), Timestamp.latest.millis))
     }
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.millis < b.millis }
@@ -28,8 +48,10 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, always UTC.
     public var iso8601: String {
-        let days = Int64((Double(millis) / 86_400_000).rounded(.down))
-        let msOfDay = millis - days * 86_400_000
+        // Floor division without overflow for every Int64.
+        var msOfDay = millis % 86_400_000
+        if msOfDay < 0 { msOfDay += 86_400_000 }
+        let days = (millis - msOfDay) / 86_400_000
         let (y, m, d) = Timestamp.civil(fromDays: days)
         let h = msOfDay / 3_600_000, mi = msOfDay / 60_000 % 60
         let s = msOfDay / 1000 % 60, ms = msOfDay % 1000

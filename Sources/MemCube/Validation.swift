@@ -22,6 +22,10 @@ public struct Limits: Sendable, Hashable {
     public var maxBatchItems = 1000
     public var maxK = 1000
     public var maxListLimit = 1000
+    /// The longest TTL: 100 years (longer is no TTL at all; say 0 or leave it out).
+    public var maxTTLSeconds: Double = 100 * 365.25 * 86_400
+    /// The largest per-signal recall weight and fuse weight (in magnitude).
+    public var maxWeight: Double = 1000
     /// The largest payload memory.get returns inline (`include_data`); bigger ones go through `export_to`.
     public var maxInlinePayloadBytes = 16 << 20
 
@@ -71,9 +75,24 @@ public struct Limits: Sendable, Hashable {
         }
     }
 
+    /// A TTL in seconds: finite, above 0 (or exactly 0 where `zeroClears`,
+    /// meaning "remove the TTL"), at most `maxTTLSeconds`.
+    public func checkTTL(_ value: Double, field: String, zeroClears: Bool) throws(ValidationError) {
+        let lower = zeroClears ? "0 (no TTL) or a number of seconds above 0" : "a number of seconds above 0"
+        guard value.isFinite, value > 0 || (zeroClears && value == 0), value <= maxTTLSeconds else {
+            throw ValidationError(field: field, "must be \(lower), at most \(Int(maxTTLSeconds)) (100 years) (got \(Limits.show(value)))")
+        }
+    }
+
+    /// A number as a person writes it: 3, 2.5, 1e+16.
+    public static func show(_ value: Double) -> String {
+        if value.isFinite, value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
+    }
+
     public func checkImportance(_ value: Double, field: String) throws(ValidationError) {
         if !(0...1).contains(value) {
-            throw ValidationError(field: field, "must be between 0 and 1 (got \(value))")
+            throw ValidationError(field: field, "must be between 0 and 1 (got \(Limits.show(value)))")
         }
     }
 }

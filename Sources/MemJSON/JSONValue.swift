@@ -119,3 +119,13 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 }
+
+/// A value in messages reads as the JSON the client wrote (`3`, `"x"`,
+/// `[1,2]`), never as Swift's debug form.
+extension JSONValue: CustomStringConvertible {
+    public var description: String {
+        var writer = JSONWriter(capacity: 64)
+        writer.value(self)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+}

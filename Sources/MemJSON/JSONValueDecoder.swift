@@ -6,11 +6,49 @@
 /// into messages naming the field need no change. Numbers convert as
 /// `JSONDecoder` converts them: an integer type takes a whole number that
 /// fits, a floating-point type takes any number.
+///
+/// With `rejectUnknownKeys`, a nested object decoded with coding keys that
+/// are `CaseIterable` (the wire's params types declare theirs so) may hold
+/// only those keys: any other key is a `dataCorrupted` error at its path
+/// ("filter.tgas is not a known field (did you mean 'tags'?)"). The
+/// top-level object is left to the caller, which knows the method's keys.
 public struct JSONValueDecoder: Sendable {
-    public init() {}
+    public var rejectUnknownKeys: Bool
+
+    public init(rejectUnknownKeys: Bool = false) { self.rejectUnknownKeys = rejectUnknownKeys }
 
     public func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
-        try Node(value: value, codingPath: []).decode(T.self)
+        try Node(value: value, codingPath: [], strict: rejectUnknownKeys).decode(T.self)
+    }
+}
+
+/// The names of a CaseIterable coding-key type (opened from an existential).
+private func caseNames<K: CodingKey & CaseIterable>(_ type: K.Type) -> Set<String> {
+    Set(K.allCases.map(\.stringValue))
+}
+
+/// " (did you mean 'tags'?)" for a key within two edits of a known one, else "".
+public enum KeySuggestion {
+    public static func text(_ key: String, _ allowed: Set<String>) -> String {
+        let best = allowed.map { ($0, editDistance(key, $0)) }.min { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
+        guard let best, best.1 <= 2 else { return "" }
+        return " (did you mean '\(best.0)'?)"
+    }
+
+    /// Levenshtein distance over characters.
+    public static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 }
 
@@ -34,6 +72,7 @@ struct JSONKey: CodingKey {
 private struct Node: Decoder, SingleValueDecodingContainer {
     let value: JSONValue
     let codingPath: [any CodingKey]
+    let strict: Bool
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     // MARK: Decoder
@@ -41,7 +80,15 @@ private struct Node: Decoder, SingleValueDecodingContainer {
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         switch value {
         case .object(let object):
-            return KeyedDecodingContainer(Keyed<Key>(object: object, codingPath: codingPath))
+            if strict, !codingPath.isEmpty, let iterable = Key.self as? any (CodingKey & CaseIterable).Type {
+                let known = caseNames(iterable)
+                if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+                    throw DecodingError.dataCorrupted(DecodingError.Context(
+                        codingPath: codingPath + [JSONKey(stringValue: unknown)],
+                        debugDescription: "is not a known field\(KeySuggestion.text(unknown, known))"))
+                }
+            }
+            return KeyedDecodingContainer(Keyed<Key>(object: object, codingPath: codingPath, strict: strict))
         case .null:
             throw DecodingError.valueNotFound([String: Any].self, DecodingError.Context(
                 codingPath: codingPath, debugDescription: "Cannot get keyed decoding container -- found null value instead"))
@@ -53,7 +100,7 @@ private struct Node: Decoder, SingleValueDecodingContainer {
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         switch value {
         case .array(let array):
-            return Unkeyed(array: array, codingPath: codingPath)
+            return Unkeyed(array: array, codingPath: codingPath, strict: strict)
         case .null:
             throw DecodingError.valueNotFound([Any].self, DecodingError.Context(
                 codingPath: codingPath, debugDescription: "Cannot get unkeyed decoding container -- found null value instead"))
@@ -150,6 +197,7 @@ private struct Node: Decoder, SingleValueDecodingContainer {
 private struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let object: [String: JSONValue]
     let codingPath: [any CodingKey]
+    let strict: Bool
 
     var allKeys: [Key] { object.keys.compactMap { Key(stringValue: $0) } }
 
@@ -160,7 +208,7 @@ private struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
             throw DecodingError.keyNotFound(key, DecodingError.Context(
                 codingPath: codingPath, debugDescription: "No value associated with key \(key.stringValue)."))
         }
-        return Node(value: value, codingPath: codingPath + [key])
+        return Node(value: value, codingPath: codingPath + [key], strict: strict)
     }
 
     func decodeNil(forKey key: Key) throws -> Bool { try node(key).decodeNil() }
@@ -189,22 +237,24 @@ private struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func superDecoder() throws -> any Decoder {
-        Node(value: object["super"] ?? .null, codingPath: codingPath + [JSONKey(stringValue: "super")])
+        Node(value: object["super"] ?? .null, codingPath: codingPath + [JSONKey(stringValue: "super")], strict: strict)
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        Node(value: object[key.stringValue] ?? .null, codingPath: codingPath + [key])
+        Node(value: object[key.stringValue] ?? .null, codingPath: codingPath + [key], strict: strict)
     }
 }
 
 private struct Unkeyed: UnkeyedDecodingContainer {
     let array: [JSONValue]
     let codingPath: [any CodingKey]
+    let strict: Bool
     private(set) var currentIndex = 0
 
-    init(array: [JSONValue], codingPath: [any CodingKey]) {
+    init(array: [JSONValue], codingPath: [any CodingKey], strict: Bool) {
         self.array = array
         self.codingPath = codingPath
+        self.strict = strict
     }
 
     var count: Int? { array.count }
@@ -216,7 +266,7 @@ private struct Unkeyed: UnkeyedDecodingContainer {
                 codingPath: codingPath + [JSONKey(intValue: currentIndex)], debugDescription: "Unkeyed container is at end."))
         }
         defer { currentIndex += 1 }
-        return Node(value: array[currentIndex], codingPath: codingPath + [JSONKey(intValue: currentIndex)])
+        return Node(value: array[currentIndex], codingPath: codingPath + [JSONKey(intValue: currentIndex)], strict: strict)
     }
 
     mutating func decodeNil() throws -> Bool {

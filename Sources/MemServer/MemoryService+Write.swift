@@ -71,7 +71,7 @@ extension MemoryService {
         try limits.checkImportance(importance, field: "\(prefix)importance")
         var expiresAt: Timestamp?
         if let ttl = item.ttlSeconds {
-            guard ttl > 0, ttl.isFinite else { throw ValidationError(field: "\(prefix)ttl_seconds", "must be a positive number of seconds") }
+            try limits.checkTTL(ttl, field: "\(prefix)ttl_seconds", zeroClears: false)
             expiresAt = context.now.adding(seconds: ttl)
         }
         var provenance = provenance(.add, agent: item.agent, context: context, source: item.source)
@@ -148,7 +148,7 @@ extension MemoryService {
             change.session = session
         }
         if let ttl = params.ttlSeconds {
-            guard ttl >= 0, ttl.isFinite else { throw ValidationError(field: "ttl_seconds", "must be 0 (no TTL) or a positive number of seconds") }
+            try limits.checkTTL(ttl, field: "ttl_seconds", zeroClears: true)
             change.expiresAt = .some(ttl == 0 ? nil : context.now.adding(seconds: ttl))
         }
         if let expected = params.expectedVersion, expected < 1 {

@@ -6,7 +6,7 @@ import MemJSON
 /// Decodes a method's params from the request's JSON value, turning every
 /// decoding failure into a `ValidationError` that names the field.
 enum ParamsDecoding {
-    static let decoder = JSONValueDecoder()
+    static let decoder = JSONValueDecoder(rejectUnknownKeys: true)
 
     static func decode<M: RPCMethod>(_ method: M.Type, from params: JSONValue?) throws -> M.Params {
         let value: JSONValue
@@ -25,14 +25,6 @@ enum ParamsDecoding {
             return try decoder.decode(M.Params.self, from: value)
         } catch let error as DecodingError {
             throw validationError(error)
-        }
-    }
-
-    /// Rejects keys of a nested object that are not in `allowed`.
-    static func checkKeys(_ value: JSONValue?, allowed: Set<String>, field: String) throws(ValidationError) {
-        guard let object = value?.objectValue else { return }
-        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw ValidationError(field: "\(field).\(unknown)", "is not a known field\(suggestion(unknown, allowed))")
         }
     }
 
@@ -73,22 +65,5 @@ enum ParamsDecoding {
     }
 
     /// " (did you mean 'tags'?)" for a near miss.
-    static func suggestion(_ key: String, _ allowed: Set<String>) -> String {
-        let best = allowed.map { ($0, editDistance(key, $0)) }.min { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
-        guard let best, best.1 <= 2 else { return "" }
-        return " (did you mean '\(best.0)'?)"
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        var previous = Array(0...b.count)
-        for i in 1...max(1, a.count) where !a.isEmpty {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...max(1, b.count) where !b.isEmpty {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return a.isEmpty ? b.count : previous[b.count]
-    }
+    static func suggestion(_ key: String, _ allowed: Set<String>) -> String { KeySuggestion.text(key, allowed) }
 }

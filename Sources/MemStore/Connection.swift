@@ -40,6 +40,13 @@ public final class Connection {
         }
     }
 
+    /// At most this many statements are cached. Queries are written with a
+    /// fixed text (lists go through `SQLList`), so this is a safety net: when
+    /// it is reached the cache starts over instead of growing.
+    static let maxCachedStatements = 256
+
+    var cachedStatementCount: Int { cache.count }
+
     /// A cached prepared statement for `sql`, reset and with bindings cleared.
     public func prepare(_ sql: String) throws -> Statement {
         if let cached = cache[sql] {
@@ -47,6 +54,7 @@ public final class Connection {
             return cached
         }
         let statement = try Statement(connection: self, sql: sql, persistent: true)
+        if cache.count >= Self.maxCachedStatements { cache.removeAll() }  // statements in use live on in their callers
         cache[sql] = statement
         return statement
     }

@@ -235,16 +235,16 @@ extension SQLiteStore {
 
     public func linked(keys: [Int64], type: String) throws -> [Int64: [CubeID]] {
         guard !keys.isEmpty else { return [:] }
-        let list = Array(repeating: "?", count: keys.count).joined(separator: ",")
-        let part = [SQLValue.text(type)] + keys.map(SQLValue.int)
+        let list = SQLList.sql
+        let part = [SQLValue.text(type), SQLList.ints(keys)]
         let values = part + part
         return try read { db in
             let rows = try db.prepare("""
                 SELECT e.src, c.id FROM edges e JOIN cubes c ON c.rowid = e.dst
-                  WHERE e.type = ? AND e.src IN (\(list)) AND c.state = 'active'
+                  WHERE e.type = ? AND e.src IN \(list) AND c.state = 'active'
                 UNION
                 SELECT e.dst, c.id FROM edges e JOIN cubes c ON c.rowid = e.src
-                  WHERE e.type = ? AND e.dst IN (\(list)) AND c.state = 'active'
+                  WHERE e.type = ? AND e.dst IN \(list) AND c.state = 'active'
                 """).query(values) { ($0.int64(0), CubeID($0.text(1) ?? "")) }
             var result: [Int64: [CubeID]] = [:]
             for (key, id) in rows { if let id { result[key, default: []].append(id) } }

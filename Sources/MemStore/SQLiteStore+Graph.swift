@@ -54,17 +54,17 @@ extension SQLiteStore {
 
     public func neighbors(keys: [Int64]) throws -> [Int64: [Neighbor]] {
         guard !keys.isEmpty else { return [:] }
-        let list = Array(repeating: "?", count: keys.count).joined(separator: ",")
-        let values = keys.map(SQLValue.int)
+        let list = SQLList.sql
+        let values = [SQLList.ints(keys)]
         return try read { db in
             var result: [Int64: [Neighbor]] = [:]
             try db.readTransaction {
-                for row in try db.prepare("SELECT src, dst, type, weight FROM edges WHERE src IN (\(list))")
+                for row in try db.prepare("SELECT src, dst, type, weight FROM edges WHERE src IN \(list)")
                     .query(values, row: { ($0.int64(0), $0.int64(1), $0.text(2) ?? "", $0.double(3)) })
                 {
                     result[row.0, default: []].append(Neighbor(key: row.1, type: row.2, weight: row.3, outgoing: true))
                 }
-                for row in try db.prepare("SELECT dst, src, type, weight FROM edges WHERE dst IN (\(list))")
+                for row in try db.prepare("SELECT dst, src, type, weight FROM edges WHERE dst IN \(list)")
                     .query(values, row: { ($0.int64(0), $0.int64(1), $0.text(2) ?? "", $0.double(3)) })
                 {
                     result[row.0, default: []].append(Neighbor(key: row.1, type: row.2, weight: row.3, outgoing: false))
@@ -76,14 +76,14 @@ extension SQLiteStore {
 
     public func entities(ofKeys keys: [Int64]) throws -> [Int64: [EntityStat]] {
         guard !keys.isEmpty else { return [:] }
-        let list = Array(repeating: "?", count: keys.count).joined(separator: ",")
+        let list = SQLList.sql
         return try read { db in
             var result: [Int64: [EntityStat]] = [:]
             for (key, stat) in try db.prepare("""
                 SELECT m.cube_rowid, e.id, e.key, e.kind, e.display,
                   (SELECT count(*) FROM mentions m2 WHERE m2.entity_id = e.id)
-                FROM mentions m JOIN entities e ON e.id = m.entity_id WHERE m.cube_rowid IN (\(list))
-                """).query(keys.map(SQLValue.int), row: { row in (row.int64(0), Self.entityStat(row, from: 1)) })
+                FROM mentions m JOIN entities e ON e.id = m.entity_id WHERE m.cube_rowid IN \(list)
+                """).query([SQLList.ints(keys)], row: { row in (row.int64(0), Self.entityStat(row, from: 1)) })
             {
                 result[key, default: []].append(stat)
             }
@@ -93,12 +93,12 @@ extension SQLiteStore {
 
     public func findEntities(namespace: String, keys: [String]) throws -> [EntityStat] {
         guard !keys.isEmpty else { return [] }
-        let list = Array(repeating: "?", count: keys.count).joined(separator: ",")
+        let list = SQLList.sql
         return try read { db in
             try db.prepare("""
                 SELECT e.id, e.key, e.kind, e.display, (SELECT count(*) FROM mentions m WHERE m.entity_id = e.id)
-                FROM entities e WHERE e.namespace = ? AND e.key IN (\(list))
-                """).query([.text(namespace)] + keys.map(SQLValue.text)) { Self.entityStat($0, from: 0) }
+                FROM entities e WHERE e.namespace = ? AND e.key IN \(list)
+                """).query([.text(namespace), SQLList.strings(keys)]) { Self.entityStat($0, from: 0) }
         }
     }
 

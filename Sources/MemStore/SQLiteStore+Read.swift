@@ -55,16 +55,15 @@ extension SQLiteStore {
         let (cached, missing) = cache.lookup(keys)
         var result = cached.filter { $0.value.namespace == namespace && $0.value.state == .active && !$0.value.isExpired(at: now) }
         guard !missing.isEmpty else { return result }
-        let placeholders = Array(repeating: "?", count: missing.count).joined(separator: ",")
         let sql = """
             SELECT \(RowCoding.cubeColumns) FROM cubes c
-            WHERE c.rowid IN (\(placeholders)) AND +c.namespace = ? AND +c.state = 'active'
+            WHERE c.rowid IN \(SQLList.sql) AND +c.namespace = ? AND +c.state = 'active'
               AND (c.expires_at IS NULL OR c.expires_at > ?)
             """
         // The unary + keeps the planner on rowid lookups: with an IN list it
         // otherwise chose the namespace index and scanned the whole namespace
         // (1 ms instead of 0.1 ms for 18 keys at 10k memories).
-        let values = missing.map(SQLValue.int) + [.text(namespace), .int(now.millis)]
+        let values = [SQLList.ints(missing), .text(namespace), .int(now.millis)]
         let rows = try read { db in try db.prepare(sql).query(values, row: RowCoding.cube) }
         let loaded = Dictionary(rows.map { ($0.key, $0.cube) }, uniquingKeysWith: { first, _ in first })
         cache.fill(loaded, epoch: epoch)
@@ -105,10 +104,9 @@ extension SQLiteStore {
 
     public func vectorRecords(keys: [Int64]) throws -> [VectorRecord] {
         guard !keys.isEmpty else { return [] }
-        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ",")
         return try read { db in
-            try db.prepare(Self.vectorSQL + " WHERE c.rowid IN (\(placeholders)) AND c.state = 'active'")
-                .query(keys.map(SQLValue.int), row: Self.vectorRecord)
+            try db.prepare(Self.vectorSQL + " WHERE c.rowid IN \(SQLList.sql) AND c.state = 'active'")
+                .query([SQLList.ints(keys)], row: Self.vectorRecord)
         }
     }
 

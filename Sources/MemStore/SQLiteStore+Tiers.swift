@@ -162,10 +162,9 @@ extension SQLiteStore {
         let epoch = cache.epoch
         for chunk in stride(from: 0, to: keys.count, by: 500) {
             let part = Array(keys[chunk..<min(chunk + 500, keys.count)])
-            let placeholders = Array(repeating: "?", count: part.count).joined(separator: ",")
             let rows = try read { db in
-                try db.prepare("SELECT \(RowCoding.cubeColumns) FROM cubes c WHERE c.rowid IN (\(placeholders)) AND c.state = 'active'")
-                    .query(part.map(SQLValue.int), row: RowCoding.cube)
+                try db.prepare("SELECT \(RowCoding.cubeColumns) FROM cubes c WHERE c.rowid IN \(SQLList.sql) AND c.state = 'active'")
+                    .query([SQLList.ints(part)], row: RowCoding.cube)
             }
             cache.fill(Dictionary(rows.map { ($0.key, $0.cube) }, uniquingKeysWith: { a, _ in a }), epoch: epoch)
         }
@@ -181,10 +180,9 @@ extension SQLiteStore {
     /// Activation payloads of the working tier are held in RAM too.
     func holdPayloads(_ keys: [Int64], _ resident: Bool) throws {
         guard !keys.isEmpty else { return }
-        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ",")
         let hashes = try read { db in
-            try db.prepare("SELECT blob FROM cubes WHERE rowid IN (\(placeholders)) AND kind = 'activation' AND blob IS NOT NULL")
-                .query(keys.map(SQLValue.int)) { $0.text(0) ?? "" }
+            try db.prepare("SELECT blob FROM cubes WHERE rowid IN \(SQLList.sql) AND kind = 'activation' AND blob IS NOT NULL")
+                .query([SQLList.ints(keys)]) { $0.text(0) ?? "" }
         }
         for sha in hashes {
             if resident { try blobs.hold(sha) } else { blobs.release(sha) }

@@ -57,6 +57,11 @@ public final class SQLiteStore: CubeStore {
     /// SQLite's 2 MB default cache made it I/O-bound in profiles.
     static let cachePragmas = "PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768;"
 
+    /// The most statements any connection has cached (for tests of the bound).
+    var largestStatementCache: Int {
+        ([writer] + readers).map { (try? $0.with { $0.cachedStatementCount }) ?? 0 }.max() ?? 0
+    }
+
     func read<R: Sendable>(_ body: (Connection) throws -> R) throws -> R {
         let index = nextReader.add(1, ordering: .relaxed).oldValue % readers.count
         return try readers[abs(index)].with(body)

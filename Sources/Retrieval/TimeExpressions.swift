@@ -29,6 +29,8 @@ public struct TimeWindow: Sendable, Hashable {
 /// the hard filters). No phrase: no window.
 public enum TimeExpressions {
     static let day: Int64 = 86_400_000
+    /// The furthest back "N units ago" reaches: 10,000 years.
+    static let maxAgoDays: Int64 = 3_652_500
 
     public static func window(in query: String, reference: Timestamp) -> TimeWindow? {
         let words = TextTokens.words(query)
@@ -91,6 +93,8 @@ public enum TimeExpressions {
                 let countWord = next == "ago" ? previous : word
                 if let unit = unitDays[unitWord] {
                     let count = Int64(countWord) ?? numberWords[countWord] ?? 1
+                    // Beyond the calendar memos keeps (years 0 to 9999): no window.
+                    guard count >= 0, count <= maxAgoDays / unit else { continue }
                     let center = today - count * unit
                     let half = max(1, unit / 2 * max(1, count / 2))
                     return days(center - half, center + half + 1, "\(count) \(unitWord) ago")

@@ -185,6 +185,22 @@ import MemTestSupport
         #expect(cube.access.heat == 3)
         #expect(cube.access.lastAccess == now)
     }
+
+    @Test func listsOfEveryLengthShareOneCachedStatement() throws {
+        let t = try TempStore()
+        let stored = try t.store.add((0..<300).map { makeCube("memory \($0)") }) { _ in }
+        let keys = stored.map(\.key)
+        let before = t.store.largestStatementCache
+        for length in stride(from: 1, through: keys.count, by: 7) {
+            let part = Array(keys.prefix(length))
+            t.store.cache.invalidate(part)
+            #expect(try t.store.cubes(namespace: "ns", keys: part, now: now).count == length)
+            _ = try t.store.neighbors(keys: part)
+            _ = try t.store.entities(ofKeys: part)
+            _ = try t.store.vectorRecords(keys: part)
+        }
+        #expect(t.store.largestStatementCache <= before + 8)
+    }
 }
 
 /// The texts `forEachText` hands the keyword index, in key order.
