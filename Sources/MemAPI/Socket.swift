@@ -71,6 +71,14 @@ public enum SocketIO {
         try bytes.withUnsafeBytes { try writeAll(fd, $0) }
     }
 
+    /// Sets SO_RCVTIMEO or SO_SNDTIMEO: a blocking recv or send on `fd` then
+    /// fails with EAGAIN after `seconds` without progress.
+    public static func setTimeout(_ fd: Int32, _ option: Int32, seconds: Double) throws {
+        let whole = seconds.rounded(.down)
+        var value = timeval(tv_sec: Int(whole), tv_usec: Int((seconds - whole) * 1_000_000))
+        try Syscall.run("setsockopt") { setsockopt(fd, SOL_SOCKET, option, &value, socklen_t(MemoryLayout<timeval>.size)) }
+    }
+
     public static func close(_ fd: Int32) {
         _ = Glibc.close(fd)
     }

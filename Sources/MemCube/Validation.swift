@@ -26,6 +26,8 @@ public struct Limits: Sendable, Hashable {
     public var maxTTLSeconds: Double = 100 * 365.25 * 86_400
     /// The largest per-signal recall weight and fuse weight (in magnitude).
     public var maxWeight: Double = 1000
+    /// The largest payload memory.add takes (`--max-payload-mb`).
+    public var maxPayloadBytes: Int64 = 1 << 30
     /// The largest payload memory.get returns inline (`include_data`); bigger ones go through `export_to`.
     public var maxInlinePayloadBytes = 16 << 20
 

@@ -56,6 +56,7 @@ public enum Daemon {
             let accessLog = AccessLog { wake.signal() }  // many accesses waiting: tick now
             var limits = Limits()
             limits.maxBatchItems = config.maxBatchItems
+            limits.maxPayloadBytes = Int64(config.maxPayloadMB) << 20
             let box = ServerBox()
             let service = MemoryService(
                 store: store, index: index, keywords: keywords, embedder: embedder, accessLog: accessLog, limits: limits,
@@ -74,7 +75,10 @@ public enum Daemon {
             }
             let dispatcher = service.dispatcher(logger: logger)
             let server = SocketServer(
-                path: config.socketPath, maxFrameBytes: config.maxFrameBytes, maxConnections: config.maxConnections,
+                path: config.socketPath,
+                limits: SocketServer.ClientLimits(
+                    maxFrameBytes: config.maxFrameBytes, maxConnections: config.maxConnections,
+                    idleTimeout: config.idleTimeoutSeconds, sendTimeout: config.sendTimeoutSeconds),
                 logger: logger
             ) { frame, connection in dispatcher.handle(frame: frame, connection: connection) }
             box.set(server: server, dispatcher: dispatcher)

@@ -33,6 +33,12 @@ public struct DaemonConfig: Sendable {
     public var durability = SQLiteStore.Durability.full
     public var maxFrameBytes = 4 * 1024 * 1024
     public var maxConnections = 128
+    /// Seconds a client may stay idle between requests (0: forever); runners are spared.
+    public var idleTimeoutSeconds = 300.0
+    /// Seconds a reply may wait for a client that does not read it (0: forever).
+    public var sendTimeoutSeconds = 30.0
+    /// The largest payload (activation or parameter file) memory.add takes, in MiB.
+    public var maxPayloadMB = 1024
     /// RAM for active cubes recently loaded by recall (0: no cache).
     public var cubeCacheMB = 64
     /// The scheduler's policy (docs/scheduler.md).

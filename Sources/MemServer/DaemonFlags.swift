@@ -50,6 +50,14 @@ enum FlagValue {
         return number
     }
 
+    /// Seconds, 0 (off) or more, at most a day.
+    static func duration(_ text: String, _ flag: String) throws -> Double {
+        guard let number = Double(text), number >= 0, number <= 86_400 else {
+            throw DaemonError.usage("\(flag) needs seconds from 0 (off) to 86400 (got '\(text)')")
+        }
+        return number
+    }
+
     static func fraction(_ text: String, _ flag: String) throws -> Float {
         guard let number = Float(text), number > 0, number <= 1 else {
             throw DaemonError.usage("\(flag) needs a cosine between 0 and 1, e.g. 0.9 (got '\(text)')")
@@ -142,6 +150,15 @@ public enum DaemonFlags {
         },
         DaemonFlag("--max-connections", "N", "concurrent clients (default 128)") { c, v, f in
             c.maxConnections = try FlagValue.positive(v, f)
+        },
+        DaemonFlag("--idle-timeout", "SECS", "close a client idle this long between requests (default 300; 0: never; subscribed runners are spared)") { c, v, f in
+            c.idleTimeoutSeconds = try FlagValue.duration(v, f)
+        },
+        DaemonFlag("--send-timeout", "SECS", "close a client that has not read a reply for this long (default 30; 0: never)") { c, v, f in
+            c.sendTimeoutSeconds = try FlagValue.duration(v, f)
+        },
+        DaemonFlag("--max-payload-mb", "N", "largest activation or parameter payload memory.add takes (default 1024)") { c, v, f in
+            c.maxPayloadMB = try FlagValue.positive(v, f)
         },
         DaemonFlag("--max-batch", "N", "memories per memory.add / memory.forget (default 1000)") { c, v, f in
             c.maxBatchItems = try FlagValue.positive(v, f)

@@ -44,17 +44,17 @@ public final class Dispatcher: Sendable {
         do {
             value = try JSONReader.parse(frame)
         } catch {
-            return encode(errorResponse(id: .null, RPCError(
-                .parseError, "the request is not valid JSON (at byte \(error.offset): \(error.reason))")))
+            return encode(refusal(id: .null, RPCError(
+                .parseError, "the request is not valid JSON (at byte \(error.offset): \(error.reason))"), peer: peer))
         }
         if case .array(let requests) = value {
             guard !requests.isEmpty else {
-                return encode(errorResponse(id: .null, RPCError(.invalidRequest, "an empty batch is not a request")))
+                return encode(refusal(id: .null, RPCError(.invalidRequest, "an empty batch is not a request"), peer: peer))
             }
             guard requests.count <= maxBatchRequests else {
-                return encode(errorResponse(id: .null, RPCError(
+                return encode(refusal(id: .null, RPCError(
                     .payloadTooLarge, "a batch may hold at most \(maxBatchRequests) requests (got \(requests.count))",
-                    limit: maxBatchRequests)))
+                    limit: maxBatchRequests), peer: peer))
             }
             let responses = requests.compactMap { handleOne($0, peer: peer, connection: connection) }
             return responses.isEmpty ? nil : encodeArray(responses)
@@ -66,7 +66,7 @@ public final class Dispatcher: Sendable {
     func handleOne(_ value: JSONValue, peer: PeerCredentials?, connection: ClientConnection? = nil) -> WireResponse? {
         counters.requests.add(1, ordering: .relaxed)
         guard case .object(let object) = value else {
-            return errorResponse(id: .null, RPCError(.invalidRequest, "a request must be a JSON object"))
+            return refusal(id: .null, RPCError(.invalidRequest, "a request must be a JSON object"), peer: peer)
         }
         let id: RPCID?
         switch object["id"] {
@@ -74,17 +74,18 @@ public final class Dispatcher: Sendable {
         case .null?: id = .null
         case .int(let i)?: id = .int(i)
         case .string(let s)?: id = .string(s)
-        case .some: return errorResponse(id: .null, RPCError(.invalidRequest, "id must be a string or an integer", field: "id"))
+        case .some: return refusal(id: .null, RPCError(.invalidRequest, "id must be a string or an integer", field: "id"), peer: peer)
         }
         guard object["jsonrpc"] == .string("2.0") else {
-            return errorResponse(id: id ?? .null, RPCError(.invalidRequest, "jsonrpc must be \"2.0\"", field: "jsonrpc"))
+            return refusal(id: id ?? .null, RPCError(.invalidRequest, "jsonrpc must be \"2.0\"", field: "jsonrpc"), peer: peer)
         }
         guard case .string(let method)? = object["method"] else {
-            return errorResponse(id: id ?? .null, RPCError(.invalidRequest, "method must be a string", field: "method"))
+            return refusal(id: id ?? .null, RPCError(.invalidRequest, "method must be a string", field: "method"), peer: peer)
         }
         guard let handler = handlers[method] else {
             let error = RPCError(.methodNotFound, "no method named '\(method)'; see docs/protocol.md for the list", field: "method")
-            return id.map { errorResponse(id: $0, error) }
+            let response = refusal(id: id ?? .null, error, peer: peer)
+            return id == nil ? nil : response
         }
         var context = RequestContext(peer: peer, now: clock.now())
         context.connection = connection
@@ -93,10 +94,18 @@ public final class Dispatcher: Sendable {
             guard let id else { return nil }
             return WireResponse(id: id, result: result, error: nil)
         } catch {
-            let wire = WireErrors.convert(error, method: method, logger: logger)
+            let wire = WireErrors.convert(error, method: method, peer: peer, logger: logger)
             guard let id else { return nil }
             return errorResponse(id: id, wire)
         }
+    }
+
+    /// A request refused before any handler ran, logged with its client.
+    private func refusal(id: RPCID, _ error: RPCError, peer: PeerCredentials?) -> WireResponse {
+        var who: [(String, String)] = [("code", error.data?.name ?? String(error.code)), ("field", error.data?.field ?? "-")]
+        if let peer { who += [("pid", String(peer.pid)), ("uid", String(peer.uid))] }
+        logger.info("request refused", who)
+        return errorResponse(id: id, error)
     }
 
     func errorResponse(id: RPCID, _ error: RPCError) -> WireResponse {

@@ -36,19 +36,49 @@ public struct Logger: Sendable {
         guard level >= self.level else { return }
         var line = "\(Timestamp.now().iso8601) \(level.name) \(message)"
         for (key, value) in metadata {
-            let quoted = value.contains(" ") || value.isEmpty ? "\"\(value)\"" : value
-            line += " \(key)=\(quoted)"
+            line += " \(key)=\(Self.quoted(value))"
         }
         line += "\n"
         let bytes = Array(line.utf8)
         bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
             var offset = 0
             while offset < raw.count {
-                let n = write(2, raw.baseAddress! + offset, raw.count - offset)
+                let n = write(2, base + offset, raw.count - offset)
+                if n < 0 && errno == EINTR { continue }
                 if n <= 0 { break }
                 offset += n
             }
         }
+    }
+
+    /// A value as it appears after `key=`: bare when it is plain, else in
+    /// double quotes with `"`, `\\` and control characters escaped (`\\n`,
+    /// `\\u001b`), so that one event is always one line whatever a client sent.
+    static func quoted(_ value: String) -> String {
+        let plain = !value.isEmpty && value.unicodeScalars.allSatisfy { s in
+            s.value > 0x20 && s.value != 0x7f && s != "\"" && s != "\\" && s != "=" && !(0x80...0x9f).contains(s.value)
+                && s.properties.generalCategory != .lineSeparator && s.properties.generalCategory != .paragraphSeparator
+        }
+        if plain { return value }
+        var out = "\""
+        for s in value.unicodeScalars {
+            switch s {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if s.value < 0x20 || s.value == 0x7f || (0x80...0x9f).contains(s.value) || s.value == 0x2028 || s.value == 0x2029 {
+                    let hex = String(s.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+                } else {
+                    out.unicodeScalars.append(s)
+                }
+            }
+        }
+        return out + "\""
     }
 
     public func debug(_ message: String, _ metadata: [(String, String)] = []) { log(.debug, message, metadata) }

@@ -33,12 +33,15 @@ extension MemoryService {
         case (let path?, nil):
             field = "\(prefix)path"
             if let refusal = PeerAccess.check(path, .read, peer: context.peer) { throw ValidationError(field: field, refusal) }
-            do { blob = try store.blobs.put(contentsOf: path) } catch let error as BlobError {
+            do { blob = try store.blobs.put(contentsOf: path, maxBytes: limits.maxPayloadBytes) } catch let error as BlobError {
                 throw ValidationError(field: field, error.description)
             }
         case (nil, let text?):
             field = "\(prefix)data"
             guard let bytes = Data(base64Encoded: text) else { throw ValidationError(field: field, "is not valid base64") }
+            guard Int64(bytes.count) <= limits.maxPayloadBytes else {
+                throw ValidationError(field: field, "holds \(bytes.count) bytes; payloads may be at most \(limits.maxPayloadBytes) bytes (memosd --max-payload-mb)")
+            }
             blob = try store.blobs.put([UInt8](bytes))
         }
         guard blob.size > 0 else { throw ValidationError(field: field, "is empty") }
@@ -47,7 +50,7 @@ extension MemoryService {
         if format == "safetensors" {
             let derived: [String: JSONValue]
             do {
-                let file = try SafeTensorsFile(path: store.blobs.path(of: blob.sha256))
+                let file = try SafeTensorsFile(path: store.blobs.path(of: blob.sha256), name: item.path ?? "the data")
                 derived = kind == .activation ? try PayloadLayout.activation(file) : try PayloadLayout.parameter(file)
             } catch let error as SafeTensorsError {
                 throw ValidationError(field: field, "is not a valid safetensors file: \(error)")
@@ -123,12 +126,15 @@ extension MemoryService {
         guard weights.count == params.ids.count else {
             throw ValidationError(field: "weights", "has \(weights.count) weights for \(params.ids.count) ids; give one per id")
         }
-        for (i, weight) in weights.enumerated() where !weight.isFinite {
-            throw ValidationError(field: "weights[\(i)]", "must be a finite number")
+        for (i, weight) in weights.enumerated() where !(weight.isFinite && abs(weight) <= limits.maxWeight) {
+            throw ValidationError(field: "weights[\(i)]", "must be a number from -\(Limits.show(limits.maxWeight)) to \(Limits.show(limits.maxWeight)) (got \(Limits.show(weight)))")
         }
         let (sources, files) = try payloadSources(params.namespace, params.ids, kind: .parameter, context: context)
         let bytes: [UInt8]
-        do { bytes = try PayloadMath.fuse(files, weights: weights.map(Float.init), method: method) } catch let error as PayloadLayout.Error {
+        do {
+            bytes = try PayloadMath.fuse(
+                files, names: sources.map(\.id.rawValue), weights: weights.map(Float.init), method: method, maxBytes: limits.maxPayloadBytes)
+        } catch let error as PayloadLayout.Error {
             throw ValidationError(field: "ids", "cannot be fused: \(error)")
         }
         let source: JSONValue = ["operation": "fuse", "method": .string(method.rawValue), "weights": .array(weights.map(JSONValue.double))]
@@ -138,7 +144,9 @@ extension MemoryService {
     func compose(_ params: MemoryCompose.Params, _ context: RequestContext) throws -> MemoryCompose.Result {
         let (sources, files) = try payloadSources(params.namespace, params.ids, kind: .activation, context: context)
         let bytes: [UInt8]
-        do { bytes = try PayloadMath.compose(files) } catch let error as PayloadLayout.Error {
+        do {
+            bytes = try PayloadMath.compose(files, names: sources.map(\.id.rawValue), maxBytes: limits.maxPayloadBytes)
+        } catch let error as PayloadLayout.Error {
             throw ValidationError(field: "ids", "cannot be composed: \(error)")
         }
         return try storeDerived(
@@ -168,7 +176,7 @@ extension MemoryService {
                 throw ValidationError(field: field, "belongs to model '\(content.model)', \(ids[0]) to '\(first.model)'")
             }
             cubes.append(cube)
-            do { files.append(try SafeTensorsFile(path: store.blobs.path(of: content.sha256))) } catch {
+            do { files.append(try SafeTensorsFile(path: store.blobs.path(of: content.sha256), name: "the payload of \(text)")) } catch {
                 throw RPCError(.internalError, "the payload of \(text) cannot be read: \(error)")
             }
         }
@@ -183,7 +191,7 @@ extension MemoryService {
         let tags = try uniqueTags(tags, field: "tags")
         if let agent { try limits.checkName(agent, field: "agent") }
         let blob = try store.blobs.put(bytes)
-        let file = try SafeTensorsFile(path: store.blobs.path(of: blob.sha256))
+        let file = try SafeTensorsFile(path: store.blobs.path(of: blob.sha256), name: "the result")
         let meta = kind == .activation ? try PayloadLayout.activation(file) : try PayloadLayout.parameter(file)
         var provenance = provenance(.add, agent: agent, context: context, source: source)
         provenance.derivedFrom = sources.map(\.id)

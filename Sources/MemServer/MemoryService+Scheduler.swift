@@ -139,6 +139,7 @@ extension MemoryService {
         for (i, model) in params.models.enumerated() where !(1...256).contains(model.utf8.count) {
             throw ValidationError(field: "models[\(i)]", "must be 1 to 256 bytes")
         }
+        connection.markLongLived()
         runners.subscribe(connection, models: Set(params.models), name: params.name ?? "runner")
         // Jobs already waiting for these models go out now.
         runners.pump(now: context.now)

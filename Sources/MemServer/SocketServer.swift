@@ -6,6 +6,9 @@ import Synchronization
 import Glibc
 #endif
 
+/// MemCube's limits (the server has its own `ClientLimits`), for `show`.
+private typealias StoreLimits = Limits
+
 /// A Unix-socket server: one accept thread, one thread per connection
 /// reading newline-delimited frames (blocking reads never touch Swift's
 /// cooperative pool). Every syscall goes through `Syscall` (EINTR retried,
@@ -19,12 +22,36 @@ import Glibc
 /// leftover socket file from a dead daemon is replaced. `stop` stops
 /// accepting, lets in-flight requests finish and answer, then removes the
 /// socket file.
+///
+/// No client can hold the server: one whose peer credentials cannot be read
+/// is refused, one idle for `idleTimeout` seconds between requests is closed
+/// (subscribed runners excepted: they wait for jobs), and one that stops
+/// reading its replies is closed once a reply has waited `sendTimeout`
+/// seconds for room in the socket.
 public final class SocketServer: Sendable {
     public typealias Handler = @Sendable ([UInt8], ClientConnection) -> [UInt8]?
 
+    /// What one client may use of the server.
+    public struct ClientLimits: Sendable {
+        public var maxFrameBytes: Int
+        public var maxConnections: Int
+        /// Seconds without a request before a connection is closed; 0: never.
+        public var idleTimeout: Double
+        /// Seconds a reply may wait for a client that does not read; 0: forever.
+        public var sendTimeout: Double
+
+        public init(maxFrameBytes: Int, maxConnections: Int, idleTimeout: Double = 0, sendTimeout: Double = 0) {
+            self.maxFrameBytes = maxFrameBytes
+            self.maxConnections = maxConnections
+            self.idleTimeout = idleTimeout
+            self.sendTimeout = sendTimeout
+        }
+    }
+
     public let path: String
-    let maxFrameBytes: Int
-    let maxConnections: Int
+    let limits: ClientLimits
+    var maxFrameBytes: Int { limits.maxFrameBytes }
+    var maxConnections: Int { limits.maxConnections }
     let handler: Handler
     let logger: Logger
 
@@ -52,10 +79,13 @@ public final class SocketServer: Sendable {
     private let state = Mutex(State())
     let acceptedTotal = Atomic<Int>(0)
 
-    public init(path: String, maxFrameBytes: Int, maxConnections: Int, logger: Logger, handler: @escaping Handler) {
+    public convenience init(path: String, maxFrameBytes: Int, maxConnections: Int, logger: Logger, handler: @escaping Handler) {
+        self.init(path: path, limits: ClientLimits(maxFrameBytes: maxFrameBytes, maxConnections: maxConnections), logger: logger, handler: handler)
+    }
+
+    public init(path: String, limits: ClientLimits, logger: Logger, handler: @escaping Handler) {
         self.path = path
-        self.maxFrameBytes = maxFrameBytes
-        self.maxConnections = maxConnections
+        self.limits = limits
         self.logger = logger
         self.handler = handler
     }
@@ -75,8 +105,6 @@ public final class SocketServer: Sendable {
         }
         do {
             var address = try SocketIO.address(path)
-            let oldMask = umask(0o177)  // the socket file is born 0600
-            defer { umask(oldMask) }
             try Syscall.run("bind", path: path) {
                 withUnsafePointer(to: &address) { pointer in
                     pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -84,6 +112,10 @@ public final class SocketServer: Sendable {
                     }
                 }
             }
+            // 0600 before anyone can connect (listen comes next). Not umask:
+            // that is process-wide and other threads are creating files. The
+            // directory is 0700 and peers of another uid are refused anyway.
+            try Syscall.run("chmod", path: path) { chmod(path, 0o600) }
             try Syscall.run("listen", path: path) { listen(fd, 128) }
         } catch {
             close(fd)
@@ -177,18 +209,41 @@ public final class SocketServer: Sendable {
             state.withLock { _ = $0.clients.remove(fd) }
             close(fd)
         }
-        let peer = Self.peerCredentials(fd)
-        if let peer, peer.uid != getuid(), peer.uid != 0 {
+        // A reply to a refused client must not block this thread either.
+        if limits.sendTimeout > 0 { try? SocketIO.setTimeout(fd, SO_SNDTIMEO, seconds: limits.sendTimeout) }
+        guard let peer = Self.peerCredentials(fd) else {
+            // Fail closed: a client we cannot identify is not let in.
+            logger.warning("refused a client whose credentials cannot be read", [("error", String(cString: strerror(errno)))])
+            let error = RPCError(.permissionDenied, "memosd cannot identify this client (SO_PEERCRED failed) and refuses it")
+            try? SocketIO.writeAll(fd, Self.errorFrame(error))
+            return
+        }
+        if peer.uid != getuid(), peer.uid != 0 {
+            logger.warning("refused a client of another user", [("pid", String(peer.pid)), ("uid", String(peer.uid))])
             let error = RPCError(.permissionDenied, "user \(peer.uid) may not use this memosd (it runs as user \(getuid()))")
             try? SocketIO.writeAll(fd, Self.errorFrame(error))
             return
         }
+        if limits.idleTimeout > 0 { try? SocketIO.setTimeout(fd, SO_RCVTIMEO, seconds: limits.idleTimeout) }
         let connection = ClientConnection(fd: fd, peer: peer)
-        defer { connection.markClosed() }
+        defer {
+            if !connection.isOpen, connection.stalled {
+                logger.warning("closed a client that stopped reading its replies", [
+                    ("pid", String(peer.pid)), ("after_seconds", StoreLimits.show(limits.sendTimeout)),
+                ])
+            }
+            connection.markClosed()
+        }
         var reader = LineReader(fd: fd, maxFrameBytes: maxFrameBytes)
         while true {
             let frame: LineReader.Frame
-            do { frame = try reader.next() } catch { return }
+            do { frame = try reader.next() } catch let error as SocketError where error.code == EAGAIN || error.code == EWOULDBLOCK {
+                if connection.isLongLived { continue }  // a subscribed runner waits for jobs
+                logger.info("closed an idle client", [("pid", String(peer.pid)), ("idle_seconds", StoreLimits.show(limits.idleTimeout))])
+                return
+            } catch {
+                return
+            }
             switch frame {
             case .end:
                 return

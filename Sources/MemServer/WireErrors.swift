@@ -5,7 +5,19 @@ import Retrieval
 
 /// The one place where errors become wire errors (and get logged).
 enum WireErrors {
-    static func convert(_ error: any Error, method: String, logger: Logger) -> RPCError {
+    /// `peer` names the client in the log lines (pid and uid) of failures.
+    static func convert(_ error: any Error, method: String, peer: PeerCredentials? = nil, logger: Logger) -> RPCError {
+        var who: [(String, String)] = [("method", method)]
+        if let peer { who += [("pid", String(peer.pid)), ("uid", String(peer.uid))] }
+        let wire = wireError(error, method: method, who: who, logger: logger)
+        // Every refusal names its client; the message stays out (it may quote memory content).
+        if wire.errorCode != .internalError {
+            logger.info("request refused", who + [("code", wire.data?.name ?? String(wire.code)), ("field", wire.data?.field ?? "-")])
+        }
+        return wire
+    }
+
+    private static func wireError(_ error: any Error, method: String, who: [(String, String)], logger: Logger) -> RPCError {
         switch error {
         case let error as RPCError:
             return error
@@ -15,13 +27,13 @@ enum WireErrors {
         case let error as StoreError:
             return convert(error)
         case let error as EmbedderError:
-            logger.warning("embedder failed", [("method", method), ("error", error.description)])
+            logger.warning("embedder failed", who + [("error", error.description)])
             return RPCError(.unavailable, "\(error.description); nothing was stored, retry when it is back")
         case let error as SQLiteError where error.isBusy:
-            logger.warning("database busy", [("method", method), ("error", error.description)])
+            logger.warning("database busy", who + [("error", error.description)])
             return RPCError(.busy, "the database is busy; retry in a moment")
         default:
-            logger.error("request failed", [("method", method), ("error", "\(error)")])
+            logger.error("request failed", who + [("error", "\(error)")])
             return RPCError(.internalError, "internal error in \(method); the memosd log has the details")
         }
     }

@@ -54,17 +54,24 @@ public final class BlobStore: Sendable {
         try store { write in try bytes.withUnsafeBytes { try write($0) } }
     }
 
-    /// Stores the contents of the file at `source`, streamed (hashed while copied).
-    public func put(contentsOf source: String) throws -> BlobRef {
-        let input = open(source, O_RDONLY | O_CLOEXEC)
+    /// Stores the contents of the file at `source`, streamed (hashed while
+    /// copied), refusing one of more than `maxBytes` (by its size, and by
+    /// what is read should it grow meanwhile). Opened non-blocking, so a FIFO
+    /// cannot hang the caller; only a regular file is read.
+    public func put(contentsOf source: String, maxBytes: Int64 = .max) throws -> BlobRef {
+        let input = open(source, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard input >= 0 else { throw BlobError("cannot open \(source): \(String(cString: strerror(errno)))") }
         defer { close(input) }
         var info = stat()
         guard fstat(input, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
             throw BlobError("\(source) is not a regular file")
         }
+        guard Int64(info.st_size) <= maxBytes else {
+            throw BlobError("\(source) is \(info.st_size) bytes; payloads may be at most \(maxBytes) bytes (memosd --max-payload-mb)")
+        }
         return try store { write in
             var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            var total: Int64 = 0
             while true {
                 let n = chunk.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress, $0.count) }
                 if n < 0 {
@@ -72,6 +79,10 @@ public final class BlobStore: Sendable {
                     throw BlobError("cannot read \(source): \(String(cString: strerror(errno)))")
                 }
                 if n == 0 { return }
+                total += Int64(n)
+                guard total <= maxBytes else {
+                    throw BlobError("\(source) grew past \(maxBytes) bytes while it was read (memosd --max-payload-mb)")
+                }
                 try chunk.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             }
         }

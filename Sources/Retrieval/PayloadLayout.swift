@@ -36,6 +36,9 @@ public enum PayloadLayout {
         guard first.shape.count == 3 else {
             throw Error("layers.0 tensors must be [heads, tokens, head_dim], found shape \(first.shape)")
         }
+        guard first.shape.allSatisfy({ $0 >= 1 }) else {
+            throw Error("a KV snapshot needs at least one head, one token and one value per head; layers.0 is \(first.shape)")
+        }
         for layer in 0..<count {
             for (part, tensor) in [("key", layers[layer]!.key), ("value", layers[layer]!.value)] {
                 guard let tensor else { throw Error("layers.\(layer).\(part) is missing") }
@@ -60,7 +63,7 @@ public enum PayloadLayout {
         let modules = Set(adapters.keys.map { String($0.split(separator: ".").last ?? Substring($0)) })
         var meta: [String: JSONValue] = [
             "rank": .int(Int64(rank)), "target_modules": .array(modules.sorted().map(JSONValue.string)),
-            "adapted": .int(Int64(adapters.count)), "dtype": .string(adapters.values.first!.a.dtype),
+            "adapted": .int(Int64(adapters.count)), "dtype": .string(adapters.values.first?.a.dtype ?? "F32"),
         ]
         if let alpha = file.metadata["lora_alpha"].flatMap(Double.init) { meta["alpha"] = .double(alpha) }
         return meta
@@ -83,6 +86,9 @@ public enum PayloadLayout {
             guard let up = b[module] else { throw Error("\(module).lora_B.weight is missing") }
             guard lowRank.shape.count == 2, up.shape.count == 2, lowRank.shape[0] == up.shape[1] else {
                 throw Error("\(module): lora_A \(lowRank.shape) and lora_B \(up.shape) must be [r, in] and [out, r] with the same r")
+            }
+            guard (lowRank.shape + up.shape).allSatisfy({ $0 >= 1 }) else {
+                throw Error("\(module): lora_A \(lowRank.shape) and lora_B \(up.shape) need a rank, inputs and outputs of 1 or more")
             }
             pairs[module] = (lowRank, up)
         }

@@ -11,31 +11,57 @@ public enum PayloadMath {
         case linear
     }
 
+    /// The size in bytes of `counts` multiplied together, if it is at most `limit`.
+    static func checkedBytes(_ counts: [Int], limit: Int64) throws -> Int {
+        var product = 1
+        for count in counts {
+            let (next, overflow) = product.multipliedReportingOverflow(by: count)
+            guard !overflow, Int64(next) <= limit else {
+                throw PayloadLayout.Error("the result would exceed the \(limit)-byte payload limit (memosd --max-payload-mb)")
+            }
+            product = next
+        }
+        return product
+    }
+
     /// Fuses LoRA adapters (PEFT names) with `weights`, one per adapter.
+    /// `names` are how errors name the adapters (their memory ids); the
+    /// result may be at most `maxBytes`.
     ///
     /// Each adapter's delta is ΔWᵢ = (αᵢ/rᵢ)·Bᵢ·Aᵢ (α defaults to r). `cat`
     /// stacks A = [A₁; A₂; …] ([Σr, in]) and B = [s₁B₁, s₂B₂, …] ([out, Σr])
     /// with sᵢ = wᵢ·αᵢ/rᵢ and writes α = Σr, so that (α/r)·B·A = Σ wᵢ·ΔWᵢ
     /// exactly. Output tensors are F32.
     public static func fuse(
-        _ adapters: [SafeTensorsFile], weights: [Float], method: FuseMethod
+        _ adapters: [SafeTensorsFile], names: [String], weights: [Float], method: FuseMethod, maxBytes: Int64 = .max
     ) throws -> [UInt8] {
-        precondition(adapters.count == weights.count && !adapters.isEmpty)
+        guard adapters.count == weights.count, adapters.count == names.count, !adapters.isEmpty else {
+            throw PayloadLayout.Error("give one weight per adapter")
+        }
         let pairs = try adapters.map { try PayloadLayout.loraPairs($0) }
         let modules = pairs[0].keys.sorted()
         for (i, other) in pairs.enumerated().dropFirst() where other.keys.sorted() != modules {
-            throw PayloadLayout.Error("adapter \(i + 1) adapts other modules than adapter 1 (\(other.keys.sorted().prefix(3))… vs \(modules.prefix(3))…)")
+            throw PayloadLayout.Error("\(names[i]) adapts other modules than \(names[0]) (\(other.keys.sorted().prefix(3).joined(separator: ", "))… vs \(modules.prefix(3).joined(separator: ", "))…)")
         }
         let alphas: [Float] = adapters.enumerated().map { i, file in
-            file.metadata["lora_alpha"].flatMap(Float.init) ?? Float(pairs[i].values.first!.a.shape[0])
+            file.metadata["lora_alpha"].flatMap(Float.init) ?? Float(pairs[i].values.first?.a.shape[0] ?? 1)
+        }
+        // Every output tensor, summed, within the limit before anything is allocated.
+        var outputBytes: Int64 = 0
+        for module in modules {
+            let a = pairs[0][module]?.a.shape ?? [], b = pairs[0][module]?.b.shape ?? []
+            guard a.count == 2, b.count == 2 else { continue }
+            let rank = method == .cat ? pairs.reduce(0) { $0 + ($1[module]?.a.shape[0] ?? 0) } : a[0]
+            outputBytes += Int64(try checkedBytes([rank, a[1] + b[0], 4], limit: maxBytes))
+            guard outputBytes <= maxBytes else { throw PayloadLayout.Error("the fused adapter would exceed the \(maxBytes)-byte payload limit (memosd --max-payload-mb)") }
         }
         var writer = SafeTensorsWriter()
         var totalRank = 0
         for module in modules {
-            let shapes = pairs.map { ($0[module]!.a.shape, $0[module]!.b.shape) }
+            let shapes = pairs.compactMap { pair in pair[module].map { ($0.a.shape, $0.b.shape) } }
             let inputs = shapes[0].0[1], outputs = shapes[0].1[0]
             for (i, shape) in shapes.enumerated() where shape.0[1] != inputs || shape.1[0] != outputs {
-                throw PayloadLayout.Error("\(module): adapter \(i + 1) is [out \(shape.1[0]), in \(shape.0[1])], adapter 1 is [out \(outputs), in \(inputs)]")
+                throw PayloadLayout.Error("\(module): \(names[i]) is [out \(shape.1[0]), in \(shape.0[1])], \(names[0]) is [out \(outputs), in \(inputs)]")
             }
             let ranks = shapes.map { $0.0[0] }
             switch method {
@@ -84,12 +110,14 @@ public enum PayloadMath {
     /// Concatenates KV snapshots (memos KV layout) along the token axis, in
     /// order: the snapshot of the inputs read one after the other. Bytes are
     /// copied as they are (any dtype); layers, heads, head_dim and dtype must match.
-    public static func compose(_ snapshots: [SafeTensorsFile]) throws -> [UInt8] {
-        precondition(!snapshots.isEmpty)
+    /// `names` are how errors name the snapshots (their memory ids); the
+    /// result may be at most `maxBytes`.
+    public static func compose(_ snapshots: [SafeTensorsFile], names: [String], maxBytes: Int64 = .max) throws -> [UInt8] {
+        guard !snapshots.isEmpty, names.count == snapshots.count else { throw PayloadLayout.Error("no snapshots to compose") }
         let layouts = try snapshots.map { try PayloadLayout.activation($0) }
         for (i, layout) in layouts.enumerated().dropFirst() {
             for key in ["layers", "heads", "head_dim", "dtype"] where layout[key] != layouts[0][key] {
-                throw PayloadLayout.Error("snapshot \(i + 1) has \(key) \(layout[key]!), snapshot 1 has \(layouts[0][key]!)")
+                throw PayloadLayout.Error("\(names[i]) has \(key) \(layout[key] ?? .null), \(names[0]) has \(layouts[0][key] ?? .null)")
             }
         }
         guard case .int(let layers)? = layouts[0]["layers"], case .int(let heads)? = layouts[0]["heads"],
@@ -101,6 +129,8 @@ public enum PayloadMath {
             return 0
         }
         let total = tokens.reduce(0, +)
+        let tensorBytes = try checkedBytes([Int(heads), total, Int(headDim), elementSize], limit: maxBytes)
+        _ = try checkedBytes([tensorBytes, Int(layers), 2], limit: maxBytes)
         var writer = SafeTensorsWriter()
         for layer in 0..<Int(layers) {
             for part in ["key", "value"] {
@@ -110,12 +140,15 @@ public enum PayloadMath {
                 var offset = 0
                 for (i, file) in snapshots.enumerated() {
                     let raw = try file.bytes(of: name)
-                    for head in 0..<Int(heads) {
-                        let source = head * tokens[i] * rowBytes
-                        let destination = (head * total + offset) * rowBytes
-                        out.withUnsafeMutableBytes { buffer in
-                            buffer.baseAddress!.advanced(by: destination)
-                                .copyMemory(from: raw.baseAddress!.advanced(by: source), byteCount: tokens[i] * rowBytes)
+                    guard raw.count == Int(heads) * tokens[i] * rowBytes, let from = raw.baseAddress else {
+                        throw PayloadLayout.Error("\(names[i]): \(name) does not hold [heads, tokens, head_dim] of its dtype")
+                    }
+                    out.withUnsafeMutableBytes { buffer in
+                        guard let to = buffer.baseAddress else { return }
+                        for head in 0..<Int(heads) {
+                            let source = head * tokens[i] * rowBytes
+                            let destination = (head * total + offset) * rowBytes
+                            to.advanced(by: destination).copyMemory(from: from.advanced(by: source), byteCount: tokens[i] * rowBytes)
                         }
                     }
                     offset += tokens[i]

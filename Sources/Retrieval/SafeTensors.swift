@@ -53,15 +53,22 @@ public final class SafeTensorsFile: @unchecked Sendable {
     ]
 
     public let path: String
+    /// How errors name the file: the client's own name for it, not the blob path.
+    public let name: String
     public let tensors: [String: Tensor]
     public let metadata: [String: String]
     private let base: UnsafeRawPointer
     private let mappedBytes: Int
     private let dataStart: Int
 
-    public init(path: String) throws {
+    /// The largest dimension of a shape (2^31 - 1): larger is refused before any arithmetic.
+    public static let maxDimension = Int(Int32.max)
+
+    public init(path: String, name: String? = nil) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        self.name = name ?? path
+        let path = self.name
+        let fd = open(self.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw SafeTensorsError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         var info = stat()
@@ -103,7 +110,12 @@ public final class SafeTensorsFile: @unchecked Sendable {
                 guard let entries = value as? [String: Any] else {
                     throw SafeTensorsError.badHeader(path: path, detail: "__metadata__ is not an object")
                 }
-                for (key, text) in entries { metadata[key] = text as? String ?? "\(text)" }
+                for (key, text) in entries {
+                    guard let text = text as? String else {
+                        throw SafeTensorsError.badHeader(path: path, detail: "__metadata__.\(key) is not a string (safetensors metadata maps strings to strings)")
+                    }
+                    metadata[key] = text
+                }
                 continue
             }
             guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
@@ -112,24 +124,28 @@ public final class SafeTensorsFile: @unchecked Sendable {
             guard let elementSize = dtypeSizes[dtype] else {
                 throw SafeTensorsError.badTensor(path: path, name: name, detail: "unknown dtype \(dtype)")
             }
+            guard shapeValues.count <= 16 else {
+                throw SafeTensorsError.badTensor(path: path, name: name, detail: "has \(shapeValues.count) dimensions; at most 16 are read")
+            }
             let shape = try shapeValues.map { value -> Int in
-                guard let n = (value as? NSNumber)?.intValue, n >= 0 else {
-                    throw SafeTensorsError.badTensor(path: path, name: name, detail: "shape \(shapeValues) has a non-integer or negative dimension")
+                guard let n = wholeNumber(value), n >= 0, n <= maxDimension else {
+                    throw SafeTensorsError.badTensor(
+                        path: path, name: name, detail: "shape \(shapeText(shapeValues)) needs whole dimensions from 0 to \(maxDimension)")
                 }
                 return n
             }
-            guard let begin = (offsets[0] as? NSNumber)?.intValue, let end = (offsets[1] as? NSNumber)?.intValue,
-                  begin >= 0, end >= begin
-            else { throw SafeTensorsError.badTensor(path: path, name: name, detail: "data_offsets \(offsets) are not an increasing pair") }
+            guard let begin = wholeNumber(offsets[0]), let end = wholeNumber(offsets[1]), begin >= 0, end >= begin else {
+                throw SafeTensorsError.badTensor(path: path, name: name, detail: "data_offsets \(shapeText(offsets)) are not an increasing pair of byte offsets")
+            }
             let (count, overflow) = shape.reduce((1, false)) { acc, d in
                 let (p, o) = acc.0.multipliedReportingOverflow(by: d)
                 return (p, acc.1 || o)
             }
-            guard !overflow, count.multipliedReportingOverflow(by: elementSize).overflow == false,
-                  end - begin == count * elementSize
-            else {
+            let (bytes, bytesOverflow) = count.multipliedReportingOverflow(by: elementSize)
+            guard !overflow, !bytesOverflow, end - begin == bytes else {
+                let needs = overflow || bytesOverflow ? "more than the file can hold" : "\(bytes)"
                 throw SafeTensorsError.badTensor(
-                    path: path, name: name, detail: "\(end - begin) bytes for shape \(shape) of \(dtype) (needs \(count * elementSize))")
+                    path: path, name: name, detail: "\(end - begin) bytes for shape \(shape) of \(dtype) (needs \(needs))")
             }
             guard end <= dataSize else {
                 throw SafeTensorsError.truncated(path: path, detail: "tensor \(name) ends at byte \(end) of a \(dataSize)-byte data section")
@@ -146,6 +162,23 @@ public final class SafeTensorsFile: @unchecked Sendable {
             cursor = tensor.end
         }
         return (tensors, metadata, dataStart)
+    }
+
+    /// A JSON number that is a whole number Int can hold (not 2.5, not 1e300), else nil.
+    private static func wholeNumber(_ value: Any) -> Int? {
+        guard let number = value as? NSNumber else { return nil }
+        let double = number.doubleValue
+        guard double.isFinite, double == double.rounded(), abs(double) < 9.0e18 else { return nil }
+        return Int(exactly: double)
+    }
+
+    /// `[2, 3]`, for messages (never Swift's debug form of header values).
+    private static func shapeText(_ values: [Any]) -> String {
+        "[" + values.map { value in
+            if let n = value as? NSNumber { return n.stringValue }
+            if let s = value as? String { return "\"\(s)\"" }
+            return "?"
+        }.joined(separator: ", ") + "]"
     }
 
     /// The raw bytes of a tensor (valid while this file object lives).
@@ -166,7 +199,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
         let raw = try bytes(of: name)
         return [Float](unsafeUninitializedCapacity: tensor.elementCount) { buffer, initialized in
             // memcpy: the data may not be 4-byte aligned in the mapping. Little-endian host assumed (x86-64, arm64).
-            memcpy(buffer.baseAddress!, raw.baseAddress!, raw.count)
+            if let target = buffer.baseAddress, let source = raw.baseAddress, raw.count > 0 { memcpy(target, source, raw.count) }
             initialized = tensor.elementCount
         }
     }

@@ -1,6 +1,10 @@
 import Foundation
 import MemServer
 
+// Files memosd creates (database, WAL, blobs, socket) are its user's alone.
+// Set once, first, while this is the only thread: umask is process-wide.
+umask(0o077)
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     switch try DaemonConfig.parse(arguments, environment: ProcessInfo.processInfo.environment) {
