@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Extra flags for memosd, e.g. make run ARGS="--socket /tmp/m.sock"
 ARGS ?=
 
-.PHONY: all deps model build release run test bench eval clean
+.PHONY: all deps model build release run test bench eval fuzz clean
 
 all: build
 
@@ -46,6 +46,15 @@ bench: deps model
 # ../shared/data/locomo10.json, else ARGS="--data PATH". No test reads it.
 eval: deps model
 	$(SWIFT) run -c release memos-eval $(ARGS)
+
+# The protocol fuzzer's long form: FRAMES seeded frames (default 50000,
+# SEED 1) against a memosd of its own; fails on any crash, hang,
+# internal_error, wrong answer or changed store. The short form is in make test.
+FRAMES ?= 50000
+SEED ?= 1
+fuzz: deps
+	$(SWIFT) build --product memos-fuzz
+	.build/debug/memos-fuzz --frames $(FRAMES) --seed $(SEED)
 
 clean:
 	$(SWIFT) package clean

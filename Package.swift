@@ -48,6 +48,11 @@ let package = Package(
             name: "memos-bench",
             dependencies: ["MemServer", "MemAPI", "MemCube", "MemJSON", "MemStore", "Retrieval", "MemScheduler", "Consolidation"]),
 
+        // The seeded protocol fuzzer: frames, the runner that judges replies, a memosd to aim at.
+        .target(name: "ProtocolFuzz", dependencies: ["MemAPI", "MemJSON", "MemCube", "MemStore"]),
+        // make fuzz: 50,000 frames against a memosd of its own.
+        .executableTarget(name: "memos-fuzz", dependencies: ["ProtocolFuzz", "MemJSON", "memosd"]),
+
         // Fixtures shared by the test targets (temp databases, sample cubes).
         .target(name: "MemTestSupport", dependencies: ["MemCube", "MemStore"], path: "Tests/MemTestSupport"),
         // LoCoMo turn-level retrieval evaluation (make eval).
@@ -71,7 +76,7 @@ let package = Package(
         // Drives the built memosd and memctl binaries over a temp socket.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["MemAPI", "MemCube", "MemCtlKit", "Retrieval", "memosd", "memctl"]),
+            dependencies: ["MemAPI", "MemCube", "MemCtlKit", "Retrieval", "ProtocolFuzz", "MemTestSupport", "memosd", "memctl"]),
     ],
     swiftLanguageModes: [.v6]
 )
