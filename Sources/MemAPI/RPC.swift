@@ -115,6 +115,7 @@ public enum ErrorCode: Int, Sendable, CaseIterable {
     case invalidState = -32006
     case gone = -32007
     case unavailable = -32008
+    case storageFull = -32009
 
     /// The stable snake_case name sent in `error.data.name`.
     public var name: String {
@@ -132,6 +133,7 @@ public enum ErrorCode: Int, Sendable, CaseIterable {
         case .invalidState: "invalid_state"
         case .gone: "gone"
         case .unavailable: "unavailable"
+        case .storageFull: "storage_full"
         }
     }
 }

@@ -132,7 +132,10 @@ public enum Daemon {
             for failure in index.saveSnapshots(to: config.snapshotDirectory) {
                 logger.warning("could not save an index snapshot; it will be rebuilt at start", [("error", failure)])
             }
-            try store.flush()
+            do { try store.flush() } catch {
+                // Every commit is in the WAL already (a full disk, say): the next start replays it.
+                logger.warning("could not checkpoint the database at shutdown; the next start replays its log", [("error", "\(error)")])
+            }
             logger.info("memosd stopped")
             return 0
         } catch let error as DaemonError {

@@ -33,7 +33,7 @@ extension MemoryService {
         case (let path?, nil):
             field = "\(prefix)path"
             if let refusal = PeerAccess.check(path, .read, peer: context.peer) { throw ValidationError(field: field, refusal) }
-            do { blob = try store.blobs.put(contentsOf: path, maxBytes: limits.maxPayloadBytes) } catch let error as BlobError {
+            do { blob = try store.blobs.put(contentsOf: path, maxBytes: limits.maxPayloadBytes) } catch let error as BlobError where !error.isStorageFull {
                 throw ValidationError(field: field, error.description)
             }
         case (nil, let text?):

@@ -29,6 +29,10 @@ enum WireErrors {
         case let error as EmbedderError:
             logger.warning("embedder failed", who + [("error", error.description)])
             return RPCError(.unavailable, "\(error.description); nothing was stored, retry when it is back")
+        case let error as SQLiteError where error.isFull:
+            return storageFull(error.description, who: who, logger: logger)
+        case let error as BlobError where error.isStorageFull:
+            return storageFull(error.description, who: who, logger: logger)
         case let error as SQLiteError where error.isBusy:
             logger.warning("database busy", who + [("error", error.description)])
             return RPCError(.busy, "the database is busy; retry in a moment")
@@ -36,6 +40,14 @@ enum WireErrors {
             logger.error("request failed", who + [("error", "\(error)")])
             return RPCError(.internalError, "internal error in \(method); the memosd log has the details")
         }
+    }
+
+    /// The disk holding the data is full: nothing of the request was stored.
+    static func storageFull(_ detail: String, who: [(String, String)], logger: Logger) -> RPCError {
+        logger.error("storage full", who + [("error", detail)])
+        return RPCError(
+            .storageFull,
+            "the disk holding memosd's data is full, so nothing was stored; free some space (or give memosd a larger disk) and retry. Reads still work, and writes resume by themselves once there is room")
     }
 
     static func convert(_ error: StoreError) -> RPCError {

@@ -17,7 +17,22 @@ public struct BlobRef: Sendable, Hashable, Codable {
 
 public struct BlobError: Error, Sendable, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// The errno of the failed call, when one failed (0 otherwise).
+    public var code: Int32
+
+    public init(_ description: String, code: Int32 = 0) {
+        self.description = description
+        self.code = code
+    }
+
+    /// `what` failed with the errno just set: "cannot write x: No space left on device".
+    static func system(_ what: String) -> BlobError {
+        let code = errno
+        return BlobError("\(what): \(String(cString: strerror(code)))", code: code)
+    }
+
+    /// The disk (or the user's quota) is full.
+    public var isStorageFull: Bool { code == ENOSPC || code == EDQUOT }
 }
 
 /// Content-addressed files: `<root>/ab/cdef…` named by the SHA-256 of their
@@ -38,7 +53,7 @@ public final class BlobStore: Sendable {
         self.root = root
         for directory in [root, root + "/tmp"] {
             if mkdir(directory, 0o700) != 0 && errno != EEXIST {
-                throw BlobError("cannot create \(directory): \(String(cString: strerror(errno)))")
+                throw BlobError.system("cannot create \(directory)")
             }
         }
     }
@@ -60,7 +75,7 @@ public final class BlobStore: Sendable {
     /// cannot hang the caller; only a regular file is read.
     public func put(contentsOf source: String, maxBytes: Int64 = .max) throws -> BlobRef {
         let input = open(source, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard input >= 0 else { throw BlobError("cannot open \(source): \(String(cString: strerror(errno)))") }
+        guard input >= 0 else { throw BlobError.system("cannot open \(source)") }
         defer { close(input) }
         var info = stat()
         guard fstat(input, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
@@ -76,7 +91,7 @@ public final class BlobStore: Sendable {
                 let n = chunk.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress, $0.count) }
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw BlobError("cannot read \(source): \(String(cString: strerror(errno)))")
+                    throw BlobError.system("cannot read \(source)")
                 }
                 if n == 0 { return }
                 total += Int64(n)
@@ -92,7 +107,7 @@ public final class BlobStore: Sendable {
     private func store(_ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> BlobRef {
         let temp = tempDirectory + "/" + UUID().uuidString
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw BlobError("cannot create \(temp): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw BlobError.system("cannot create \(temp)") }
         var hasher = SHA256()
         var size: Int64 = 0
         do {
@@ -102,7 +117,7 @@ public final class BlobStore: Sendable {
                 size += Int64(bytes.count)
                 try Self.writeAll(fd, bytes, path: temp)
             }
-            guard fsync(fd) == 0 else { throw BlobError("cannot sync \(temp): \(String(cString: strerror(errno)))") }
+            guard fsync(fd) == 0 else { throw BlobError.system("cannot sync \(temp)") }
         } catch {
             unlink(temp)
             throw error
@@ -112,16 +127,16 @@ public final class BlobStore: Sendable {
         let directory = root + "/" + sha.prefix(2)
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
             unlink(temp)
-            throw BlobError("cannot create \(directory): \(String(cString: strerror(errno)))")
+            throw BlobError.system("cannot create \(directory)")
         }
         if exists(sha) {
             unlink(temp)  // the same content is already stored:
             utimes(final, nil)  // refreshed, so a collection running now keeps it
         } else {
             guard rename(temp, final) == 0 else {
-                let reason = String(cString: strerror(errno))
+                let error = BlobError.system("cannot move the blob into place")
                 unlink(temp)
-                throw BlobError("cannot move the blob into place: \(reason)")
+                throw error
             }
             try Self.syncDirectory(directory)
         }
@@ -174,7 +189,7 @@ public final class BlobStore: Sendable {
         defer { close(input) }
         let temp = destination + ".memos-" + UUID().uuidString.prefix(8)
         let output = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard output >= 0 else { throw BlobError("cannot write \(destination): \(String(cString: strerror(errno)))") }
+        guard output >= 0 else { throw BlobError.system("cannot write \(destination)") }
         do {
             defer { close(output) }
             var chunk = [UInt8](repeating: 0, count: 1 << 20)
@@ -182,12 +197,12 @@ public final class BlobStore: Sendable {
                 let n = chunk.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress, $0.count) }
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw BlobError("cannot read blob \(sha256): \(String(cString: strerror(errno)))")
+                    throw BlobError.system("cannot read blob \(sha256)")
                 }
                 if n == 0 { break }
                 try chunk.withUnsafeBytes { try Self.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<n]), path: destination) }
             }
-            guard fsync(output) == 0 else { throw BlobError("cannot sync \(destination): \(String(cString: strerror(errno)))") }
+            guard fsync(output) == 0 else { throw BlobError.system("cannot sync \(destination)") }
         } catch {
             unlink(temp)
             throw error
@@ -243,12 +258,13 @@ public final class BlobStore: Sendable {
     }
 
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
-            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            let n = write(fd, base + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw BlobError("cannot write \(path): \(String(cString: strerror(errno)))")
+                throw BlobError.system("cannot write \(path)")
             }
             offset += n
         }
@@ -256,8 +272,8 @@ public final class BlobStore: Sendable {
 
     static func syncDirectory(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw BlobError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw BlobError.system("cannot open \(path)") }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw BlobError("cannot sync \(path): \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 else { throw BlobError.system("cannot sync \(path)") }
     }
 }

@@ -18,6 +18,9 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
         return primary == SQLITE_BUSY || primary == SQLITE_LOCKED
     }
 
+    /// SQLITE_FULL: the disk (or quota) is full; the transaction was rolled back.
+    public var isFull: Bool { code & 0xff == SQLITE_FULL }
+
     public var isConstraint: Bool { code & 0xff == SQLITE_CONSTRAINT }
 
     public var description: String {
