@@ -11,6 +11,7 @@ extension JSONWriter {
 extension MemoryRecall.Result: JSONWritable {
     public func write(to writer: inout JSONWriter) {
         writer.object { m in
+            if let degraded { m.member("degraded") { w in w.strings(degraded) } }
             m.member("hits") { w in w.array(hits) }
             if let summaries { m.member("summaries") { w in w.array(summaries) } }
             if let timingsMS { m.member("timings_ms") { w in w.object(timingsMS) { $0.double($1) } } }

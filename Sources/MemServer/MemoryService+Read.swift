@@ -19,7 +19,9 @@ extension MemoryService {
                 throw ValidationError(
                     field: "weights.\(name)", "is not a signal; use \(Signal.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            guard weight >= 0, weight.isFinite else { throw ValidationError(field: "weights.\(name)", "must be 0 or more") }
+            guard weight >= 0, weight <= limits.maxWeight else {
+                throw ValidationError(field: "weights.\(name)", "must be a number from 0 to \(Limits.show(limits.maxWeight)) (got \(Limits.show(weight)))")
+            }
             weights[signal] = weight
         }
         var method: RankFusion.Method?
@@ -41,7 +43,9 @@ extension MemoryService {
             query.summaries = count
         }
         var summaries: [RecallHit] = []
-        let hits = try engine.recall(query, timings: &timings, summaries: &summaries)
+        var degraded: [String] = []
+        let hits = try engine.recall(query, timings: &timings, summaries: &summaries, degraded: &degraded)
+        if !degraded.isEmpty { logger.warning("recall degraded", [("namespace", params.namespace), ("reason", degraded.joined(separator: "; "))]) }
         accessLog.record(keys: hits.map(\.key), at: context.now)
         coRecall.record(namespace: params.namespace, hits: hits.compactMap { hit in
             guard hit.cube.kind == .plaintext, let text = hit.cube.text else { return nil }
@@ -65,10 +69,12 @@ extension MemoryService {
                 conflictsWith: conflicts[hit.key].map { $0.map(\.rawValue) },
                 explain: explain ? .init(fused: hit.fused, boosts: hit.boosts, timePhrase: hit.timePhrase) : nil)
         }
-        return MemoryRecall.Result(hits: hits.map(wire), summaries: summaries.isEmpty ? nil : summaries.map(wire), timingsMS: explain ? [
+        var result = MemoryRecall.Result(hits: hits.map(wire), summaries: summaries.isEmpty ? nil : summaries.map(wire), timingsMS: explain ? [
             "embed": timings.embed, "vector": timings.vector, "keyword": timings.keyword, "graph": timings.graph,
             "load": timings.load, "fusion": timings.rest, "total": timings.total,
         ] : nil)
+        result.degraded = degraded.isEmpty ? nil : degraded
+        return result
     }
 
     func get(_ params: MemoryGet.Params, _ context: RequestContext) throws -> MemoryGet.Result {

@@ -21,6 +21,8 @@ public final class MemoryService: Sendable {
     let writes: IndexedStore
     let accessLog: AccessLog
     let limits: Limits
+    /// For what a handler notices beyond its reply (a degraded recall).
+    let logger: Logger
     let startedAt: Timestamp
     /// The time every request, tick and consolidation run reads: the system's
     /// clock in memosd, a `ManualClock` in tests.
@@ -45,6 +47,7 @@ public final class MemoryService: Sendable {
         serverStats: @escaping @Sendable () -> (connections: Int, requests: Int, errors: Int) = { (0, 0, 0) }
     ) {
         self.store = store
+        self.logger = logger
         self.index = index
         self.keywords = keywords
         self.embedder = embedder

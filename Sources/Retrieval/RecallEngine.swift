@@ -171,6 +171,16 @@ public final class RecallEngine: Sendable {
 
     /// Recall, with the best summaries among the candidates in `summaries`.
     public func recall(_ query: RecallQuery, timings: inout RecallTimings, summaries: inout [RecallHit]) throws -> [RecallHit] {
+        var degraded: [String] = []
+        return try recall(query, timings: &timings, summaries: &summaries, degraded: &degraded)
+    }
+
+    /// Recall that goes on without a signal whose dependency is down (the
+    /// http embedder): the keyword and graph signals still answer, and
+    /// `degraded` says which signal was left out and why.
+    public func recall(
+        _ query: RecallQuery, timings: inout RecallTimings, summaries: inout [RecallHit], degraded: inout [String]
+    ) throws -> [RecallHit] {
         var clock = RecallTimings.Stopwatch()
         let n = Self.candidateCount(k: query.k)
         var weights = fusion.weights
@@ -182,15 +192,19 @@ public final class RecallEngine: Sendable {
         let keywordSearch = weights[.keyword, default: 0] > 0
             ? KeywordSearch(keywords, query: query, k: n, alongside: parallelSignals && weights[.vector, default: 0] > 0) : nil
         if weights[.vector, default: 0] > 0 {
-            let vector: [Float]
-            do { vector = try embedder.embed(query.text) } catch {
+            var vector: [Float]?
+            do { vector = try embedder.embed(query.text) } catch let error as EmbedderError {
+                degraded.append("vector: \(error.description); this recall used the other signals only")
+            } catch {
                 keywordSearch?.wait()  // it reads the index: let it finish before leaving
                 throw error
             }
             timings.embed = clock.lap()
-            rankings[.vector] = index.search(
-                namespace: query.namespace, query: vector, k: n, filter: query.filter, now: query.now
-            ).filter { $0.score > 0 }.map { ($0.key, Double($0.score)) }  // no shared feature: no evidence
+            if let vector {
+                rankings[.vector] = index.search(
+                    namespace: query.namespace, query: vector, k: n, filter: query.filter, now: query.now
+                ).filter { $0.score > 0 }.map { ($0.key, Double($0.score)) }  // no shared feature: no evidence
+            }
             timings.vector = clock.lap()
         }
         if let keywordSearch {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Synchronization
 import Consolidation
 import MemAPI
 import MemCube
@@ -267,5 +268,31 @@ func errorField(_ response: JSONValue) -> String? {
         #expect(errorCode(response) == Int64(ErrorCode.unavailable.rawValue))
         #expect(response["error"]?["message"]?.stringValue?.contains("unreachable") == true)
         #expect(try h.fingerprint() == [0, 0, 0, 0, 0])
+    }
+
+    @Test func recallWithTheEmbedderDownAnswersFromTheOtherSignalsAndSaysSo() throws {
+        final class Flaky: Embedder, @unchecked Sendable {
+            let id = HashingEmbedder().id
+            let dimension = HashingEmbedder().dimension
+            let down = Atomic<Bool>(false)
+            func embed(_ texts: [String]) throws -> [[Float]] {
+                if down.load(ordering: .relaxed) {
+                    throw EmbedderError.unreachable(url: "http://127.0.0.1:9/v1/embeddings", reason: "connection refused")
+                }
+                return HashingEmbedder().embed(texts)
+            }
+        }
+        let embedder = Flaky()
+        let h = try Harness(embedder: embedder)
+        _ = try h.result("memory.add", ["namespace": "n", "text": "the door code is 4711"])
+        _ = try h.result("memory.add", ["namespace": "n", "text": "lunch is at noon"])
+        #expect(try h.result("memory.recall", ["namespace": "n", "query": "door code"])["degraded"] == nil)
+        embedder.down.store(true, ordering: .relaxed)
+        let result = try h.result("memory.recall", ["namespace": "n", "query": "door code"])
+        #expect(result["hits"]?[0]?["text"] == "the door code is 4711")
+        let notes = result["degraded"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(notes.count == 1 && notes[0].hasPrefix("vector:") && notes[0].contains("unreachable"))
+        // Writes still fail clearly.
+        #expect(errorCode(try h.call("memory.add", ["namespace": "n", "text": "x"])) == Int64(ErrorCode.unavailable.rawValue))
     }
 }

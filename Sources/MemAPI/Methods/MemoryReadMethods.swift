@@ -138,9 +138,12 @@ public enum MemoryRecall: RPCMethod {
         public var summaries: [Hit]?
         /// With `explain`: milliseconds spent in each step of this recall.
         public var timingsMS: [String: Double]?
+        /// Signals left out because what they need is down (the http
+        /// embedder), each with the reason; absent when all took part.
+        public var degraded: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case hits, summaries
+            case hits, summaries, degraded
             case timingsMS = "timings_ms"
         }
 
