@@ -7,6 +7,10 @@ import Retrieval
 
 /// Activation and parameter memories: their payloads in the blob store.
 extension MemoryService {
+    static let ownFiles = "is inside memosd's data directory; memosd never reads or writes its own files for a client"
+    /// The database's directory (blobs, index snapshots, the lock).
+    var dataDirectory: String { (store.blobs.root as NSString).deletingLastPathComponent }
+
     static let formatPattern = "lower-case letters, digits, '.', '_' or '-', 1 to 64 characters"
 
     /// Validates an activation or parameter item's payload fields, stores
@@ -32,6 +36,7 @@ extension MemoryService {
             throw ValidationError(field: "\(prefix)path", "give the payload as either path (a file memosd reads) or data (base64)")
         case (let path?, nil):
             field = "\(prefix)path"
+            if PeerAccess.isInside(path, directory: dataDirectory) { throw ValidationError(field: field, Self.ownFiles) }
             if let refusal = PeerAccess.check(path, .read, peer: context.peer) { throw ValidationError(field: field, refusal) }
             do { blob = try store.blobs.put(contentsOf: path, maxBytes: limits.maxPayloadBytes) } catch let error as BlobError where !error.isStorageFull {
                 throw ValidationError(field: field, error.description)
@@ -92,6 +97,7 @@ extension MemoryService {
                 "only activation and parameter memories have a payload; this one is \(cube.kind.rawValue)")
         }
         if let destination = params.exportTo {
+            if PeerAccess.isInside(destination, directory: dataDirectory) { throw ValidationError(field: "export_to", Self.ownFiles) }
             if let refusal = PeerAccess.check(destination, .write, peer: context.peer) { throw ValidationError(field: "export_to", refusal) }
             do { try store.blobs.export(content.sha256, to: destination) } catch let error as BlobError {
                 throw ValidationError(field: "export_to", error.description)

@@ -52,6 +52,20 @@ enum PeerAccess {
         return nil
     }
 
+    /// Whether `path` (existing or not, symlinks resolved) lies inside
+    /// `directory`: memosd never reads or writes its own files for a client.
+    static func isInside(_ path: String, directory: String) -> Bool {
+        func resolved(_ p: String) -> String? {
+            guard let c = realpath(p, nil) else { return nil }
+            defer { free(c) }
+            return String(cString: c)
+        }
+        guard let root = resolved(directory) else { return false }
+        let parent = (path as NSString).deletingLastPathComponent
+        let full = resolved(path) ?? resolved(parent.isEmpty ? "." : parent).map { $0 + "/" + (path as NSString).lastPathComponent } ?? path
+        return full == root || full.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+    }
+
     private static func status(_ path: String) -> stat? {
         var info = stat()
         return stat(path, &info) == 0 ? info : nil

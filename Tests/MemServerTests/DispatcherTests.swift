@@ -30,8 +30,9 @@ final class Harness {
         owner = other == nil
         clock = other?.clock ?? ManualClock(.now())
         directory = other?.directory ?? NSTemporaryDirectory() + "memos-dispatch-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: directory + "/memos.db")
+        // The data directory is a subdirectory, so that tests' own files beside it are the client's.
+        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
+        store = try SQLiteStore(path: directory + "/data/memos.db")
         index = ExactIndex(dimension: embedder.dimension)
         var limits = Limits()
         limits.maxBatchItems = maxBatch
@@ -68,7 +69,7 @@ final class Harness {
 
     /// Everything stored, as a fingerprint: row counts of every table.
     func fingerprint() throws -> [Int64] {
-        let db = try Connection(path: directory + "/memos.db")
+        let db = try Connection(path: directory + "/data/memos.db")
         return try ["cubes", "cube_versions", "cube_vectors", "audit"].map {
             try db.scalarInt("SELECT count(*) FROM \($0)") ?? -1
         } + [try db.scalarInt("SELECT total(version) FROM cubes") ?? -1]

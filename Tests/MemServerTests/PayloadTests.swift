@@ -73,6 +73,16 @@ func loraAdapter(rank: Int, inputs: Int = 4, outputs: Int = 3, scale: Float = 1)
         let exported = try h.result("memory.get", ["namespace": "n", "id": .string(id), "export_to": .string(out + "/kv.safetensors")])
         #expect(exported["exported_to"]?.stringValue == out + "/kv.safetensors")
         #expect(FileManager.default.contents(atPath: out + "/kv.safetensors") == Data(bytes))
+        // Never onto (or from) memosd's own files.
+        for target in [h.directory + "/data/memos.db", h.directory + "/data/blobs/new", h.directory + "/data"] {
+            let refused = try h.call("memory.get", ["namespace": "n", "id": .string(id), "export_to": .string(target)])
+            #expect(refused["error"]?["data"]?["field"] == "params.export_to")
+            #expect(refused["error"]?["message"]?.stringValue?.contains("data directory") == true)
+            let read = try h.call("memory.add", [
+                "namespace": "n", "kind": "activation", "format": "safetensors", "model": "m", "path": .string(target),
+            ])
+            #expect(errorCode(read) == Int64(ErrorCode.invalidParams.rawValue))
+        }
         // The same payload again: a second memory, one file.
         _ = try h.result("memory.add", ["namespace": "n", "kind": "activation", "format": "safetensors", "model": "llama-3.1-8b", "data": .string(base64)])
         #expect(h.store.blobs.all() == [SHA256.hex(bytes)])
