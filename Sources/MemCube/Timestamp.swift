@@ -50,8 +50,11 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     public var iso8601: String {
         // Floor division without overflow for every Int64.
         var msOfDay = millis % 86_400_000
-        if msOfDay < 0 { msOfDay += 86_400_000 }
-        let days = (millis - msOfDay) / 86_400_000
+        var days = millis / 86_400_000
+        if msOfDay < 0 {
+            msOfDay += 86_400_000
+            days -= 1
+        }
         let (y, m, d) = Timestamp.civil(fromDays: days)
         let h = msOfDay / 3_600_000, mi = msOfDay / 60_000 % 60
         let s = msOfDay / 1000 % 60, ms = msOfDay % 1000
