@@ -32,6 +32,18 @@ func recordedFixtures() throws -> [JSONValue] {
         #expect(errors.isEmpty, "\(name): \(errors)")
     }
 
+    @Test func errorCodesAgreeInCodeSchemaAndDocs() throws {
+        let error = schema["$defs"]?["error"]?["properties"]
+        let codes = Set(error?["code"]?["enum"]?.arrayValue?.compactMap(\.intValue) ?? [])
+        let names = Set(error?["data"]?["properties"]?["name"]?["enum"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        #expect(codes == Set(ErrorCode.allCases.map(\.rawValue)))
+        #expect(names == Set(ErrorCode.allCases.map(\.name)))
+        let docs = String(decoding: try Fixtures.data(atRelativePath: "docs/protocol.md"), as: UTF8.self)
+        for code in ErrorCode.allCases {
+            #expect(docs.contains("| \(code.rawValue) | \(code.name) |"), "docs/protocol.md lacks \(code.name)")
+        }
+    }
+
     @Test func everyMethodHasSchemasAndRecordedFixtures() throws {
         let h = try Harness()
         let fixtures = try recordedFixtures()
