@@ -136,7 +136,7 @@ public final class FuzzRunner {
             reconnect()
             return
         } catch {
-            if !isAlive() {
+            if !daemonSurvives() {
                 report.crashes += 1
                 problem("memosd died (\(error))", fuzz)
                 return
@@ -288,6 +288,19 @@ public final class FuzzRunner {
         guard report.problems.count < 50 else { return }
         let frame = String(decoding: fuzz.frame.prefix(300), as: UTF8.self).map { $0.isASCII && !$0.isNewline ? String($0) : "?" }.joined()
         report.problems.append("[\(fuzz.label)] \(text)\n    frame: \(frame)\(fuzz.frame.count > 300 ? "… (\(fuzz.frame.count) bytes)" : "")")
+    }
+
+    /// After a broken connection: memosd is still up and answers a probe
+    /// (a dying process can take a moment to exit while it prints its backtrace).
+    private func daemonSurvives() -> Bool {
+        reconnect()
+        for _ in 0..<30 {
+            guard isAlive() else { return false }
+            if let reply = try? exchange(Self.probe, waitForProbe: false).first, reply["id"] == Self.probeID { return true }
+            reconnect()
+            usleep(100_000)
+        }
+        return false
     }
 
     // MARK: - Connection
