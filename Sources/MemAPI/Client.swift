@@ -71,10 +71,27 @@ public final class MemosClient {
     }
 
     /// Sends one raw frame (without newline) and returns the reply's bytes.
+    ///
+    /// memosd closes connections idle longer than its `--idle-timeout`, and
+    /// only between requests: a reused connection found closed before any
+    /// reply byte (EPIPE, a reset, or end of stream) is opened again and the
+    /// frame sent once more, which memosd never saw.
     public func send(_ frame: Data) throws -> [UInt8] {
-        try connectIfNeeded()
         var bytes = [UInt8](frame)
         bytes.append(UInt8(ascii: "\n"))
+        let reused = fd >= 0
+        do {
+            return try exchange(bytes)
+        } catch Closed.beforeReply where reused {
+            do { return try exchange(bytes) } catch Closed.beforeReply {}
+        } catch Closed.beforeReply {}
+        throw ClientError.protocolError("memosd closed the connection")
+    }
+
+    private enum Closed: Error { case beforeReply }
+
+    private func exchange(_ bytes: [UInt8]) throws -> [UInt8] {
+        try connectIfNeeded()
         do {
             try SocketIO.writeAll(fd, bytes)
             switch try reader!.next() {
@@ -82,10 +99,11 @@ public final class MemosClient {
             case .tooLong: throw ClientError.protocolError("reply larger than the client's frame limit")
             case .end:
                 close()
-                throw ClientError.protocolError("memosd closed the connection")
+                throw Closed.beforeReply
             }
         } catch let error as SocketError {
             close()
+            if error.code == EPIPE || error.code == ECONNRESET { throw Closed.beforeReply }
             throw ClientError.protocolError(error.description)
         }
     }

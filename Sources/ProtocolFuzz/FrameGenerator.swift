@@ -9,7 +9,7 @@ import MemJSON
 /// numbers, type confusion, unknown keys (top-level and nested), removed
 /// keys, oversize arrays, hostile strings, params sent to another method.
 /// The rest are random bytes, invalid UTF-8 and NUL bytes inside a request,
-/// truncated lines, bad envelopes, deep nesting and batches.
+/// truncated lines, bad envelopes, deep nesting, oversize lines and batches.
 public struct FrameGenerator {
     /// A recorded request: its method and params.
     public struct Request: Sendable {
@@ -60,7 +60,7 @@ public struct FrameGenerator {
         case 5..<9: return brokenEncoding()
         case 9..<12: return truncated()
         case 12..<18: return badEnvelope()
-        case 18..<20: return deepNesting()
+        case 18..<20: return roll == 19 && Int.random(in: 0..<4, using: &rng) == 0 ? oversize() : deepNesting()
         case 20..<24: return batch()
         default: return mutation()
         }
@@ -149,6 +149,13 @@ public struct FrameGenerator {
         let text = "{\"jsonrpc\":\"2.0\",\"id\":\(takeID()),\"method\":\"memory.add\",\"params\":{\"namespace\":\"demo\",\"text\":\"x\",\"source\":"
             + String(repeating: open, count: depth) + "1" + String(repeating: close, count: depth) + "}}"
         return FuzzCase(label: "deep-nesting", frame: Array(text.utf8), expect: .error(["parse_error", "payload_too_large"]))
+    }
+
+    /// A line longer than the fuzz daemon's frame limit (256 KiB).
+    private mutating func oversize() -> FuzzCase {
+        let text = "{\"jsonrpc\":\"2.0\",\"id\":\(takeID()),\"method\":\"memory.add\",\"params\":{\"namespace\":\"demo\",\"text\":\""
+            + String(repeating: "a", count: Int.random(in: 300_000...600_000, using: &rng)) + "\"}}"
+        return FuzzCase(label: "oversize", frame: Array(text.utf8), expect: .error(["payload_too_large"]))
     }
 
     private mutating func batch() -> FuzzCase {

@@ -33,6 +33,8 @@ public final class FuzzDaemon {
         }
     }
 
+    deinit { stop() }
+
     public var isRunning: Bool { process.isRunning }
 
     /// Files a hostile client might name as `path` or `export_to`.
@@ -41,7 +43,7 @@ public final class FuzzDaemon {
     }
 
     public func stop() {
-        if process.isRunning {
+        if process.processIdentifier != 0 && process.isRunning {
             process.terminate()
             process.waitUntilExit()
         }

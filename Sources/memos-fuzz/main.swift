@@ -54,6 +54,7 @@ do {
     print("seed \(seed): \(report.summary) in \(Int(Date().timeIntervalSince(started))) s")
     print("frames by kind: " + report.byLabel.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
     for problem in report.problems { print(problem) }
+    daemon.stop()  // exit() skips defers
     exit(report.clean && report.problems.isEmpty ? 0 : 1)
 } catch {
     FileHandle.standardError.write(Data("memos-fuzz: \(error)\n".utf8))

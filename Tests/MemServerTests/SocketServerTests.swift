@@ -74,3 +74,21 @@ import Glibc
         #expect(server.connectionCount == 0)
     }
 }
+
+@Suite struct ClientReconnectTests {
+    @Test func aClientWhoseIdleConnectionWasClosedReconnectsOnce() throws {
+        let directory = NSTemporaryDirectory() + "memos-socket-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/s.sock"
+        let server = SocketServer(
+            path: path, limits: .init(maxFrameBytes: 1024, maxConnections: 4, idleTimeout: 0.2), logger: Logger(level: .error)
+        ) { frame, _ in frame }
+        try server.start()
+        defer { server.stop(drainSeconds: 1) }
+        let client = MemosClient(socketPath: path)
+        #expect(try client.send(Data("one".utf8)) == Array("one".utf8))
+        usleep(600_000)  // the server closes the idle connection
+        #expect(try client.send(Data("two".utf8)) == Array("two".utf8))
+    }
+}
