@@ -89,6 +89,7 @@ extension SQLiteStore {
         afterCommit: ([Int64]) -> Void
     ) throws -> Int {
         var leavingWorking: [StoredCube] = []
+        var requested = 0  // the memories asked for; `changed` adds summaries a purge took with them
         return try write { db in
             let changed: [Int64] = try db.transaction {
                 var targets: [StoredCube] = []
@@ -132,7 +133,14 @@ extension SQLiteStore {
                     try audit(db, namespace, cube.id, versionRow.provenance, version: cube.version, at: at)
                     changed.append(key)
                 }
+                requested = changed.count
+                if purge { changed += try purgeDerivedText(db, namespace: namespace, purged: targets, provenance: provenance, at: at) }
                 return changed
+            }
+            if purge {
+                // The purged text leaves the WAL too (secure_delete zeroes the freed pages
+                // of the database file). Best effort: a long reader can delay it to the next.
+                do { try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") } catch {}
             }
             cache.invalidate(changed)
             // Forgotten or purged, a working memory leaves RAM.
@@ -142,7 +150,7 @@ extension SQLiteStore {
                 if stored.cube.kind == .activation, let sha = stored.cube.content?.sha256 { blobs.release(sha) }
             }
             afterCommit(changed)
-            return changed.count
+            return requested
         }
     }
 
@@ -171,6 +179,35 @@ extension SQLiteStore {
     }
 
     // MARK: - Helpers (inside the writer's transaction)
+
+    /// What a purge takes with the memories' text, in its transaction:
+    /// consolidation summaries derived from any purged memory (the next run
+    /// writes them again from what is left), and every entity of the
+    /// namespace no memory mentions any more (those of older versions too).
+    /// Returns the keys of the summaries purged.
+    private func purgeDerivedText(
+        _ db: Connection, namespace: String, purged: [StoredCube], provenance: Provenance, at: Timestamp
+    ) throws -> [Int64] {
+        let ids = purged.map(\.cube.id.rawValue)
+        let summaries = try db.prepare("""
+            SELECT rowid, id FROM cubes
+            WHERE namespace = ? AND origin = ? AND EXISTS (SELECT 1 FROM json_each(cubes.derived_from) d WHERE d.value IN \(SQLList.sql))
+            """).query([.text(namespace), .text(Operation.consolidateSummarize.rawValue), SQLList.strings(ids)]) {
+            ($0.int64(0), $0.text(1) ?? "")
+        }
+        var keys: [Int64] = []
+        for (key, id) in summaries {
+            guard let cubeID = CubeID(id) else { continue }
+            try db.prepare("DELETE FROM cubes WHERE rowid = ?").run(.int(key))
+            var record = provenance
+            record.operation = .purge
+            try audit(db, namespace, cubeID, record, version: nil, at: at)
+            keys.append(key)
+        }
+        try db.prepare("DELETE FROM entities WHERE namespace = ? AND NOT EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = entities.id)")
+            .run(.text(namespace))
+        return keys
+    }
 
     /// The current row of a cube for a write; distinguishes purged from unknown.
     func loadForWrite(_ db: Connection, namespace: String, id: CubeID) throws -> StoredCube {

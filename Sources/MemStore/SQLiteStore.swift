@@ -38,6 +38,7 @@ public final class SQLiteStore: CubeStore {
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL");
             PRAGMA foreign_keys = ON;
+            PRAGMA secure_delete = ON;
             PRAGMA busy_timeout = 10000;
             \(Self.cachePragmas)
             """)
