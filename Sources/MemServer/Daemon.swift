@@ -29,6 +29,14 @@ public enum Daemon {
 
         do {
             try makeDirectory(config.dataDir)
+            let dataLock = try DataDirectory.claim(config.dataDir)
+            defer { close(dataLock) }
+            let fixed = DataDirectory.makePrivate(config.dataDir)
+            if !fixed.isEmpty {
+                logger.warning("made the data directory private: its files were readable by other users", [
+                    ("fixed", "\(fixed.count)"), ("first", fixed[0]), ("now", "directories 0700, files 0600"),
+                ])
+            }
             try makeDirectory((config.socketPath as NSString).deletingLastPathComponent)
             let store = try SQLiteStore(
                 path: config.databasePath, durability: config.durability, cacheBytes: config.cubeCacheMB << 20)

@@ -18,8 +18,8 @@ private typealias StoreLimits = Limits
 /// state (phase, descriptors, clients, requests in flight) is behind one
 /// mutex; the accept thread and the connection threads read the phase there.
 ///
-/// Start-up claims the socket race-free: an flock on `<socket>.lock`, then a
-/// leftover socket file from a dead daemon is replaced. `stop` stops
+/// Start-up replaces a leftover socket file of a dead daemon (this user's,
+/// answering no connect); one daemon per data directory is `DataDirectory`'s lock. `stop` stops
 /// accepting, lets in-flight requests finish and answer, then removes the
 /// socket file.
 ///
@@ -69,7 +69,8 @@ public final class SocketServer: Sendable {
     private struct State {
         var phase = Phase.starting
         var listenFD: Int32 = -1
-        var lockFD: Int32 = -1
+        /// The socket file this server bound (device, inode): `stop` removes only that one.
+        var socketFile: (dev_t, ino_t)?
         var clients: Set<Int32> = []
         var inFlight = 0
         /// Past running: nothing new is admitted.
@@ -95,14 +96,9 @@ public final class SocketServer: Sendable {
 
     /// Binds and listens, then serves on background threads.
     public func start() throws {
-        let lockFD = try claim()
-        let fd: Int32
-        do {
-            fd = try Syscall.run("socket") { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
-        } catch {
-            close(lockFD)
-            throw error
-        }
+        try claim()
+        let fd = try Syscall.run("socket") { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        var bound = stat()
         do {
             var address = try SocketIO.address(path)
             try Syscall.run("bind", path: path) {
@@ -116,15 +112,15 @@ public final class SocketServer: Sendable {
             // that is process-wide and other threads are creating files. The
             // directory is 0700 and peers of another uid are refused anyway.
             try Syscall.run("chmod", path: path) { chmod(path, 0o600) }
+            try Syscall.run("lstat", path: path) { lstat(path, &bound) }
             try Syscall.run("listen", path: path) { listen(fd, 128) }
         } catch {
             close(fd)
-            close(lockFD)
             throw error
         }
         state.withLock {
             $0.listenFD = fd
-            $0.lockFD = lockFD
+            $0.socketFile = (bound.st_dev, bound.st_ino)
             $0.phase = .running
         }
         let thread = Thread { [self] in acceptLoop(fd) }
@@ -132,25 +128,21 @@ public final class SocketServer: Sendable {
         thread.start()
     }
 
-    /// Takes the lock beside the socket; replaces a stale socket file.
-    private func claim() throws -> Int32 {
-        let lockPath = path + ".lock"
-        let lockFD = try Syscall.run("open", path: lockPath) { open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
-        if flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
-            close(lockFD)
+    /// Replaces a stale socket file: one of this user's that nothing answers
+    /// on. (One daemon per data directory is the data directory's lock; no
+    /// lock file beside the socket, where in a shared /tmp another user
+    /// could take it first.)
+    private func claim() throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFSOCK else { throw DaemonError.notASocket(path) }
+        guard info.st_uid == getuid() else { throw DaemonError.socketOfAnotherUser(path, info.st_uid) }
+        if let fd = try? SocketIO.connect(path: path) {
+            close(fd)
             throw DaemonError.alreadyRunning(path)
         }
-        var info = stat()
-        if lstat(path, &info) == 0 {
-            guard (info.st_mode & S_IFMT) == S_IFSOCK else {
-                close(lockFD)
-                throw DaemonError.notASocket(path)
-            }
-            // We hold the lock, so no live daemon owns this file.
-            unlink(path)
-            logger.info("replaced a stale socket file", [("path", path)])
-        }
-        return lockFD
+        unlink(path)
+        logger.info("replaced a stale socket file", [("path", path)])
     }
 
     /// Accepts until the server drains. A failed accept never ends the loop
@@ -288,15 +280,15 @@ public final class SocketServer: Sendable {
             if busy == 0 && open == 0 { break }
             usleep(2_000)
         }
-        unlink(path)
+        // Only our own socket file: a daemon started since may have replaced it.
+        var info = stat()
+        if let (dev, ino) = state.withLock({ $0.socketFile }), lstat(path, &info) == 0, info.st_dev == dev, info.st_ino == ino {
+            unlink(path)
+        }
         state.withLock { state in
             close(state.listenFD)
             state.listenFD = -1
             state.phase = .stopped
-            if state.lockFD >= 0 {
-                close(state.lockFD)
-                state.lockFD = -1
-            }
         }
     }
 
@@ -320,6 +312,8 @@ public enum DaemonError: Error, CustomStringConvertible {
     case notASocket(String)
     case usage(String)
     case cannotCreate(String, String)
+    case dataDirectoryInUse(String)
+    case socketOfAnotherUser(String, UInt32)
 
     public var description: String {
         switch self {
@@ -327,6 +321,8 @@ public enum DaemonError: Error, CustomStringConvertible {
         case .notASocket(let path): "\(path) exists and is not a socket; remove it or choose another --socket"
         case .usage(let message): message
         case .cannotCreate(let path, let reason): "cannot create \(path): \(reason)"
+        case .dataDirectoryInUse(let path): "another memosd is already using the data directory \(path); stop it, or give this one another --data-dir"
+        case .socketOfAnotherUser(let path, let uid): "\(path) belongs to user \(uid), not to this one; choose another --socket"
         }
     }
 }

@@ -337,6 +337,36 @@ final class LiveDaemon {
         #expect(!FileManager.default.fileExists(atPath: d.socket))
     }
 
+    @Test func oneDataDirectoryHasOneDaemonAndItsFilesArePrivate() throws {
+        let d = try LiveDaemon()
+        _ = try MemosClient(socketPath: d.socket).call(MemoryAdd.self, .init(namespace: "ns", item: .init(text: "private")))
+        // Another socket, the same data directory: refused, and the first goes on.
+        let second = Process()
+        second.executableURL = URL(fileURLWithPath: binDirectory + "/memosd")
+        second.arguments = ["--data-dir", d.directory + "/data", "--socket", d.directory + "/other.sock", "--log-level", "error", "--embedder", "hashing"]
+        let err = Pipe()
+        second.standardError = err
+        try second.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 1)
+        #expect(message.contains("already using the data directory"))
+        #expect(try MemosClient(socketPath: d.socket).call(SystemHealth.self, NoParams()).status == "ok")
+        #expect(d.terminate() == 0)
+        // Files left readable by others (an old version, a copy, a umask) are made private at start.
+        let data = d.directory + "/data"
+        chmod(data, 0o755)
+        chmod(data + "/memos.db", 0o644)
+        try d.start()
+        let mode = { (path: String) in (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1 }
+        #expect(mode(data) == 0o700)
+        #expect(mode(data + "/memos.db") == 0o600)
+        for file in try FileManager.default.contentsOfDirectory(atPath: data) where !file.hasSuffix(".sock") {
+            #expect(mode(data + "/" + file) & 0o077 == 0, "\(file) is \(String(mode(data + "/" + file), radix: 8))")
+        }
+        #expect(d.terminate() == 0)
+    }
+
     @Test func manyClientsAtOnce() throws {
         let d = try LiveDaemon()
         let socket = d.socket
