@@ -37,8 +37,13 @@ extension MemoryService {
         case (let path?, nil):
             field = "\(prefix)path"
             if PeerAccess.isInside(path, directory: dataDirectory) { throw ValidationError(field: field, Self.ownFiles) }
-            if let refusal = PeerAccess.check(path, .read, peer: context.peer) { throw ValidationError(field: field, refusal) }
-            do { blob = try store.blobs.put(contentsOf: path, maxBytes: limits.maxPayloadBytes) } catch let error as BlobError where !error.isStorageFull {
+            // Opened with the client's rights, checked on the descriptor (no name can be swapped in between).
+            let input: Int32
+            do { input = try ClientFiles.openForReading(path, peer: context.peer) } catch {
+                throw ValidationError(field: field, error.description)
+            }
+            defer { close(input) }
+            do { blob = try store.blobs.put(reading: input, name: path, maxBytes: limits.maxPayloadBytes) } catch let error as BlobError where !error.isStorageFull {
                 throw ValidationError(field: field, error.description)
             }
         case (nil, let text?):

@@ -71,14 +71,14 @@ enum PeerAccess {
         return stat(path, &info) == 0 ? info : nil
     }
 
-    private static func allowed(_ info: stat, peer: PeerCredentials, groups: Set<UInt32>, bits: (mode_t, mode_t, mode_t)) -> Bool {
+    static func allowed(_ info: stat, peer: PeerCredentials, groups: Set<UInt32>, bits: (mode_t, mode_t, mode_t)) -> Bool {
         if info.st_uid == peer.uid { return info.st_mode & bits.0 != 0 }
         if groups.contains(info.st_gid) { return info.st_mode & bits.1 != 0 }
         return info.st_mode & bits.2 != 0
     }
 
     /// The peer's primary group and its supplementary groups (from the group database).
-    private static func groups(of peer: PeerCredentials) -> Set<UInt32> {
+    static func groups(of peer: PeerCredentials) -> Set<UInt32> {
         var result: Set<UInt32> = [peer.gid]
         var entry = passwd()
         var buffer = [CChar](repeating: 0, count: 4096)

@@ -77,6 +77,12 @@ public final class BlobStore: Sendable {
         let input = open(source, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard input >= 0 else { throw BlobError.system("cannot open \(source)") }
         defer { close(input) }
+        return try put(reading: input, name: source, maxBytes: maxBytes)
+    }
+
+    /// Stores what can be read from `input` (an open regular file; `name`
+    /// is how errors call it), refusing more than `maxBytes`.
+    public func put(reading input: Int32, name source: String, maxBytes: Int64 = .max) throws -> BlobRef {
         var info = stat()
         guard fstat(input, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
             throw BlobError("\(source) is not a regular file")

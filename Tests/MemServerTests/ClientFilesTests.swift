@@ -1,0 +1,101 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import MemServer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Client-named files are opened with the client's rights and checked on
+/// the descriptor: no swap of a name in between can make memosd read what
+/// the client may not.
+@Suite struct ClientFilesTests {
+    let other = PeerCredentials(pid: 1, uid: 4321, gid: 4321)  // a client that is not the file's owner
+
+    func temp() throws -> String {
+        let directory = NSTemporaryDirectory() + "memos-files-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        chmod(directory, 0o755)
+        return directory
+    }
+
+    func refusal(_ path: String, _ peer: PeerCredentials?) -> String? {
+        do {
+            let fd = try ClientFiles.openForReading(path, peer: peer)
+            close(fd)
+            return nil
+        } catch { return error.description }
+    }
+
+    @Test func pseudoFilesDevicesFIFOsAndRelativePathsAreRefused() throws {
+        let directory = try temp()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let me = PeerCredentials(pid: 1, uid: getuid(), gid: getgid())
+        #expect(refusal("/proc/self/environ", me)?.contains("/proc or /sys") == true)
+        #expect(refusal("/dev/zero", me)?.contains("not a regular file") == true)
+        mkfifo(directory + "/fifo", 0o666)
+        #expect(refusal(directory + "/fifo", me)?.contains("not a regular file") == true)  // and no hang
+        #expect(refusal("relative/file", me)?.contains("absolute") == true)
+        #expect(refusal(directory + "/missing", me)?.contains("does not exist") == true)
+        symlink(directory + "/loop", directory + "/loop")
+        #expect(refusal(directory + "/loop", me)?.contains("symbolic links") == true)
+        _ = FileManager.default.createFile(atPath: directory + "/file", contents: Data("ok".utf8))
+        symlink("file", directory + "/link")
+        symlink(directory, directory + "/dirlink")
+        #expect(refusal(directory + "/link", me) == nil)
+        #expect(refusal(directory + "/dirlink/../" + (directory as NSString).lastPathComponent + "/file", me) == nil)
+    }
+
+    @Test func theClientsRightsAreCheckedOnTheOpenFile() throws {
+        guard getuid() == 0 else { return }  // needs files of another owner
+        let directory = try temp()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = FileManager.default.createFile(atPath: directory + "/secret", contents: Data("secret".utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: directory + "/public", contents: Data("public".utf8), attributes: [.posixPermissions: 0o644])
+        #expect(refusal(directory + "/secret", other)?.contains("may not read") == true)
+        #expect(refusal(directory + "/public", other) == nil)
+        try FileManager.default.createDirectory(atPath: directory + "/closed", withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        _ = FileManager.default.createFile(atPath: directory + "/closed/x", contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
+        #expect(refusal(directory + "/closed/x", other)?.contains("may not enter") == true)
+    }
+
+    /// 2,000 opens while another thread swaps the name between a file the
+    /// client may read and one it may not: every open yields the readable
+    /// file or a refusal, never the secret.
+    @Test func aSymlinkSwappedDuringTheOpenNeverLeaks() throws {
+        guard getuid() == 0 else { return }
+        let directory = try temp()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = FileManager.default.createFile(atPath: directory + "/secret", contents: Data("secret".utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: directory + "/public", contents: Data("public".utf8), attributes: [.posixPermissions: 0o644])
+        let name = directory + "/name"
+        symlink(directory + "/public", name)
+        let stop = Atomic<Bool>(false)
+        let swapper = Thread {
+            var flip = false
+            while !stop.load(ordering: .relaxed) {
+                let next = directory + "/name.next"
+                unlink(next)
+                symlink(directory + (flip ? "/public" : "/secret"), next)
+                rename(next, name)
+                flip.toggle()
+            }
+        }
+        swapper.start()
+        var leaks = 0, opened = 0, refused = 0
+        for _ in 0..<2000 {
+            guard let fd = try? ClientFiles.openForReading(name, peer: other) else {
+                refused += 1
+                continue
+            }
+            var buffer = [UInt8](repeating: 0, count: 16)
+            let n = read(fd, &buffer, buffer.count)
+            close(fd)
+            opened += 1
+            if String(decoding: buffer.prefix(max(0, n)), as: UTF8.self) == "secret" { leaks += 1 }
+        }
+        stop.store(true, ordering: .relaxed)
+        #expect(leaks == 0)
+        #expect(opened > 0 && refused > 0, "the race was exercised: \(opened) opened, \(refused) refused")
+    }
+}
