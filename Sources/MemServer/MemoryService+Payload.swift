@@ -7,7 +7,6 @@ import Retrieval
 
 /// Activation and parameter memories: their payloads in the blob store.
 extension MemoryService {
-    static let ownFiles = "is inside memosd's data directory; memosd never reads or writes its own files for a client"
     /// The database's directory (blobs, index snapshots, the lock).
     var dataDirectory: String { (store.blobs.root as NSString).deletingLastPathComponent }
 
@@ -36,10 +35,9 @@ extension MemoryService {
             throw ValidationError(field: "\(prefix)path", "give the payload as either path (a file memosd reads) or data (base64)")
         case (let path?, nil):
             field = "\(prefix)path"
-            if PeerAccess.isInside(path, directory: dataDirectory) { throw ValidationError(field: field, Self.ownFiles) }
             // Opened with the client's rights, checked on the descriptor (no name can be swapped in between).
             let input: Int32
-            do { input = try ClientFiles.openForReading(path, peer: context.peer) } catch {
+            do { input = try ClientFiles.openForReading(path, peer: context.peer, forbidden: .init(path: dataDirectory)) } catch {
                 throw ValidationError(field: field, error.description)
             }
             defer { close(input) }
@@ -102,9 +100,13 @@ extension MemoryService {
                 "only activation and parameter memories have a payload; this one is \(cube.kind.rawValue)")
         }
         if let destination = params.exportTo {
-            if PeerAccess.isInside(destination, directory: dataDirectory) { throw ValidationError(field: "export_to", Self.ownFiles) }
-            if let refusal = PeerAccess.check(destination, .write, peer: context.peer) { throw ValidationError(field: "export_to", refusal) }
-            do { try store.blobs.export(content.sha256, to: destination) } catch let error as BlobError {
+            do {
+                try ClientFiles.createForWriting(destination, peer: context.peer, forbidden: .init(path: dataDirectory)) { fd in
+                    try store.blobs.copy(content.sha256, to: fd, name: destination)
+                }
+            } catch let error as ClientFiles.Refusal {
+                throw ValidationError(field: "export_to", error.description)
+            } catch let error as BlobError {
                 throw ValidationError(field: "export_to", error.description)
             }
             result.exportedTo = destination

@@ -187,6 +187,23 @@ public final class BlobStore: Sendable {
         return [UInt8](data)
     }
 
+    /// Writes a blob's bytes to `output` (an open file; `name` for errors).
+    public func copy(_ sha256: String, to output: Int32, name destination: String) throws {
+        let input = open(path(of: sha256), O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw BlobError("blob \(sha256) is missing from \(root)") }
+        defer { close(input) }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw BlobError.system("cannot read blob \(sha256)")
+            }
+            if n == 0 { return }
+            try chunk.withUnsafeBytes { try Self.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<n]), path: destination) }
+        }
+    }
+
     /// Copies a blob to `destination` (written beside it, then renamed: the
     /// file appears whole or not at all).
     public func export(_ sha256: String, to destination: String) throws {

@@ -98,4 +98,42 @@ import Glibc
         #expect(leaks == 0)
         #expect(opened > 0 && refused > 0, "the race was exercised: \(opened) opened, \(refused) refused")
     }
+
+    /// 2,000 exports while another thread swaps the target's directory
+    /// between one the client may write in and one it may not: nothing is
+    /// ever written in the forbidden one.
+    @Test func aDirectorySwappedDuringAnExportNeverGetsAFile() throws {
+        guard getuid() == 0 else { return }
+        let directory = try temp()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/open", withIntermediateDirectories: false, attributes: [.posixPermissions: 0o777])
+        try FileManager.default.createDirectory(atPath: directory + "/etc", withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
+        let name = directory + "/target"
+        symlink(directory + "/open", name)
+        let stop = Atomic<Bool>(false)
+        let swapper = Thread {
+            var flip = false
+            while !stop.load(ordering: .relaxed) {
+                let next = directory + "/target.next"
+                unlink(next)
+                symlink(directory + (flip ? "/open" : "/etc"), next)
+                rename(next, name)
+                flip.toggle()
+            }
+        }
+        swapper.start()
+        var written = 0, refused = 0
+        for i in 0..<2000 {
+            do {
+                try ClientFiles.createForWriting(name + "/out\(i)", peer: other) { fd in _ = write(fd, "x", 1) }
+                written += 1
+            } catch { refused += 1 }
+        }
+        stop.store(true, ordering: .relaxed)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/etc").isEmpty)
+        #expect(written > 0 && refused > 0, "the race was exercised: \(written) written, \(refused) refused")
+        // What was written belongs to the client.
+        let first = try FileManager.default.contentsOfDirectory(atPath: directory + "/open").first.map { directory + "/open/" + $0 }
+        if let first { #expect((try FileManager.default.attributesOfItem(atPath: first)[.ownerAccountID] as? Int) == 4321) }
+    }
 }

@@ -191,9 +191,16 @@ func loraAdapter(rank: Int, inputs: Int = 4, outputs: Int = 3, scale: Float = 1)
         #expect(FileManager.default.createFile(atPath: path, contents: Data([1]), attributes: [.posixPermissions: 0o600]))
         let owner = PeerCredentials(pid: 1, uid: getuid(), gid: getgid())
         let stranger = PeerCredentials(pid: 1, uid: 54_321, gid: 54_321)
-        #expect(PeerAccess.check(path, .read, peer: owner) == nil)
-        #expect(PeerAccess.check(path, .read, peer: stranger)?.contains("may not read") == true)
-        #expect(PeerAccess.check(h.directory + "/new.bin", .write, peer: stranger)?.contains("may not write") == true)
+        let fd = try ClientFiles.openForReading(path, peer: owner)
+        close(fd)
+        #expect(throws: ClientFiles.Refusal.self) { try ClientFiles.openForReading(path, peer: stranger) }
+        do {
+            try ClientFiles.createForWriting(h.directory + "/new.bin", peer: stranger) { _ in }
+            Issue.record("a stranger wrote in the owner's directory")
+        } catch let error as ClientFiles.Refusal {
+            #expect(error.description.contains("may not write"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: h.directory + "/new.bin"))
     }
 }
 
