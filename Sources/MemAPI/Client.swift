@@ -17,12 +17,16 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
     case rpc(RPCError)
     /// The connection broke or the reply was not a JSON-RPC response.
     case protocolError(String)
+    /// The socket is served by another user, who would read what is sent.
+    case untrustedServer(path: String, uid: UInt32)
 
     public var description: String {
         switch self {
         case .unreachable(let path, let reason): "cannot reach memosd at \(path): \(reason)"
         case .rpc(let error): error.message
         case .protocolError(let detail): "bad reply from memosd: \(detail)"
+        case .untrustedServer(let path, let uid):
+            "the socket \(path) is served by user \(uid), not by you (uid \(getuid())); nothing was sent. If you trust that user's memosd, pass --trust-uid \(uid) (or set MEMOS_TRUST_UID=\(uid))"
         }
     }
 }
@@ -39,8 +43,15 @@ public final class MemosClient {
     private let encoder: JSONEncoder
     private let decoder = JSONValueDecoder()
 
-    public init(socketPath: String) {
+    /// Users besides this one (and root) whose memosd this client talks to.
+    public let trustedUIDs: Set<UInt32>
+
+    /// The server's uid is checked on connect (SO_PEERCRED): a socket
+    /// served by another user, planted at the path, gets nothing unless
+    /// that uid is in `trustedUIDs`.
+    public init(socketPath: String, trustedUIDs: Set<UInt32> = []) {
         self.socketPath = socketPath
+        self.trustedUIDs = trustedUIDs
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
@@ -114,6 +125,11 @@ public final class MemosClient {
             fd = try SocketIO.connect(path: socketPath)
         } catch let error as SocketError {
             throw ClientError.unreachable(path: socketPath, reason: String(cString: strerror(error.code)))
+        }
+        guard let server = SocketIO.peer(fd), server.uid == getuid() || server.uid == 0 || trustedUIDs.contains(server.uid) else {
+            let uid = SocketIO.peer(fd)?.uid ?? UInt32.max
+            close()
+            throw ClientError.untrustedServer(path: socketPath, uid: uid)
         }
         reader = LineReader(fd: fd, maxFrameBytes: 256 * 1024 * 1024)
     }

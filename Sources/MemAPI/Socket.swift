@@ -71,6 +71,20 @@ public enum SocketIO {
         try bytes.withUnsafeBytes { try writeAll(fd, $0) }
     }
 
+    /// The process on the other end of a Unix socket (SO_PEERCRED, with
+    /// `struct ucred` mirrored: Glibc hides it from Swift); nil when it cannot be read.
+    public static func peer(_ fd: Int32) -> (pid: Int32, uid: UInt32, gid: UInt32)? {
+        struct UCred {
+            var pid: Int32 = 0
+            var uid: UInt32 = 0
+            var gid: UInt32 = 0
+        }
+        var cred = UCred()
+        var length = socklen_t(MemoryLayout<UCred>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) == 0 else { return nil }
+        return (cred.pid, cred.uid, cred.gid)
+    }
+
     /// Sets SO_RCVTIMEO or SO_SNDTIMEO: a blocking recv or send on `fd` then
     /// fails with EAGAIN after `seconds` without progress.
     public static func setTimeout(_ fd: Int32, _ option: Int32, seconds: Double) throws {

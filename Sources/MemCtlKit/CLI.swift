@@ -95,8 +95,13 @@ public enum CLI {
         }
         let name = command.name
         let socket = args.value("--socket") ?? Defaults.socket(env)
+        let trusted: Set<UInt32>
+        do { trusted = try Defaults.trustedUID(args.value("--trust-uid"), env) } catch {
+            printErr("memctl: \(error.message)")
+            return Exit.usage
+        }
         let session = Session(
-            client: MemosClient(socketPath: socket), namespace: args.value("--namespace") ?? Defaults.namespace(env),
+            client: MemosClient(socketPath: socket, trustedUIDs: trusted), namespace: args.value("--namespace") ?? Defaults.namespace(env),
             json: args.has("--json"))
         do {
             try command.run(args, session)
@@ -110,9 +115,14 @@ public enum CLI {
                 Start it with `memosd` (or `make run` in the memos checkout), or point --socket / MEMOS_SOCKET at its socket.
                 """)
             return Exit.unavailable
-        } catch ClientError.rpc(let error) {
-            if session.json { print(Output.json(["error": error])) }
-            printErr("memctl \(name): \(error.message)")
+        } catch let error as ClientError {
+            if case .rpc(let rpc) = error {
+                if session.json { print(Output.json(["error": rpc])) }
+                printErr("memctl \(name): \(rpc.message)")
+                return Exit.failure
+            }
+            printErr("memctl: \(error)")
+            if case .untrustedServer = error { return Exit.unavailable }
             return Exit.failure
         } catch {
             printErr("memctl \(name): \(error)")

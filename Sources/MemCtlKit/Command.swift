@@ -34,6 +34,7 @@ public struct Command: Sendable {
         Option("--socket", "PATH", "memosd's socket (env MEMOS_SOCKET; default $XDG_RUNTIME_DIR/memos/memosd.sock)"),
         Option("--namespace", "NS", "the namespace (env MEMOS_NAMESPACE; default \"default\")", short: "-n"),
         Option("--json", "print the raw JSON result (one line) for scripts"),
+        Option("--trust-uid", "UID", "talk to a memosd run by this other user (env MEMOS_TRUST_UID); by default memctl refuses a socket served by anyone but you or root"),
         Option("--help", "print this help", short: "-h"),
     ]
 
@@ -72,6 +73,13 @@ enum Defaults {
     static func socket(_ env: [String: String]) -> String {
         if let socket = env["MEMOS_SOCKET"], !socket.isEmpty { return socket }
         return DefaultPaths.socket(environment: env)
+    }
+
+    /// `--trust-uid` or MEMOS_TRUST_UID, checked.
+    static func trustedUID(_ given: String?, _ env: [String: String]) throws(UsageError) -> Set<UInt32> {
+        guard let text = given ?? env["MEMOS_TRUST_UID"].flatMap({ $0.isEmpty ? nil : $0 }) else { return [] }
+        guard let uid = UInt32(text) else { throw UsageError("--trust-uid needs a numeric user id (got '\(text)')") }
+        return [uid]
     }
 
     static func namespace(_ env: [String: String]) -> String {

@@ -292,18 +292,10 @@ public final class SocketServer: Sendable {
         }
     }
 
-    /// SO_PEERCRED, with `struct ucred` mirrored (Glibc hides it from Swift).
     static func peerCredentials(_ fd: Int32) -> PeerCredentials? {
-        struct UCred {
-            var pid: Int32 = 0
-            var uid: UInt32 = 0
-            var gid: UInt32 = 0
-        }
-        var cred = UCred()
-        var length = socklen_t(MemoryLayout<UCred>.size)
-        guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) == 0 else { return nil }
-        return PeerCredentials(pid: cred.pid, uid: cred.uid, gid: cred.gid)
+        SocketIO.peer(fd).map { PeerCredentials(pid: $0.pid, uid: $0.uid, gid: $0.gid) }
     }
+
 }
 
 /// Why the daemon cannot start.

@@ -51,6 +51,9 @@ import Testing
                                    $XDG_RUNTIME_DIR/memos/memosd.sock)
               -n, --namespace NS   the namespace (env MEMOS_NAMESPACE; default "default")
               --json               print the raw JSON result (one line) for scripts
+              --trust-uid UID      talk to a memosd run by this other user (env
+                                   MEMOS_TRUST_UID); by default memctl refuses a socket
+                                   served by anyone but you or root
               -h, --help           print this help
             """)
         guard case .help(let same) = try CLI.parse(["forget", "--help"]) else { Issue.record("no help"); return }
