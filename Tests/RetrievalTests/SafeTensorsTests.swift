@@ -59,4 +59,13 @@ func floatBytes(_ values: [Float]) -> [UInt8] { values.withUnsafeBytes { Array($
         #expect(throws: SafeTensorsError.self) { try SafeTensorsFile(path: path) }
         #expect(throws: SafeTensorsError.self) { try SafeTensorsFile(path: path + ".missing") }
     }
+
+    /// A hostile header nested 200,000 deep is refused, never a stack overflow.
+    @Test func rejectsADeeplyNestedHeader() throws {
+        let depth = 200_000
+        let header = "{\"a\":" + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"
+        let path = try writeSafeTensors(header: header, data: [])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: SafeTensorsError.self) { try SafeTensorsFile(path: path) }
+    }
 }
