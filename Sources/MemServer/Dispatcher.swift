@@ -102,9 +102,7 @@ public final class Dispatcher: Sendable {
 
     /// A request refused before any handler ran, logged with its client.
     private func refusal(id: RPCID, _ error: RPCError, peer: PeerCredentials?) -> WireResponse {
-        var who: [(String, String)] = [("code", error.data?.name ?? String(error.code)), ("field", error.data?.field ?? "-")]
-        if let peer { who += [("pid", String(peer.pid)), ("uid", String(peer.uid))] }
-        logger.info("request refused", who)
+        WireErrors.logRefusal(error, who: WireErrors.client(peer), logger: logger)
         return errorResponse(id: id, error)
     }
 

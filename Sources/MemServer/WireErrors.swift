@@ -7,14 +7,20 @@ import Retrieval
 enum WireErrors {
     /// `peer` names the client in the log lines (pid and uid) of failures.
     static func convert(_ error: any Error, method: String, peer: PeerCredentials? = nil, logger: Logger) -> RPCError {
-        var who: [(String, String)] = [("method", method)]
-        if let peer { who += [("pid", String(peer.pid)), ("uid", String(peer.uid))] }
+        let who = [("method", method)] + client(peer)
         let wire = wireError(error, method: method, who: who, logger: logger)
-        // Every refusal names its client; the message stays out (it may quote memory content).
-        if wire.errorCode != .internalError {
-            logger.info("request refused", who + [("code", wire.data?.name ?? String(wire.code)), ("field", wire.data?.field ?? "-")])
-        }
+        if wire.errorCode != .internalError { logRefusal(wire, who: who, logger: logger) }
         return wire
+    }
+
+    /// The client's pid and uid, for log lines.
+    static func client(_ peer: PeerCredentials?) -> [(String, String)] {
+        peer.map { [("pid", String($0.pid)), ("uid", String($0.uid))] } ?? []
+    }
+
+    /// Every refusal names its client; the message stays out (it may quote memory content).
+    static func logRefusal(_ error: RPCError, who: [(String, String)], logger: Logger) {
+        logger.info("request refused", who + [("code", error.data?.name ?? String(error.code)), ("field", error.data?.field ?? "-")])
     }
 
     private static func wireError(_ error: any Error, method: String, who: [(String, String)], logger: Logger) -> RPCError {
