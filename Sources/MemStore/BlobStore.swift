@@ -207,24 +207,12 @@ public final class BlobStore: Sendable {
     /// Copies a blob to `destination` (written beside it, then renamed: the
     /// file appears whole or not at all).
     public func export(_ sha256: String, to destination: String) throws {
-        let input = open(path(of: sha256), O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw BlobError("blob \(sha256) is missing from \(root)") }
-        defer { close(input) }
         let temp = destination + ".memos-" + UUID().uuidString.prefix(8)
         let output = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard output >= 0 else { throw BlobError.system("cannot write \(destination)") }
         do {
             defer { close(output) }
-            var chunk = [UInt8](repeating: 0, count: 1 << 20)
-            while true {
-                let n = chunk.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress, $0.count) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw BlobError.system("cannot read blob \(sha256)")
-                }
-                if n == 0 { break }
-                try chunk.withUnsafeBytes { try Self.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<n]), path: destination) }
-            }
+            try copy(sha256, to: output, name: destination)
             guard fsync(output) == 0 else { throw BlobError.system("cannot sync \(destination)") }
         } catch {
             unlink(temp)
