@@ -32,17 +32,17 @@ enum DataDirectory {
     @discardableResult
     static func makePrivate(_ directory: String) -> [String] {
         var fixed: [String] = []
-        func tighten(_ path: String, directory: Bool) {
+        func tighten(_ path: String) {
             var info = stat()
             guard lstat(path, &info) == 0, info.st_uid == getuid() else { return }
             let kind = info.st_mode & S_IFMT
             guard kind == S_IFDIR || kind == S_IFREG else { return }  // symlinks and sockets are left alone
             let wanted: mode_t = kind == S_IFDIR ? 0o700 : 0o600
-            if info.st_mode & 0o077 != 0, chmod(path, (info.st_mode & 0o700) | (wanted & 0o700)) == 0 { fixed.append(path) }
+            if info.st_mode & 0o077 != 0, chmod(path, (info.st_mode & 0o700) | wanted) == 0 { fixed.append(path) }
         }
-        tighten(directory, directory: true)
+        tighten(directory)
         for name in FileManager.default.enumerator(atPath: directory)?.compactMap({ $0 as? String }) ?? [] {
-            tighten(directory + "/" + name, directory: false)
+            tighten(directory + "/" + name)
         }
         return fixed
     }

@@ -167,9 +167,7 @@ public struct FrameGenerator {
         }
         let parts = (0..<Int.random(in: 1...4, using: &rng)).map { _ in mutation() }
         let text = "[" + parts.map { String(decoding: $0.frame, as: UTF8.self) }.joined(separator: ",") + "]"
-        var frame = FuzzCase(label: "batch", frame: Array(text.utf8), expect: .anyDocumented, method: "batch")
-        frame.mayGoUnanswered = false
-        return frame
+        return FuzzCase(label: "batch", frame: Array(text.utf8), expect: .anyDocumented, method: "batch")
     }
 
     /// A fixture request with one to three mutations.
@@ -300,8 +298,8 @@ public struct FrameGenerator {
         }
         let path = pick(objects)
         guard case .object(let object)? = value(at: path[...], in: root) else { return nil }
-        let strict = !path.contains { if case .key(let k) = $0 { return Self.freeFormKeys.contains(k) || k == "weights" } else { return false } }
-            || path.isEmpty
+        // Only the client's own objects take any key (inside recall's weights an unknown key is an unknown signal: refused too).
+        let refused = !path.contains { if case .key(let k) = $0 { return Self.freeFormKeys.contains(k) } else { return false } }
         var key = "zz_unknown_\(Int.random(in: 0..<1000, using: &rng))"
         if let existing = object.keys.sorted().randomElement(using: &rng), existing.count > 2, Bool.random(using: &rng) {
             var letters = Array(existing)
@@ -311,8 +309,6 @@ public struct FrameGenerator {
         }
         var changed = object
         changed[key] = .int(1)
-        // Inside weights, any key is a signal name: unknown ones are refused too.
-        let refused = strict || path.last == .key("weights")
         return (setting(root, path[...], to: .object(changed)), refused && !object.keys.contains(key))
     }
 

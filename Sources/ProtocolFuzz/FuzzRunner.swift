@@ -360,7 +360,6 @@ public final class FuzzRunner {
     /// Clients that send half a line and leave, dribble a request a byte at
     /// a time, or never read their replies: memosd must go on serving others.
     public func misbehavingClients(sendTimeout: Double) {
-        let start = report.problems.count
         // Half a request, then gone.
         for cut in [1, 10, 40] {
             if let other = try? SocketIO.connect(path: socketPath) {
@@ -422,6 +421,5 @@ public final class FuzzRunner {
             report.crashes += 1
             report.problems.append("[misbehaving-clients] memosd died")
         }
-        _ = start
     }
 }

@@ -69,19 +69,7 @@ import Glibc
         _ = FileManager.default.createFile(atPath: directory + "/secret", contents: Data("secret".utf8), attributes: [.posixPermissions: 0o600])
         _ = FileManager.default.createFile(atPath: directory + "/public", contents: Data("public".utf8), attributes: [.posixPermissions: 0o644])
         let name = directory + "/name"
-        symlink(directory + "/public", name)
-        let stop = Atomic<Bool>(false)
-        let swapper = Thread {
-            var flip = false
-            while !stop.load(ordering: .relaxed) {
-                let next = directory + "/name.next"
-                unlink(next)
-                symlink(directory + (flip ? "/public" : "/secret"), next)
-                rename(next, name)
-                flip.toggle()
-            }
-        }
-        swapper.start()
+        let swapping = Swapping(name, between: directory + "/public", and: directory + "/secret")
         var leaks = 0, opened = 0, refused = 0
         for _ in 0..<2000 {
             guard let fd = try? ClientFiles.openForReading(name, peer: other) else {
@@ -94,7 +82,7 @@ import Glibc
             opened += 1
             if String(decoding: buffer.prefix(max(0, n)), as: UTF8.self) == "secret" { leaks += 1 }
         }
-        stop.store(true, ordering: .relaxed)
+        swapping.stop()
         #expect(leaks == 0)
         #expect(opened > 0 && refused > 0, "the race was exercised: \(opened) opened, \(refused) refused")
     }
@@ -109,19 +97,7 @@ import Glibc
         try FileManager.default.createDirectory(atPath: directory + "/open", withIntermediateDirectories: false, attributes: [.posixPermissions: 0o777])
         try FileManager.default.createDirectory(atPath: directory + "/etc", withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
         let name = directory + "/target"
-        symlink(directory + "/open", name)
-        let stop = Atomic<Bool>(false)
-        let swapper = Thread {
-            var flip = false
-            while !stop.load(ordering: .relaxed) {
-                let next = directory + "/target.next"
-                unlink(next)
-                symlink(directory + (flip ? "/open" : "/etc"), next)
-                rename(next, name)
-                flip.toggle()
-            }
-        }
-        swapper.start()
+        let swapping = Swapping(name, between: directory + "/open", and: directory + "/etc")
         var written = 0, refused = 0
         for i in 0..<2000 {
             do {
@@ -129,11 +105,33 @@ import Glibc
                 written += 1
             } catch { refused += 1 }
         }
-        stop.store(true, ordering: .relaxed)
+        swapping.stop()
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/etc").isEmpty)
         #expect(written > 0 && refused > 0, "the race was exercised: \(written) written, \(refused) refused")
         // What was written belongs to the client.
         let first = try FileManager.default.contentsOfDirectory(atPath: directory + "/open").first.map { directory + "/open/" + $0 }
         if let first { #expect((try FileManager.default.attributesOfItem(atPath: first)[.ownerAccountID] as? Int) == 4321) }
     }
+}
+
+/// A thread that keeps pointing the symlink `name` at one target, then the
+/// other (each swap atomic: a new link renamed over the old), until stopped.
+final class Swapping: Sendable {
+    private let running = Atomic<Bool>(true)
+
+    init(_ name: String, between first: String, and second: String) {
+        symlink(first, name)
+        Thread { [self] in
+            var flip = false
+            while running.load(ordering: .relaxed) {
+                let next = name + ".next"
+                unlink(next)
+                symlink(flip ? first : second, next)
+                rename(next, name)
+                flip.toggle()
+            }
+        }.start()
+    }
+
+    func stop() { running.store(false, ordering: .relaxed) }
 }
