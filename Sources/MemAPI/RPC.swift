@@ -146,6 +146,35 @@ public protocol RPCMethod: Sendable {
     associatedtype Params: WireParams
     associatedtype Result: Codable & Sendable
     static var name: String { get }
+    /// Who may call it; memosd enforces it in one place (`NamespaceAccess`)
+    /// and docs/security.md's table follows it (tested).
+    static var access: MethodAccess { get }
+}
+
+/// Who may call a method, when other local users are let in (`--allow-uid`,
+/// `--allow-gid`). The daemon's own user and root may call everything.
+public enum MethodAccess: String, Sendable, CaseIterable {
+    /// Any client memosd admits.
+    case anyone
+    /// Only the daemon's own user (and root): the method reaches every
+    /// namespace or the daemon itself.
+    case daemonOwner = "daemon owner"
+    /// Read access to the namespace in the params (`NamespacedParams`).
+    case read
+    /// Write access to the namespace in the params; writing to a namespace
+    /// nobody owns yet makes the caller its owner.
+    case write
+    /// The namespace's owner (sharing it).
+    case namespaceOwner = "namespace owner"
+    /// The handler checks what it touches: it names no namespace up front
+    /// (a consolidation run by id) or filters what it returns to the
+    /// namespaces the caller may read (stats, scheduler status).
+    case perItem = "per item"
+}
+
+/// Params that name the namespace a method reads or writes.
+public protocol NamespacedParams {
+    var namespace: String { get }
 }
 
 extension RPCMethod {

@@ -156,7 +156,7 @@ public struct WireVersion: Codable, Sendable, Hashable {
 }
 
 /// Params naming one memory: `{namespace, id}` (memory.history, scheduler.pin, .unpin).
-public struct MemoryRef: WireParams, Hashable {
+public struct MemoryRef: WireParams, NamespacedParams, Hashable {
     public static let keys = codingKeyNames(CodingKeys.self)
     public var namespace: String
     public var id: String

@@ -19,10 +19,18 @@ public enum Operation: String, Codable, Sendable {
     case add, update, forget, purge, merge, summarize, `import`, promote, demote, expire, link
     /// A version that restores an earlier one (`memory.revert`).
     case revert
+    /// A namespace shared with another user, or a share taken back (`namespace.share`, `namespace.unshare`).
+    case share, unshare
     /// Changes made by a consolidation run's steps, and by undoing a run.
     case consolidateExpire = "consolidate:expire"
     case consolidateMerge = "consolidate:merge"
     case consolidateSupersede = "consolidate:supersede"
     case consolidateSummarize = "consolidate:summarize"
     case consolidateUndo = "consolidate:undo"
+}
+
+/// What a namespace's owner lets another user do in it.
+public enum ShareAccess: String, Codable, Sendable, CaseIterable {
+    case read
+    case readWrite = "read-write"
 }

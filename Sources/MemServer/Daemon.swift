@@ -66,7 +66,7 @@ public enum Daemon {
             limits.maxBatchItems = config.maxBatchItems
             limits.maxPayloadBytes = Int64(config.maxPayloadMB) << 20
             let box = ServerBox()
-            let service = MemoryService(
+            let service = try MemoryService(
                 store: store, index: index, keywords: keywords, embedder: embedder, accessLog: accessLog, limits: limits,
                 fusion: config.fusion, planner: config.planner,
                 runners: RunnerHub(timeoutSeconds: config.jobTimeoutSeconds, maxAttempts: config.jobAttempts),
@@ -86,11 +86,12 @@ public enum Daemon {
                 path: config.socketPath,
                 limits: SocketServer.ClientLimits(
                     maxFrameBytes: config.maxFrameBytes, maxConnections: config.maxConnections,
-                    idleTimeout: config.idleTimeoutSeconds, sendTimeout: config.sendTimeoutSeconds),
+                    idleTimeout: config.idleTimeoutSeconds, sendTimeout: config.sendTimeoutSeconds, admission: config.admission),
                 logger: logger
             ) { frame, connection in dispatcher.handle(frame: frame, connection: connection) }
             box.set(server: server, dispatcher: dispatcher)
             try server.start()
+            warnIfOthersCannotReach(config, logger: logger)
             logger.info("memosd ready", [
                 ("socket", config.socketPath), ("database", config.databasePath), ("embedder", embedder.id),
                 ("synchronous", config.durability.rawValue), ("pid", "\(getpid())"),
@@ -173,6 +174,19 @@ public enum Daemon {
         case .http:
             return try HTTPEmbedder.connect(
                 baseURL: config.embedURL ?? "", model: config.embedModel, apiKey: config.embedKey, timeout: config.embedTimeout)
+        }
+    }
+
+    /// Users let in by --allow-uid/--allow-gid still need to reach the socket:
+    /// its directory must be searchable by others (0711, say).
+    static func warnIfOthersCannotReach(_ config: DaemonConfig, logger: Logger) {
+        guard !config.admission.isEmpty else { return }
+        let directory = (config.socketPath as NSString).deletingLastPathComponent
+        var info = stat()
+        if stat(directory.isEmpty ? "." : directory, &info) == 0, info.st_mode & 0o001 == 0 {
+            logger.warning(
+                "other users are let in but cannot reach the socket's directory; give it mode 0711 or choose another --socket",
+                [("directory", directory)])
         }
     }
 

@@ -33,6 +33,8 @@ public struct DaemonConfig: Sendable {
     public var durability = SQLiteStore.Durability.full
     public var maxFrameBytes = 4 * 1024 * 1024
     public var maxConnections = 128
+    /// Other local users let in (`--allow-uid`, `--allow-gid`).
+    public var admission = Admission()
     /// Seconds a client may stay idle between requests (0: forever); runners are spared.
     public var idleTimeoutSeconds = 300.0
     /// Seconds a reply may wait for a client that does not read it (0: forever).

@@ -58,6 +58,18 @@ enum FlagValue {
         return number
     }
 
+    /// User or group ids, comma-separated.
+    static func ids(_ text: String, _ flag: String) throws -> Set<UInt32> {
+        var ids = Set<UInt32>()
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let id = UInt32(String(part.filter { $0 != " " })), id != UInt32.max else {
+                throw DaemonError.usage("\(flag) needs numeric ids separated by commas, e.g. 1001,1002 (got '\(text)')")
+            }
+            ids.insert(id)
+        }
+        return ids
+    }
+
     static func fraction(_ text: String, _ flag: String) throws -> Float {
         guard let number = Float(text), number > 0, number <= 1 else {
             throw DaemonError.usage("\(flag) needs a cosine between 0 and 1, e.g. 0.9 (got '\(text)')")
@@ -150,6 +162,12 @@ public enum DaemonFlags {
         },
         DaemonFlag("--max-connections", "N", "concurrent clients (default 128)") { c, v, f in
             c.maxConnections = try FlagValue.positive(v, f)
+        },
+        DaemonFlag("--allow-uid", "UID[,UID]", "let these local users connect, confined to their own and shared namespaces (repeatable)") { c, v, f in
+            c.admission.uids.formUnion(try FlagValue.ids(v, f))
+        },
+        DaemonFlag("--allow-gid", "GID[,GID]", "let the members of these groups connect, as --allow-uid does (repeatable)") { c, v, f in
+            c.admission.gids.formUnion(try FlagValue.ids(v, f))
         },
         DaemonFlag("--idle-timeout", "SECS", "close a client idle this long between requests (default 300; 0: never; subscribed runners are spared)") { c, v, f in
             c.idleTimeoutSeconds = try FlagValue.duration(v, f)

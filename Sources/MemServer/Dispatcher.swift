@@ -178,10 +178,17 @@ final class Counters: Sendable {
 }
 
 extension Dispatcher {
-    /// Registers a typed method: params decoding and key checks come for free.
+    /// Registers a typed method: params decoding and key checks come for
+    /// free, and the method's `access` is checked before its body runs.
     static func entry<M: RPCMethod>(
-        _ method: M.Type, _ body: @escaping @Sendable (M.Params, RequestContext) throws -> M.Result
+        _ method: M.Type, access: NamespaceAccess,
+        _ body: @escaping @Sendable (M.Params, RequestContext) throws -> M.Result
     ) -> (String, Handler) {
-        (M.name, { params, context in try body(try ParamsDecoding.decode(M.self, from: params), context) })
+        (M.name, { params, context in
+            let decoded = try ParamsDecoding.decode(M.self, from: params)
+            let claim = try access.check(M.access, method: M.name, params: decoded, context: context)
+            defer { access.settle(claim, now: context.now) }
+            return try body(decoded, context)
+        })
     }
 }

@@ -8,6 +8,11 @@ extension MemoryService {
         if let namespace = params.namespace {
             try limits.checkName(namespace, field: "namespace")
             if params.all == true { throw ValidationError(field: "all", "give either a namespace or all, not both") }
+            let claim = try namespaces.require(.write, namespace: namespace, peer: context.peer)
+            namespaces.settle(claim, now: context.now)  // nothing to consolidate in a namespace nobody owns
+        } else {
+            try namespaces.requireDaemonOwner(
+                context.peer, method: "consolidating every namespace", hint: "; name one of yours in params.namespace")
         }
         var asked = Set<ConsolidationStep>()
         for (i, name) in (params.steps ?? []).enumerated() {
@@ -28,6 +33,7 @@ extension MemoryService {
     func consolidationStatus(_ params: ConsolidateStatus.Params, _ context: RequestContext) throws -> ConsolidateStatus.Result {
         let report = try consolidator.report(params.runID)
         if params.runID != nil, report == nil { throw ValidationError(field: "run_id", "is not a consolidation run of this database") }
+        if let report { try requireRun(report, .read, context) }
         return ConsolidateStatus.Result(report: report.map(ConsolidateRun.Report.init))
     }
 
@@ -35,12 +41,23 @@ extension MemoryService {
         guard let report = try consolidator.report(params.runID) else {
             throw ValidationError(field: "run_id", "is not a consolidation run of this database")
         }
+        try requireRun(report, .read, context)
         return ConsolidateReport.Result(report: ConsolidateRun.Report(report))
     }
 
     func undoConsolidation(_ params: ConsolidateUndo.Params, _ context: RequestContext) throws -> ConsolidateUndo.Result {
+        if let report = try consolidator.report(params.runID) { try requireRun(report, .write, context) }
         let undo = try consolidator.undo(runID: params.runID, requester: Self.requester(context))
         return ConsolidateUndo.Result(runID: params.runID, undo: ConsolidateRun.StepReport(undo))
+    }
+
+    /// A run of one namespace needs access to it; a run over many, the daemon's user.
+    private func requireRun(_ report: ConsolidationReport, _ need: NamespaceAccess.Need, _ context: RequestContext) throws {
+        if let namespace = report.namespace {
+            namespaces.settle(try namespaces.require(need, namespace: namespace, peer: context.peer), now: context.now)
+        } else {
+            try namespaces.requireDaemonOwner(context.peer, method: "a consolidation run over every namespace")
+        }
     }
 
     /// Resumes the runs memosd was in the middle of when it stopped (at start).

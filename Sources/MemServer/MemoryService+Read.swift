@@ -121,7 +121,7 @@ extension MemoryService {
         let stats = try store.stats()
         let server = serverStats()
         return SystemStats.Result(
-            namespaces: stats.namespaces.map {
+            namespaces: stats.namespaces.filter { namespaces.canRead($0.namespace, peer: context.peer) }.map {
                 SystemStats.NamespaceStats(
                     namespace: $0.namespace, active: $0.active, superseded: $0.superseded, forgotten: $0.forgotten,
                     indexed: index.count(namespace: $0.namespace),

@@ -12,11 +12,14 @@ extension MemoryService {
         var namespaces: [String: [String: SchedulerStatus.Usage]] = [:]
         for tier in Tier.allCases { tiers[tier.rawValue] = .init(count: 0, bytes: 0) }
         var pinned = 0
+        // The totals are the daemon's; the namespaces and events, those the caller may read.
         for record in try store.tierRecords() {
             tiers[record.tier.rawValue]!.count += 1
             tiers[record.tier.rawValue]!.bytes += record.bytes
-            namespaces[record.namespace, default: [:]][record.tier.rawValue, default: .init(count: 0, bytes: 0)].count += 1
-            namespaces[record.namespace, default: [:]][record.tier.rawValue, default: .init(count: 0, bytes: 0)].bytes += record.bytes
+            if self.namespaces.canRead(record.namespace, peer: context.peer) {
+                namespaces[record.namespace, default: [:]][record.tier.rawValue, default: .init(count: 0, bytes: 0)].count += 1
+                namespaces[record.namespace, default: [:]][record.tier.rawValue, default: .init(count: 0, bytes: 0)].bytes += record.bytes
+            }
             if record.pinned { pinned += 1 }
         }
         let planner = scheduler.planner
@@ -28,7 +31,8 @@ extension MemoryService {
                 "working_per_namespace": .init(count: planner.workingPerNamespace.count, bytes: planner.workingPerNamespace.bytes),
             ],
             workingRAM: .init(count: ram.loaded, bytes: ram.bytes),
-            lastTick: scheduler.lastTickAt, events: try store.tierEvents(limit: limit).map(Self.wire),
+            lastTick: scheduler.lastTickAt, events: try store.tierEvents(limit: limit)
+                .filter { self.namespaces.canRead($0.namespace, peer: context.peer) }.map(Self.wire),
             runners: work.runners, jobs: work.jobs)
 
     }

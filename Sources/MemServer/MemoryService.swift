@@ -6,6 +6,9 @@ import MemScheduler
 import MemStore
 import Retrieval
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The protocol's methods, implemented over the store, the index and recall.
 ///
@@ -36,6 +39,8 @@ public final class MemoryService: Sendable {
     public let consolidator: Consolidator
     /// Whether any `conflicts_with` link exists: recall looks them up only then.
     let conflictLinks: ConflictLinks
+    /// Who may use which namespace (other local users, when let in).
+    public let namespaces: NamespaceAccess
 
     public static let version = "0.1.0"
 
@@ -43,10 +48,11 @@ public final class MemoryService: Sendable {
         store: any CubeStore, index: any VectorIndex, keywords: KeywordIndex = KeywordIndex(), embedder: any Embedder,
         accessLog: AccessLog, limits: Limits = Limits(), fusion: RankFusion = RankFusion(), planner: TierPlanner = TierPlanner(),
         runners: RunnerHub = RunnerHub(), consolidationSettings: ConsolidationSettings = ConsolidationSettings(),
-        logger: Logger = Logger(level: .warning), clock: WallClock = .system,
+        logger: Logger = Logger(level: .warning), clock: WallClock = .system, daemonUID: UInt32 = getuid(),
         serverStats: @escaping @Sendable () -> (connections: Int, requests: Int, errors: Int) = { (0, 0, 0) }
-    ) {
+    ) throws {
         self.store = store
+        self.namespaces = try NamespaceAccess(store: store, daemonUID: daemonUID, now: clock.now())
         self.logger = logger
         self.index = index
         self.keywords = keywords
@@ -72,36 +78,44 @@ public final class MemoryService: Sendable {
 
     /// The dispatcher serving every method of this service.
     public func dispatcher(logger: Logger, maxBatchRequests: Int = 100) -> Dispatcher {
+        func entry<M: RPCMethod>(
+            _ method: M.Type, _ body: @escaping @Sendable (M.Params, RequestContext) throws -> M.Result
+        ) -> (String, Dispatcher.Handler) {
+            Dispatcher.entry(method, access: namespaces, body)
+        }
         let handlers: [(String, Dispatcher.Handler)] = [
-            Dispatcher.entry(MemoryAdd.self) { [self] in try add($0, $1) },
-            Dispatcher.entry(MemoryRecall.self) { [self] in try recall($0, $1) },
-            Dispatcher.entry(MemoryForget.self) { [self] in try forget($0, $1) },
-            Dispatcher.entry(MemoryGet.self) { [self] in try get($0, $1) },
-            Dispatcher.entry(MemoryUpdate.self) { [self] in try update($0, $1) },
-            Dispatcher.entry(MemoryHistory.self) { [self] in try history($0, $1) },
-            Dispatcher.entry(MemoryRevert.self) { [self] in try revert($0, $1) },
-            Dispatcher.entry(MemoryList.self) { [self] in try list($0, $1) },
-            Dispatcher.entry(SystemHealth.self) { [self] in health($0, $1) },
-            Dispatcher.entry(SystemStats.self) { [self] in try stats($0, $1) },
-            Dispatcher.entry(SystemReindex.self) { [self] in try reindex($0, $1) },
-            Dispatcher.entry(MemoryLink.self) { [self] in try link($0, $1) },
-            Dispatcher.entry(GraphNeighbors.self) { [self] in try neighbors($0, $1) },
-            Dispatcher.entry(MemoryFuse.self) { [self] in try fuse($0, $1) },
-            Dispatcher.entry(MemoryCompose.self) { [self] in try compose($0, $1) },
-            Dispatcher.entry(SchedulerStatus.self) { [self] in try schedulerStatus($0, $1) },
-            Dispatcher.entry(SchedulerPromote.self) { [self] in try promote($0, $1) },
-            Dispatcher.entry(SchedulerDemote.self) { [self] in try demote($0, $1) },
-            Dispatcher.entry(SchedulerPin.self) { [self] in try pin($0, $1) },
-            Dispatcher.entry(SchedulerUnpin.self) { [self] in try unpin($0, $1) },
-            Dispatcher.entry(SchedulerTouch.self) { [self] in try touch($0, $1) },
-            Dispatcher.entry(SchedulerTick.self) { [self] in try tick($0, $1) },
-            Dispatcher.entry(SchedulerSubscribe.self) { [self] in try subscribe($0, $1) },
-            Dispatcher.entry(SchedulerComplete.self) { [self] in try complete($0, $1) },
-            Dispatcher.entry(SchedulerFail.self) { [self] in try fail($0, $1) },
-            Dispatcher.entry(ConsolidateRun.self) { [self] in try consolidate($0, $1) },
-            Dispatcher.entry(ConsolidateStatus.self) { [self] in try consolidationStatus($0, $1) },
-            Dispatcher.entry(ConsolidateReport.self) { [self] in try consolidationReport($0, $1) },
-            Dispatcher.entry(ConsolidateUndo.self) { [self] in try undoConsolidation($0, $1) },
+            entry(MemoryAdd.self) { [self] in try add($0, $1) },
+            entry(MemoryRecall.self) { [self] in try recall($0, $1) },
+            entry(MemoryForget.self) { [self] in try forget($0, $1) },
+            entry(MemoryGet.self) { [self] in try get($0, $1) },
+            entry(MemoryUpdate.self) { [self] in try update($0, $1) },
+            entry(MemoryHistory.self) { [self] in try history($0, $1) },
+            entry(MemoryRevert.self) { [self] in try revert($0, $1) },
+            entry(MemoryList.self) { [self] in try list($0, $1) },
+            entry(SystemHealth.self) { [self] in health($0, $1) },
+            entry(SystemStats.self) { [self] in try stats($0, $1) },
+            entry(SystemReindex.self) { [self] in try reindex($0, $1) },
+            entry(MemoryLink.self) { [self] in try link($0, $1) },
+            entry(GraphNeighbors.self) { [self] in try neighbors($0, $1) },
+            entry(MemoryFuse.self) { [self] in try fuse($0, $1) },
+            entry(MemoryCompose.self) { [self] in try compose($0, $1) },
+            entry(SchedulerStatus.self) { [self] in try schedulerStatus($0, $1) },
+            entry(SchedulerPromote.self) { [self] in try promote($0, $1) },
+            entry(SchedulerDemote.self) { [self] in try demote($0, $1) },
+            entry(SchedulerPin.self) { [self] in try pin($0, $1) },
+            entry(SchedulerUnpin.self) { [self] in try unpin($0, $1) },
+            entry(SchedulerTouch.self) { [self] in try touch($0, $1) },
+            entry(SchedulerTick.self) { [self] in try tick($0, $1) },
+            entry(SchedulerSubscribe.self) { [self] in try subscribe($0, $1) },
+            entry(SchedulerComplete.self) { [self] in try complete($0, $1) },
+            entry(SchedulerFail.self) { [self] in try fail($0, $1) },
+            entry(ConsolidateRun.self) { [self] in try consolidate($0, $1) },
+            entry(ConsolidateStatus.self) { [self] in try consolidationStatus($0, $1) },
+            entry(ConsolidateReport.self) { [self] in try consolidationReport($0, $1) },
+            entry(ConsolidateUndo.self) { [self] in try undoConsolidation($0, $1) },
+            entry(NamespaceShare.self) { [self] in try share($0, $1) },
+            entry(NamespaceUnshare.self) { [self] in try unshare($0, $1) },
+            entry(NamespaceList.self) { [self] in listNamespaces($0, $1) },
         ]
         return Dispatcher(
             handlers: Dictionary(handlers, uniquingKeysWith: { _, _ in preconditionFailure("method registered twice") }),

@@ -39,12 +39,17 @@ public final class SocketServer: Sendable {
         public var idleTimeout: Double
         /// Seconds a reply may wait for a client that does not read; 0: forever.
         public var sendTimeout: Double
+        /// Which users may connect besides the daemon's own and root.
+        public var admission: Admission
 
-        public init(maxFrameBytes: Int, maxConnections: Int, idleTimeout: Double = 0, sendTimeout: Double = 0) {
+        public init(
+            maxFrameBytes: Int, maxConnections: Int, idleTimeout: Double = 0, sendTimeout: Double = 0, admission: Admission = Admission()
+        ) {
             self.maxFrameBytes = maxFrameBytes
             self.maxConnections = maxConnections
             self.idleTimeout = idleTimeout
             self.sendTimeout = sendTimeout
+            self.admission = admission
         }
     }
 
@@ -109,9 +114,11 @@ public final class SocketServer: Sendable {
                 }
             }
             // 0600 before anyone can connect (listen comes next). Not umask:
-            // that is process-wide and other threads are creating files. The
-            // directory is 0700 and peers of another uid are refused anyway.
-            try Syscall.run("chmod", path: path) { chmod(path, 0o600) }
+            // that is process-wide and other threads are creating files.
+            // With other users let in, 0666: who is admitted is decided by
+            // SO_PEERCRED (`Admission`), never by the file mode.
+            let mode: mode_t = limits.admission.isEmpty ? 0o600 : 0o666
+            try Syscall.run("chmod", path: path) { chmod(path, mode) }
             try Syscall.run("lstat", path: path) { lstat(path, &bound) }
             try Syscall.run("listen", path: path) { listen(fd, 128) }
         } catch {
@@ -210,9 +217,9 @@ public final class SocketServer: Sendable {
             try? SocketIO.writeAll(fd, Self.errorFrame(error))
             return
         }
-        if peer.uid != getuid(), peer.uid != 0 {
+        if !limits.admission.admits(peer) {
             logger.warning("refused a client of another user", [("pid", String(peer.pid)), ("uid", String(peer.uid))])
-            let error = RPCError(.permissionDenied, "user \(peer.uid) may not use this memosd (it runs as user \(getuid()))")
+            let error = RPCError(.permissionDenied, Admission.refusal(peer))
             try? SocketIO.writeAll(fd, Self.errorFrame(error))
             return
         }

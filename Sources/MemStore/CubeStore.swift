@@ -9,7 +9,7 @@ import MemCube
 /// commits and before the next write starts, so derived structures (the
 /// vector index) see changes in commit order.
 public protocol CubeStore:
-    CubeRepository, VectorRepository, GraphRepository, TierRepository, PayloadRepository, ConsolidationRepository,
+    CubeRepository, VectorRepository, GraphRepository, TierRepository, PayloadRepository, ConsolidationRepository, NamespaceRepository,
     StoreMaintenance, AnyObject, Sendable {}
 
 /// Memories and their versions.
@@ -133,6 +133,17 @@ public protocol ConsolidationRepository: AnyObject {
     func markConsolidated(namespaces: [String], runID: String, at: Timestamp) throws
     func namespacesChangedSinceConsolidation() throws -> [(namespace: String, changed: Bool)]
     func versionsWritten(runID: String, since: Timestamp) throws -> [RunVersion]
+}
+
+/// Who owns each namespace and whom they share it with (`NamespaceAccess` in memosd).
+public protocol NamespaceRepository: AnyObject {
+    func namespaceOwners() throws -> [String: UInt32]
+    func namespaceShares() throws -> [StoredShare]
+    func claimUnownedNamespaces(owner: UInt32, also names: [String], at: Timestamp) throws
+    func claimNamespace(_ namespace: String, owner uid: UInt32, at: Timestamp) throws -> UInt32
+    func namespaceHasMemories(_ namespace: String) throws -> Bool
+    @discardableResult
+    func setShare(namespace: String, uid: UInt32, access: ShareAccess?, by provenance: Provenance, at: Timestamp) throws -> ShareAccess?
 }
 
 /// Looking after the storage itself (consolidation's upkeep step, shutdown).

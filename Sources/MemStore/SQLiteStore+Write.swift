@@ -230,17 +230,19 @@ extension SQLiteStore {
             .run(.int(key), .text(embedding.embedder), .int(Int64(embedding.vector.count)), .floats(embedding.vector))
     }
 
+    /// One audit row; `id` nil for a namespace-wide change (a share), `detail` what it changed.
     func audit(
-        _ db: Connection, _ namespace: String, _ id: CubeID, _ provenance: Provenance, version: Int?,
-        at: Timestamp
+        _ db: Connection, _ namespace: String, _ id: CubeID?, _ provenance: Provenance, version: Int?,
+        at: Timestamp, detail: String? = nil
     ) throws {
         try db.prepare("""
-            INSERT INTO audit(at, namespace, cube_id, operation, version, agent, peer_uid, peer_pid)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO audit(at, namespace, cube_id, operation, version, agent, peer_uid, peer_pid, detail)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).run([
-                .int(at.millis), .text(namespace), .text(id.rawValue), .text(provenance.operation.rawValue),
+                .int(at.millis), .text(namespace), .text(id?.rawValue ?? ""), .text(provenance.operation.rawValue),
                 .optional(version.map(Int64.init)), .optional(provenance.agent),
                 .optional(provenance.peerUID.map(Int64.init)), .optional(provenance.peerPID.map(Int64.init)),
+                .optional(detail),
             ])
     }
 }

@@ -159,5 +159,21 @@ enum Schema {
             CREATE INDEX edges_run ON edges(run_id) WHERE run_id IS NOT NULL;
             CREATE INDEX cube_versions_at ON cube_versions(at);
             """),
+        .init(version: 8, name: "namespaces: owners and shares; audit detail", sql: """
+            CREATE TABLE namespace_owners(
+              namespace TEXT PRIMARY KEY,
+              owner_uid INTEGER NOT NULL,
+              created_at INTEGER NOT NULL
+            );
+            CREATE TABLE namespace_shares(
+              namespace TEXT NOT NULL,
+              uid INTEGER NOT NULL,
+              access TEXT NOT NULL,
+              granted_by INTEGER,
+              granted_at INTEGER NOT NULL,
+              PRIMARY KEY(namespace, uid)
+            );
+            ALTER TABLE audit ADD COLUMN detail TEXT;
+            """),
     ])
 }

@@ -62,7 +62,7 @@ func storeBenchmark(_ flags: Flags) throws {
         embedder = HashingEmbedder()
     }
     let index = TieredIndex(dimension: embedder.dimension)
-    let service = MemoryService(store: store, index: index, embedder: embedder, accessLog: AccessLog())
+    let service = try MemoryService(store: store, index: index, embedder: embedder, accessLog: AccessLog())
     let dispatcher = service.dispatcher(logger: Logger(level: .error))
     let server = SocketServer(
         path: directory + "/s.sock", maxFrameBytes: 64 << 20, maxConnections: 16, logger: Logger(level: .error)
@@ -312,7 +312,7 @@ func schedulerBenchmark(_ flags: Flags) throws {
     let index = TieredIndex(dimension: embedder.dimension)
     // A background HNSW build must end before the process does.
     defer { index.waitForPromotions() }
-    let service = MemoryService(store: store, index: index, embedder: embedder, accessLog: accessLog, planner: planner)
+    let service = try MemoryService(store: store, index: index, embedder: embedder, accessLog: accessLog, planner: planner)
     let dispatcher = service.dispatcher(logger: Logger(level: .error))
     var rng = SplitMix64(seed: 5)
     var ids: [String] = []
@@ -381,7 +381,7 @@ func consolidateBenchmark(_ flags: Flags) throws {
     let embedder = HashingEmbedder()
     let index = TieredIndex(dimension: embedder.dimension)
     defer { index.waitForPromotions() }
-    let service = MemoryService(store: store, index: index, embedder: embedder, accessLog: AccessLog())
+    let service = try MemoryService(store: store, index: index, embedder: embedder, accessLog: AccessLog())
     let dispatcher = service.dispatcher(logger: Logger(level: .error))
     func call<P: Encodable, R: Decodable>(_ method: String, _ params: P, _ result: R.Type) throws -> R {
         let frame = try JSONEncoder().encode(Request(method: method, params: params))

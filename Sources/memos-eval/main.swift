@@ -60,7 +60,7 @@ func run(_ options: [String: String]) throws {
     }
     let store = try SQLiteStore(path: directory + "/memos.db", durability: .normal)
     let index = ExactIndex(dimension: embedder.dimension)
-    let service = MemoryService(store: store, index: index, embedder: embedder, accessLog: AccessLog())
+    let service = try MemoryService(store: store, index: index, embedder: embedder, accessLog: AccessLog())
     let dispatcher = service.dispatcher(logger: Logger(level: .error))
     let server = SocketServer(path: directory + "/s.sock", maxFrameBytes: 64 << 20, maxConnections: 4, logger: Logger(level: .error)) {
         frame, connection in dispatcher.handle(frame: frame, connection: connection)

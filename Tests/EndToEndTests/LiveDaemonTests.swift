@@ -74,10 +74,18 @@ final class LiveDaemon {
     }
 
     /// Runs the built memctl against this daemon.
-    func memctl(_ arguments: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+    /// `as`: run it as another local user (uid, gid) through setpriv (the test runs as root).
+    func memctl(
+        _ arguments: [String], stdin: String? = nil, env: [String: String] = [:], as user: (uid: UInt32, gid: UInt32)? = nil
+    ) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binDirectory + "/memctl")
-        process.arguments = arguments
+        if let user {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid", "\(user.uid)", "--regid", "\(user.gid)", "--clear-groups", binDirectory + "/memctl"] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: binDirectory + "/memctl")
+            process.arguments = arguments
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["MEMOS_SOCKET"] = socket
         environment["MEMOS_NAMESPACE"] = nil

@@ -41,28 +41,29 @@ final class Harness {
             _ = try MemoryService.buildIndex(index, from: store, embedder: embedder)
             _ = try MemoryService.buildKeywordIndex(keywords, from: store)
         }
-        service = MemoryService(
+        service = try MemoryService(
             store: store, index: index, keywords: keywords, embedder: embedder, accessLog: AccessLog(), limits: limits,
-            planner: planner, consolidationSettings: consolidation, clock: clock.clock)
+            planner: planner, consolidationSettings: consolidation, clock: clock.clock, daemonUID: peer.uid)
         dispatcher = service.dispatcher(logger: Logger(level: .error))
     }
 
     deinit { if owner { try? FileManager.default.removeItem(atPath: directory) } }
 
     /// Sends a raw frame; returns the decoded response (nil for no reply).
-    func raw(_ text: String) throws -> JSONValue? {
-        guard let reply = dispatcher.handle(frame: Array(text.utf8), peer: peer) else { return nil }
+    func raw(_ text: String, as caller: PeerCredentials? = nil) throws -> JSONValue? {
+        guard let reply = dispatcher.handle(frame: Array(text.utf8), peer: caller ?? peer) else { return nil }
         return try JSONDecoder().decode(JSONValue.self, from: Data(reply))
     }
 
-    func call(_ method: String, _ params: JSONValue) throws -> JSONValue {
+    /// `caller`: another client than the daemon's own user.
+    func call(_ method: String, _ params: JSONValue, as caller: PeerCredentials? = nil) throws -> JSONValue {
         let request: JSONValue = ["jsonrpc": "2.0", "id": 1, "method": .string(method), "params": params]
         let text = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
-        return try #require(try raw(text))
+        return try #require(try raw(text, as: caller))
     }
 
-    func result(_ method: String, _ params: JSONValue) throws -> JSONValue {
-        let response = try call(method, params)
+    func result(_ method: String, _ params: JSONValue, as caller: PeerCredentials? = nil) throws -> JSONValue {
+        let response = try call(method, params, as: caller)
         if let error = response["error"] { Issue.record("unexpected error: \(error)") }
         return try #require(response["result"])
     }

@@ -10,6 +10,7 @@ public enum AllMethods {
         SchedulerTouch.self, SchedulerTick.self, SchedulerSubscribe.self, SchedulerComplete.self, SchedulerFail.self,
         ConsolidateRun.self, ConsolidateStatus.self, ConsolidateReport.self, ConsolidateUndo.self,
         SystemHealth.self, SystemStats.self, SystemReindex.self,
+        NamespaceShare.self, NamespaceUnshare.self, NamespaceList.self,
     ]
 
     /// The methods' names, sorted.

@@ -5,6 +5,7 @@ import MemCube
 /// `consolidate.run`: the consolidation job (docs/consolidation.md).
 public enum ConsolidateRun: RPCMethod {
     public static let name = "consolidate.run"
+    public static let access = MethodAccess.perItem
 
     public struct Params: WireParams {
         public static let keys = codingKeyNames(CodingKeys.self)
@@ -139,6 +140,7 @@ public enum ConsolidateRun: RPCMethod {
 /// `consolidate.status`: a run's progress and report (the latest run when no id is given).
 public enum ConsolidateStatus: RPCMethod {
     public static let name = "consolidate.status"
+    public static let access = MethodAccess.perItem
 
     public struct Params: WireParams {
         public static let keys = codingKeyNames(CodingKeys.self)
@@ -156,6 +158,7 @@ public enum ConsolidateStatus: RPCMethod {
 /// `consolidate.report`: a run's stored report (kept across restarts).
 public enum ConsolidateReport: RPCMethod {
     public static let name = "consolidate.report"
+    public static let access = MethodAccess.perItem
 
     public struct Params: WireParams {
         public static let keys = codingKeyNames(CodingKeys.self)
@@ -175,6 +178,7 @@ public enum ConsolidateReport: RPCMethod {
 /// then shows state `undone` and what was restored.
 public enum ConsolidateUndo: RPCMethod {
     public static let name = "consolidate.undo"
+    public static let access = MethodAccess.perItem
     public typealias Params = ConsolidateReport.Params
 
     public struct Result: Codable, Sendable, Hashable {

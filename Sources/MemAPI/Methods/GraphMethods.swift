@@ -6,8 +6,9 @@ import MemCube
 /// graph signal follows it.
 public enum MemoryLink: RPCMethod {
     public static let name = "memory.link"
+    public static let access = MethodAccess.write
 
-    public struct Params: WireParams {
+    public struct Params: WireParams, NamespacedParams {
         public static let keys = codingKeyNames(CodingKeys.self)
         public var namespace: String
         public var from: String
@@ -48,8 +49,9 @@ public enum MemoryLink: RPCMethod {
 /// `graph.neighbors`: a memory's neighbourhood, for agents that browse.
 public enum GraphNeighbors: RPCMethod {
     public static let name = "graph.neighbors"
+    public static let access = MethodAccess.read
 
-    public struct Params: WireParams {
+    public struct Params: WireParams, NamespacedParams {
         public static let keys = codingKeyNames(CodingKeys.self)
         public var namespace: String
         public var id: String

@@ -6,8 +6,9 @@ import MemJSON
 /// `memory.recall`: the best memories for a query, best first.
 public enum MemoryRecall: RPCMethod {
     public static let name = "memory.recall"
+    public static let access = MethodAccess.read
 
-    public struct Params: WireParams {
+    public struct Params: WireParams, NamespacedParams {
         public static let keys = codingKeyNames(CodingKeys.self)
         public var namespace: String
         public var query: String
@@ -158,8 +159,9 @@ public enum MemoryRecall: RPCMethod {
 /// `memory.get`: one memory, current or at a given version.
 public enum MemoryGet: RPCMethod {
     public static let name = "memory.get"
+    public static let access = MethodAccess.read
 
-    public struct Params: WireParams {
+    public struct Params: WireParams, NamespacedParams {
         public static let keys = codingKeyNames(CodingKeys.self)
         public var namespace: String
         public var id: String
@@ -209,6 +211,7 @@ public enum MemoryGet: RPCMethod {
 /// `memory.history`: every version of a memory, oldest first.
 public enum MemoryHistory: RPCMethod {
     public static let name = "memory.history"
+    public static let access = MethodAccess.read
 
     public typealias Params = MemoryRef
 
@@ -226,8 +229,9 @@ public enum MemoryHistory: RPCMethod {
 /// `memory.list`: memories of a namespace, newest first, a page at a time.
 public enum MemoryList: RPCMethod {
     public static let name = "memory.list"
+    public static let access = MethodAccess.read
 
-    public struct Params: WireParams {
+    public struct Params: WireParams, NamespacedParams {
         public static let keys = codingKeyNames(CodingKeys.self)
         public var namespace: String
         public var filter: WireFilter?

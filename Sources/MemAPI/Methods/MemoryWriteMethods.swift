@@ -6,6 +6,7 @@ import MemJSON
 /// `memory.add`: store one memory (`text`) or a batch (`items`).
 public enum MemoryAdd: RPCMethod {
     public static let name = "memory.add"
+    public static let access = MethodAccess.write
 
     public struct Item: Codable, Sendable, Hashable {
         public var text: String?
@@ -69,7 +70,7 @@ public enum MemoryAdd: RPCMethod {
         }
     }
 
-    public struct Params: WireParams {
+    public struct Params: WireParams, NamespacedParams {
         public static let keys = Item.keys.union(codingKeyNames(CodingKeys.self))
         public var namespace: String
         public var item: Item
@@ -119,8 +120,9 @@ public enum MemoryAdd: RPCMethod {
 /// `memory.forget`: tombstone (default) or purge memories; all or nothing.
 public enum MemoryForget: RPCMethod {
     public static let name = "memory.forget"
+    public static let access = MethodAccess.write
 
-    public struct Params: WireParams {
+    public struct Params: WireParams, NamespacedParams {
         public static let keys = codingKeyNames(CodingKeys.self)
         public var namespace: String
         public var id: String?
@@ -148,8 +150,9 @@ public enum MemoryForget: RPCMethod {
 /// `memory.update`: change fields of a memory, writing a new version.
 public enum MemoryUpdate: RPCMethod {
     public static let name = "memory.update"
+    public static let access = MethodAccess.write
 
-    public struct Params: WireParams {
+    public struct Params: WireParams, NamespacedParams {
         public static let keys = codingKeyNames(CodingKeys.self)
         public var namespace: String
         public var id: String
@@ -202,8 +205,9 @@ public enum MemoryUpdate: RPCMethod {
 /// attributes, importance, state, validity...); history keeps everything.
 public enum MemoryRevert: RPCMethod {
     public static let name = "memory.revert"
+    public static let access = MethodAccess.write
 
-    public struct Params: WireParams {
+    public struct Params: WireParams, NamespacedParams {
         public static let keys = codingKeyNames(CodingKeys.self)
         public var namespace: String
         public var id: String

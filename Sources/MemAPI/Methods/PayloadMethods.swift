@@ -6,8 +6,9 @@ import MemCube
 /// model) into a new parameter memory.
 public enum MemoryFuse: RPCMethod {
     public static let name = "memory.fuse"
+    public static let access = MethodAccess.write
 
-    public struct Params: WireParams {
+    public struct Params: WireParams, NamespacedParams {
         public static let keys = codingKeyNames(CodingKeys.self)
         public var namespace: String
         public var ids: [String]
@@ -44,8 +45,9 @@ public enum MemoryFuse: RPCMethod {
 /// model) along the token axis into a new activation memory.
 public enum MemoryCompose: RPCMethod {
     public static let name = "memory.compose"
+    public static let access = MethodAccess.write
 
-    public struct Params: WireParams {
+    public struct Params: WireParams, NamespacedParams {
         public static let keys = codingKeyNames(CodingKeys.self)
         public var namespace: String
         /// In order: the result is their inputs read one after the other.

@@ -5,6 +5,7 @@ import MemCube
 /// `scheduler.status`: tier usage, budgets and the latest moves.
 public enum SchedulerStatus: RPCMethod {
     public static let name = "scheduler.status"
+    public static let access = MethodAccess.perItem
 
     public struct Params: WireParams {
         public static let keys = codingKeyNames(CodingKeys.self)
@@ -81,7 +82,7 @@ public enum SchedulerStatus: RPCMethod {
 
 /// `scheduler.promote` / `scheduler.demote`: move one memory a tier up or down (or to `tier`).
 public enum SchedulerMove {
-    public struct Params: WireParams {
+    public struct Params: WireParams, NamespacedParams {
         public static let keys = codingKeyNames(CodingKeys.self)
         public var namespace: String
         public var id: String
@@ -110,12 +111,14 @@ public enum SchedulerMove {
 
 public enum SchedulerPromote: RPCMethod {
     public static let name = "scheduler.promote"
+    public static let access = MethodAccess.write
     public typealias Params = SchedulerMove.Params
     public typealias Result = SchedulerMove.Result
 }
 
 public enum SchedulerDemote: RPCMethod {
     public static let name = "scheduler.demote"
+    public static let access = MethodAccess.write
     public typealias Params = SchedulerMove.Params
     public typealias Result = SchedulerMove.Result
 }
@@ -138,12 +141,14 @@ public enum SchedulerPinning {
 
 public enum SchedulerPin: RPCMethod {
     public static let name = "scheduler.pin"
+    public static let access = MethodAccess.write
     public typealias Params = SchedulerPinning.Params
     public typealias Result = SchedulerPinning.Result
 }
 
 public enum SchedulerUnpin: RPCMethod {
     public static let name = "scheduler.unpin"
+    public static let access = MethodAccess.write
     public typealias Params = SchedulerPinning.Params
     public typealias Result = SchedulerPinning.Result
 }
@@ -151,8 +156,9 @@ public enum SchedulerUnpin: RPCMethod {
 /// `scheduler.touch`: count an access to memories (as a recall hit or get does).
 public enum SchedulerTouch: RPCMethod {
     public static let name = "scheduler.touch"
+    public static let access = MethodAccess.read
 
-    public struct Params: WireParams {
+    public struct Params: WireParams, NamespacedParams {
         public static let keys = codingKeyNames(CodingKeys.self)
         public var namespace: String
         public var ids: [String]
@@ -173,6 +179,7 @@ public enum SchedulerTouch: RPCMethod {
 /// `scheduler.tick`: flush accesses and run the tier planner now; returns the moves made.
 public enum SchedulerTick: RPCMethod {
     public static let name = "scheduler.tick"
+    public static let access = MethodAccess.daemonOwner
     public typealias Params = NoParams
 
     public struct Result: Codable, Sendable, Hashable {
@@ -185,6 +192,7 @@ public enum SchedulerTick: RPCMethod {
 /// then receives `scheduler.job` notifications on it (docs/runners.md).
 public enum SchedulerSubscribe: RPCMethod {
     public static let name = "scheduler.subscribe"
+    public static let access = MethodAccess.daemonOwner
 
     public struct Params: WireParams {
         public static let keys = codingKeyNames(CodingKeys.self)
@@ -229,6 +237,7 @@ public enum SchedulerJobReport {
 
 public enum SchedulerComplete: RPCMethod {
     public static let name = "scheduler.complete"
+    public static let access = MethodAccess.daemonOwner
     public typealias Result = SchedulerJobReport.Result
 
     public struct Params: WireParams {
@@ -251,6 +260,7 @@ public enum SchedulerComplete: RPCMethod {
 
 public enum SchedulerFail: RPCMethod {
     public static let name = "scheduler.fail"
+    public static let access = MethodAccess.daemonOwner
     public typealias Result = SchedulerJobReport.Result
 
     public struct Params: WireParams {

@@ -11,6 +11,7 @@ public struct NoParams: WireParams, Hashable {
 /// `system.health`: is the daemon up, and what is it running.
 public enum SystemHealth: RPCMethod {
     public static let name = "system.health"
+    public static let access = MethodAccess.anyone
     public typealias Params = NoParams
 
     public struct Result: Codable, Sendable, Hashable {
@@ -36,6 +37,7 @@ public enum SystemHealth: RPCMethod {
 /// `system.stats`: counts, sizes and traffic.
 public enum SystemStats: RPCMethod {
     public static let name = "system.stats"
+    public static let access = MethodAccess.perItem
     public typealias Params = NoParams
 
     public struct NamespaceStats: Codable, Sendable, Hashable {
@@ -103,6 +105,7 @@ public enum SystemStats: RPCMethod {
 /// with `wait: true` returns when it has finished.
 public enum SystemReindex: RPCMethod {
     public static let name = "system.reindex"
+    public static let access = MethodAccess.daemonOwner
 
     public struct Params: WireParams {
         public static let keys = codingKeyNames(CodingKeys.self)
