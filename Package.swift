@@ -42,7 +42,7 @@ let package = Package(
 
         .executableTarget(name: "memosd", dependencies: ["MemServer"]),
         // memctl's commands, options, parsing and output, as a library (tested); memctl is its main.
-        .target(name: "MemCtlKit", dependencies: ["MemAPI", "MemCube", "MemJSON"]),
+        .target(name: "MemCtlKit", dependencies: ["MemAPI", "MemCube", "MemJSON", "MemStore"]),
         .executableTarget(name: "memctl", dependencies: ["MemCtlKit"]),
         .executableTarget(
             name: "memos-bench",
@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "MemCtlKitTests", dependencies: ["MemCtlKit"]),
         .testTarget(name: "MemAPITests", dependencies: ["MemAPI", "MemCube", "MemTestSupport"]),
         .testTarget(name: "MemStoreTests", dependencies: ["MemStore", "MemCube", "MemTestSupport"]),
-        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "MemStore", "MemCube", "MemTestSupport"]),
+        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "MemStore", "MemCube", "MemAPI", "MemTestSupport"]),
         .testTarget(
             name: "ConsolidationTests",
             dependencies: ["Consolidation", "Retrieval", "MemStore", "MemCube", "MemJSON", "MemTestSupport"]),

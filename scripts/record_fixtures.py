@@ -8,6 +8,8 @@ schemas/memos.schema.json, and that every method has one.
 """
 import base64
 import json
+import shutil
+import tempfile
 import struct
 import socket
 import sys
@@ -81,6 +83,10 @@ def main():
     call("namespace.list", {})
     call("namespace.unshare", {"namespace": "demo", "uid": 4321})
     call("system.reindex", {"wait": True})
+    call("system.doctor", {})
+    backup_dir = tempfile.mkdtemp(prefix="memos-fixture-backup-")
+    call("system.backup", {"dir": backup_dir + "/backup"})
+    shutil.rmtree(backup_dir)
     call("memory.update", {"namespace": "demo", "id": first["id"], "importance": 0.1, "expected_version": 1})
     call("memory.add", {"namespace": "demo", "text": "x", "importance": 2})
     call("scheduler.complete", {"job_id": "job-unknown", "id": first["id"]})

@@ -15,4 +15,16 @@ public enum DefaultPaths {
         }
         return (dataDirectory ?? Self.dataDirectory(environment: environment)) + "/memosd.sock"
     }
+
+    /// The MiniLM model memosd loads by default: `$MEMOS_MODEL_DIR`, else
+    /// `$XDG_CACHE_HOME/memos/models/all-MiniLM-L6-v2` (or `~/.cache/...`),
+    /// where `make model` puts it.
+    public static func modelDirectory(environment: [String: String]) -> String {
+        if let dir = environment["MEMOS_MODEL_DIR"], !dir.isEmpty { return dir }
+        let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (environment["HOME"] ?? "/tmp") + "/.cache"
+        return cache + "/memos/models/all-MiniLM-L6-v2"
+    }
+
+    /// The files of that model (`MiniLMEmbedder.requiredFiles`, tested to agree).
+    public static let modelFiles = ["model.safetensors", "vocab.txt"]
 }

@@ -62,6 +62,8 @@ public struct WireMemory: Codable, Sendable, Hashable {
     public var derivedFrom: [String]
     /// Activation and parameter cubes: the payload's hash, size, format, model and layout.
     public var content: Content?
+    /// Set when the memory is damaged: its payload file is missing (`memctl doctor`).
+    public var damaged: String?
 
     public struct WireAccess: Codable, Sendable, Hashable {
         public var count: Int
@@ -76,7 +78,7 @@ public struct WireMemory: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case id, namespace, kind, text, version, state, tier, tags, attributes, importance, agent, session
-        case access, source, content
+        case access, source, content, damaged
         case occurredAt = "occurred_at", createdAt = "created_at", updatedAt = "updated_at"
         case expiresAt = "expires_at", validFrom = "valid_from", validTo = "valid_to"
         case derivedFrom = "derived_from"
@@ -105,6 +107,7 @@ public struct WireMemory: Codable, Sendable, Hashable {
         source = cube.provenance.source
         derivedFrom = cube.provenance.derivedFrom.map(\.rawValue)
         content = cube.content
+        damaged = cube.damaged
     }
 }
 

@@ -124,6 +124,8 @@ public enum CLI {
             printErr("memctl: \(error)")
             if case .untrustedServer = error { return Exit.unavailable }
             return Exit.failure
+        } catch is DoctorFailed {
+            return Exit.failure  // its lines said what to fix
         } catch {
             printErr("memctl \(name): \(error)")
             return Exit.failure

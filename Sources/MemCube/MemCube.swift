@@ -31,6 +31,8 @@ public struct MemCube: Sendable, Hashable {
     public var provenance: Provenance
     /// The stored payload of an activation or parameter cube (nil for plaintext).
     public var content: Content?
+    /// Why the cube is damaged (its payload file is missing), nil when whole.
+    public var damaged: String?
 
     public init(
         id: CubeID, kind: Kind = .plaintext, namespace: String, agent: String? = nil,
@@ -39,9 +41,10 @@ public struct MemCube: Sendable, Hashable {
         state: CubeState = .active, tier: Tier = .active, occurredAt: Timestamp? = nil,
         createdAt: Timestamp, updatedAt: Timestamp? = nil, validFrom: Timestamp? = nil,
         validTo: Timestamp? = nil, expiresAt: Timestamp? = nil, access: Access = Access(),
-        provenance: Provenance, content: Content? = nil
+        provenance: Provenance, content: Content? = nil, damaged: String? = nil
     ) {
         self.content = content
+        self.damaged = damaged
         self.id = id
         self.kind = kind
         self.namespace = namespace

@@ -58,6 +58,13 @@ public enum Daemon {
 
             // Payload files no row names: a crash between a blob write and its commit, or purges.
             let orphans = try store.collectBlobs(graceSeconds: 0)
+            // Payload files rows name but the disk lacks (a copy without its blobs): those memories are damaged, memosd starts.
+            let damaged = try store.checkPayloadFiles()
+            if !damaged.isEmpty {
+                logger.warning(
+                    "memories whose payload file is missing are marked damaged; memctl doctor lists them, memctl restore brings a backup back",
+                    [("count", "\(damaged.count)"), ("first", damaged[0].id.rawValue)])
+            }
             if !orphans.isEmpty { logger.info("removed unreferenced payload files", [("count", "\(orphans.count)")]) }
 
             let wake = DispatchSemaphore(value: 0)

@@ -78,7 +78,7 @@ public struct DaemonConfig: Sendable {
     public init(environment: [String: String]) {
         dataDir = DefaultPaths.dataDirectory(environment: environment)
         socketPath = DefaultPaths.socket(environment: environment, dataDirectory: dataDir)
-        modelDir = MiniLMEmbedder.defaultDirectory(environment: environment)
+        modelDir = DefaultPaths.modelDirectory(environment: environment)
         embedURL = environment["MEMOS_EMBED_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if let model = environment["MEMOS_EMBED_MODEL"], !model.isEmpty { embedModel = model }
         embedKey = environment["MEMOS_EMBED_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }

@@ -31,19 +31,25 @@ enum DataDirectory {
     /// Fixes modes wider than 0700 (directories) and 0600 (files); returns the paths fixed.
     @discardableResult
     static func makePrivate(_ directory: String) -> [String] {
-        var fixed: [String] = []
-        func tighten(_ path: String) {
+        widerThanPrivate(directory).filter { path, mode in chmod(path, mode) == 0 }.map(\.path)
+    }
+
+    /// This user's files and directories below `directory` (and itself) that
+    /// others may read or enter, each with the mode it should have.
+    static func widerThanPrivate(_ directory: String) -> [(path: String, mode: mode_t)] {
+        var loose: [(path: String, mode: mode_t)] = []
+        func check(_ path: String) {
             var info = stat()
             guard lstat(path, &info) == 0, info.st_uid == getuid() else { return }
             let kind = info.st_mode & S_IFMT
             guard kind == S_IFDIR || kind == S_IFREG else { return }  // symlinks and sockets are left alone
             let wanted: mode_t = kind == S_IFDIR ? 0o700 : 0o600
-            if info.st_mode & 0o077 != 0, chmod(path, (info.st_mode & 0o700) | wanted) == 0 { fixed.append(path) }
+            if info.st_mode & 0o077 != 0 { loose.append((path, (info.st_mode & 0o700) | wanted)) }
         }
-        tighten(directory)
+        check(directory)
         for name in FileManager.default.enumerator(atPath: directory)?.compactMap({ $0 as? String }) ?? [] {
-            tighten(directory + "/" + name)
+            check(directory + "/" + name)
         }
-        return fixed
+        return loose
     }
 }

@@ -99,6 +99,7 @@ extension MemoryService {
                 field: params.exportTo != nil ? "export_to" : "include_data",
                 "only activation and parameter memories have a payload; this one is \(cube.kind.rawValue)")
         }
+        if let reason = cube.damaged { throw WireErrors.damaged(cube.id.rawValue, reason) }
         if let destination = params.exportTo {
             do {
                 try ClientFiles.createForWriting(destination, peer: context.peer, forbidden: .init(path: dataDirectory)) { fd in
@@ -106,7 +107,7 @@ extension MemoryService {
                 }
             } catch let error as ClientFiles.Refusal {
                 throw ValidationError(field: "export_to", error.description)
-            } catch let error as BlobError {
+            } catch let error as BlobError where !error.isMissing && !error.isStorageFull {
                 throw ValidationError(field: "export_to", error.description)
             }
             result.exportedTo = destination

@@ -116,6 +116,8 @@ public final class MemoryService: Sendable {
             entry(NamespaceShare.self) { [self] in try share($0, $1) },
             entry(NamespaceUnshare.self) { [self] in try unshare($0, $1) },
             entry(NamespaceList.self) { [self] in listNamespaces($0, $1) },
+            entry(SystemDoctor.self) { [self] in try doctor($0, $1) },
+            entry(SystemBackup.self) { [self] in try backup($0, $1) },
         ]
         return Dispatcher(
             handlers: Dictionary(handlers, uniquingKeysWith: { _, _ in preconditionFailure("method registered twice") }),

@@ -197,6 +197,20 @@ public final class SocketServer: Sendable {
         close(fd)
     }
 
+    /// Sends a refused client its error, then reads (and drops) what it sends
+    /// for up to a second: closing at once could make its request write fail
+    /// (EPIPE) before it reads why. On the connection's own thread.
+    private static func refuse(_ fd: Int32, _ error: RPCError) {
+        try? SocketIO.writeAll(fd, errorFrame(error))
+        _ = Syscall.result("shutdown") { shutdown(fd, Int32(SHUT_WR)) }
+        try? SocketIO.setTimeout(fd, SO_RCVTIMEO, seconds: 1)
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<16 {
+            let n = scratch.withUnsafeMutableBytes { buffer in Syscall.result("read") { read(fd, buffer.baseAddress, buffer.count) } }
+            guard case .success(let count) = n, count > 0 else { return }
+        }
+    }
+
     /// A response line carrying `error` for no particular request (id null).
     static func errorFrame(_ error: RPCError) -> [UInt8] {
         let bytes = (try? JSONEncoder().encode(RPCResponse<NoParams>(id: .null, error: error))).map(Array.init) ?? []
@@ -214,13 +228,12 @@ public final class SocketServer: Sendable {
             // Fail closed: a client we cannot identify is not let in.
             logger.warning("refused a client whose credentials cannot be read", [("error", String(cString: strerror(errno)))])
             let error = RPCError(.permissionDenied, "memosd cannot identify this client (SO_PEERCRED failed) and refuses it")
-            try? SocketIO.writeAll(fd, Self.errorFrame(error))
+            Self.refuse(fd, error)
             return
         }
         if !limits.admission.admits(peer) {
             logger.warning("refused a client of another user", [("pid", String(peer.pid)), ("uid", String(peer.uid))])
-            let error = RPCError(.permissionDenied, Admission.refusal(peer))
-            try? SocketIO.writeAll(fd, Self.errorFrame(error))
+            Self.refuse(fd, RPCError(.permissionDenied, Admission.refusal(peer)))
             return
         }
         if limits.idleTimeout > 0 { try? SocketIO.setTimeout(fd, SO_RCVTIMEO, seconds: limits.idleTimeout) }

@@ -39,6 +39,9 @@ enum WireErrors {
             return storageFull(error.description, who: who, logger: logger)
         case let error as BlobError where error.isStorageFull:
             return storageFull(error.description, who: who, logger: logger)
+        case let error as BlobError where error.isMissing:
+            logger.warning("a payload file is missing", who + [("error", error.description)])
+            return damaged(nil, "its payload file is missing from the data directory")
         case let error as SQLiteError where error.isBusy:
             logger.warning("database busy", who + [("error", error.description)])
             return RPCError(.busy, "the database is busy; retry in a moment")
@@ -46,6 +49,14 @@ enum WireErrors {
             logger.error("request failed", who + [("error", "\(error)")])
             return RPCError(.internalError, "internal error in \(method); the memosd log has the details")
         }
+    }
+
+    /// A memory whose payload file is missing (`checkPayloadFiles` marks them).
+    static func damaged(_ id: String?, _ reason: String) -> RPCError {
+        RPCError(
+            .invalidState,
+            "\(id.map { "memory \($0)" } ?? "this memory") is damaged: \(reason). Restore the data directory from a backup (memctl restore) or forget the memory; memctl doctor lists every damaged memory",
+            id: id)
     }
 
     /// The disk holding the data is full: nothing of the request was stored.

@@ -31,6 +31,14 @@ public struct BlobError: Error, Sendable, CustomStringConvertible {
         return BlobError("\(what): \(String(cString: strerror(code)))", code: code)
     }
 
+    /// A blob a row names is not on disk.
+    static func missing(_ sha256: String, root: String) -> BlobError {
+        BlobError("payload file \(sha256) is missing from \(root)", code: ENOENT)
+    }
+
+    /// The blob's file is not there (ENOENT).
+    public var isMissing: Bool { code == ENOENT }
+
     /// The disk (or the user's quota) is full.
     public var isStorageFull: Bool { code == ENOSPC || code == EDQUOT }
 }
@@ -48,6 +56,8 @@ public final class BlobStore: Sendable {
     var tempDirectory: String { root + "/tmp" }
     /// Payloads held in RAM (the working tier's activations), with how many holders each.
     private let held = Mutex<[String: (bytes: [UInt8], holders: Int)]>([:])
+    /// Backups copying blobs right now: no blob is collected meanwhile.
+    private let copiers = Atomic<Int>(0)
 
     public init(root: String) throws {
         self.root = root
@@ -182,7 +192,7 @@ public final class BlobStore: Sendable {
 
     private func readFile(_ sha256: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path(of: sha256)) else {
-            throw BlobError("blob \(sha256) is missing from \(root)")
+            throw BlobError.missing(sha256, root: root)
         }
         return [UInt8](data)
     }
@@ -190,7 +200,7 @@ public final class BlobStore: Sendable {
     /// Writes a blob's bytes to `output` (an open file; `name` for errors).
     public func copy(_ sha256: String, to output: Int32, name destination: String) throws {
         let input = open(path(of: sha256), O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw BlobError("blob \(sha256) is missing from \(root)") }
+        guard input >= 0 else { throw BlobError.missing(sha256, root: root) }
         defer { close(input) }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
@@ -247,6 +257,10 @@ public final class BlobStore: Sendable {
 
     /// As above; counts in `tooYoung` the unreferenced blobs kept for their age.
     func collect(keeping referenced: Set<String>, olderThan: Double, tooYoung: UnsafeMutablePointer<Int>?) -> [String] {
+        if copiers.load(ordering: .acquiring) > 0 {
+            tooYoung?.pointee = 1  // try again later
+            return []
+        }
         let cutoff = Date().timeIntervalSince1970 - olderThan
         func oldEnough(_ path: String) -> Bool {
             var info = stat()
@@ -262,6 +276,13 @@ public final class BlobStore: Sendable {
         tooYoung?.pointee = unreferenced.count - orphans.count
         for sha in orphans { remove(sha) }
         return orphans.sorted()
+    }
+
+    /// Runs `body` with collection paused (a backup copying the blobs its snapshot names).
+    public func withCollectionPaused<R>(_ body: () throws -> R) rethrows -> R {
+        copiers.add(1, ordering: .acquiringAndReleasing)
+        defer { copiers.subtract(1, ordering: .acquiringAndReleasing) }
+        return try body()
     }
 
     public func remove(_ sha256: String) {

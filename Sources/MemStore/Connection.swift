@@ -24,6 +24,22 @@ public final class Connection {
         sqlite3_extended_result_codes(db, 1)
     }
 
+    /// Copies this database, consistently (one read snapshot), into a new
+    /// database file at `path` with SQLite's online backup API; writers go on
+    /// meanwhile (WAL). The copy is left in rollback-journal mode: one file.
+    public func backup(into path: String) throws {
+        let destination = try Connection(path: path)
+        guard let backup = sqlite3_backup_init(destination.handle, "main", handle, "main") else {
+            throw SQLiteError(code: sqlite3_errcode(destination.handle), message: "cannot back up into \(path): \(destination.lastErrorMessage)")
+        }
+        let step = sqlite3_backup_step(backup, -1)
+        let finish = sqlite3_backup_finish(backup)
+        guard step == SQLITE_DONE, finish == SQLITE_OK else {
+            throw SQLiteError(code: step == SQLITE_DONE ? finish : step, message: "backup into \(path) failed: \(destination.lastErrorMessage)")
+        }
+        try destination.execute("PRAGMA journal_mode = DELETE")
+    }
+
     deinit {
         cache.removeAll()  // finalizes the statements before the handle closes
         sqlite3_close_v2(handle)

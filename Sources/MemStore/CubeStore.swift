@@ -123,6 +123,9 @@ public protocol PayloadRepository: AnyObject {
     /// `collectBlobs`, only when a purge may have freed a payload since the last call.
     @discardableResult
     func collectPurgedBlobs(graceSeconds: Double) throws -> [String]
+    /// Marks memories whose payload file is missing `damaged` (clears the mark when it is back); returns them.
+    @discardableResult
+    func checkPayloadFiles() throws -> [DamagedCube]
 }
 
 /// Consolidation runs: their reports, the namespaces they covered, what they wrote.
@@ -150,6 +153,10 @@ public protocol NamespaceRepository: AnyObject {
 public protocol StoreMaintenance: AnyObject {
     /// Refreshes the statistics the query planner uses.
     func refreshQueryStatistics() throws
+    /// An online backup into `directory` (new or empty): the database and the payloads it names, with a manifest.
+    func backup(to directory: String, at now: Timestamp) throws -> BackupManifest
+    /// The database's schema version and the newest this build knows.
+    func schemaVersion() throws -> (current: Int, supported: Int)
     /// Checks the stored data for corruption: ["ok"] or the problems found.
     func checkIntegrity() throws -> [String]
     /// Returns up to `pages` unused pages of storage to the file system;

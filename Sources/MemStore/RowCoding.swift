@@ -71,7 +71,7 @@ enum RowCoding {
         c.rowid, c.id, c.namespace, c.kind, c.agent, c.session, c.text, c.tags, c.attributes,
         c.importance, c.version, c.state, c.tier, c.occurred_at, c.created_at, c.updated_at,
         c.valid_from, c.valid_to, c.expires_at, c.access_count, c.last_access, c.heat,
-        c.source, c.derived_from, c.origin, c.content
+        c.source, c.derived_from, c.origin, c.content, c.damaged
         """
 
     /// Decodes a row selected with `cubeColumns`.
@@ -103,7 +103,8 @@ enum RowCoding {
                 operation: Operation(rawValue: row.text(24) ?? "") ?? .add,
                 source: row.text(22).map { decode(JSONValue.self, $0, default: .null) },
                 derivedFrom: ids(row.text(23))),
-            content: row.text(25).flatMap { try? decoder.decode(Content.self, from: Data($0.utf8)) })
+            content: row.text(25).flatMap { try? decoder.decode(Content.self, from: Data($0.utf8)) },
+            damaged: row.text(26))
         return StoredCube(key: row.int64(0), cube: cube)
     }
 

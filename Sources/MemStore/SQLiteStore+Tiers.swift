@@ -185,7 +185,12 @@ extension SQLiteStore {
                 .query([SQLList.ints(keys)]) { $0.text(0) ?? "" }
         }
         for sha in hashes {
-            if resident { try blobs.hold(sha) } else { blobs.release(sha) }
+            guard resident else { blobs.release(sha); continue }
+            do {
+                try blobs.hold(sha)
+            } catch let error as BlobError where error.isMissing {
+                continue  // a damaged memory (checkPayloadFiles marks it): the rest of the working set loads
+            }
         }
     }
 

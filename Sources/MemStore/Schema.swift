@@ -175,5 +175,8 @@ enum Schema {
             );
             ALTER TABLE audit ADD COLUMN detail TEXT;
             """),
+        .init(version: 9, name: "cubes: damaged (a payload file is missing)", sql: """
+            ALTER TABLE cubes ADD COLUMN damaged TEXT;
+            """),
     ])
 }

@@ -34,14 +34,7 @@ public struct MiniLMEmbedder: Embedder {
         }
     }
 
-    /// The default model directory: `$MEMOS_MODEL_DIR`, else
-    /// `$XDG_CACHE_HOME/memos/models/all-MiniLM-L6-v2` (`~/.cache/...`).
-    public static func defaultDirectory(environment: [String: String]) -> String {
-        if let dir = environment["MEMOS_MODEL_DIR"], !dir.isEmpty { return dir }
-        let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (environment["HOME"] ?? "/tmp") + "/.cache"
-        return cache + "/memos/models/all-MiniLM-L6-v2"
-    }
-
+    /// Loads the model from `directory` (memosd's default: `DefaultPaths.modelDirectory`).
     public init(directory: String) throws {
         for file in Self.requiredFiles where !FileManager.default.fileExists(atPath: directory + "/" + file) {
             throw LoadError.missing(directory: directory, file: file)

@@ -1,4 +1,5 @@
 import Foundation
+import MemAPI
 import MemCube
 import Retrieval
 
@@ -9,7 +10,7 @@ import Retrieval
 /// sentence-transformers comparison in scripts/bench_sentence_transformers.py).
 /// Flags: --model-dir DIR --texts N (1000) --texts-out FILE --threads 1,2 --batches 1,32,256 --rows N (rows per forward pass)
 func embedBenchmark(_ flags: Flags) throws {
-    let directory = flags.string("model-dir", MiniLMEmbedder.defaultDirectory(environment: ProcessInfo.processInfo.environment))
+    let directory = flags.string("model-dir", DefaultPaths.modelDirectory(environment: ProcessInfo.processInfo.environment))
     var embedder = try MiniLMEmbedder(directory: directory)
     let texts = benchmarkTexts(count: flags.int("texts", 1000), vocabularyFile: directory + "/vocab.txt")
     if let path = flags.values["texts-out"] {

@@ -55,7 +55,7 @@ func storeBenchmark(_ flags: Flags) throws {
     let embedder: any Embedder
     switch flags.string("embedder", "hashing") {
     case "minilm":
-        var minilm = try MiniLMEmbedder(directory: MiniLMEmbedder.defaultDirectory(environment: ProcessInfo.processInfo.environment))
+        var minilm = try MiniLMEmbedder(directory: DefaultPaths.modelDirectory(environment: ProcessInfo.processInfo.environment))
         minilm.threads = 2
         embedder = minilm
     default:

@@ -54,7 +54,7 @@ func run(_ options: [String: String]) throws {
     switch options["embedder"] ?? "minilm" {
     case "hashing": embedder = HashingEmbedder()
     default:
-        var minilm = try MiniLMEmbedder(directory: options["model-dir"] ?? MiniLMEmbedder.defaultDirectory(environment: environment))
+        var minilm = try MiniLMEmbedder(directory: options["model-dir"] ?? DefaultPaths.modelDirectory(environment: environment))
         minilm.threads = 2
         embedder = minilm
     }

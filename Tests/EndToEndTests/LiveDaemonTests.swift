@@ -439,6 +439,6 @@ final class LiveDaemon {
 }
 
 let modelInstalled: Bool = {
-    let directory = MiniLMEmbedder.defaultDirectory(environment: ProcessInfo.processInfo.environment)
+    let directory = DefaultPaths.modelDirectory(environment: ProcessInfo.processInfo.environment)
     return MiniLMEmbedder.requiredFiles.allSatisfy { FileManager.default.fileExists(atPath: directory + "/" + $0) }
 }()

@@ -1,4 +1,5 @@
 import Foundation
+import MemAPI
 import Testing
 import MemCube
 import MemTestSupport
@@ -7,8 +8,13 @@ import MemTestSupport
 /// Token ids and vectors from an independent implementation
 /// (`scripts/minilm_reference.py`), in `Tests/Fixtures/`.
 let referencePath = Fixtures.path("minilm_reference.json")
-let modelDirectory = MiniLMEmbedder.defaultDirectory(environment: ProcessInfo.processInfo.environment)
+let modelDirectory = DefaultPaths.modelDirectory(environment: ProcessInfo.processInfo.environment)
 let modelInstalled = MiniLMEmbedder.requiredFiles.allSatisfy { FileManager.default.fileExists(atPath: modelDirectory + "/" + $0) }
+
+/// memctl doctor looks for the model files memosd loads.
+@Test func theModelFilesAreDeclaredOnceForMemctlAndMemosd() {
+    #expect(MiniLMEmbedder.requiredFiles == DefaultPaths.modelFiles)
+}
 
 struct Reference: Decodable {
     struct Sentence: Decodable {

@@ -9,7 +9,7 @@ public enum AllMethods {
         SchedulerStatus.self, SchedulerPromote.self, SchedulerDemote.self, SchedulerPin.self, SchedulerUnpin.self,
         SchedulerTouch.self, SchedulerTick.self, SchedulerSubscribe.self, SchedulerComplete.self, SchedulerFail.self,
         ConsolidateRun.self, ConsolidateStatus.self, ConsolidateReport.self, ConsolidateUndo.self,
-        SystemHealth.self, SystemStats.self, SystemReindex.self,
+        SystemHealth.self, SystemStats.self, SystemReindex.self, SystemDoctor.self, SystemBackup.self,
         NamespaceShare.self, NamespaceUnshare.self, NamespaceList.self,
     ]
 

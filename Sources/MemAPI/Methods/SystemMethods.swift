@@ -136,3 +136,91 @@ public enum SystemReindex: RPCMethod {
         }
     }
 }
+
+/// `system.doctor`: memosd checks its own data: schema version, database
+/// integrity, payload files, file permissions, the embedder. Each check is
+/// ok or says what to do; `memctl doctor` adds the client's side (socket,
+/// model files).
+public enum SystemDoctor: RPCMethod {
+    public static let name = "system.doctor"
+    public static let access = MethodAccess.daemonOwner
+    public typealias Params = NoParams
+
+    public struct Check: Codable, Sendable, Hashable {
+        public var check: String
+        public var ok: Bool
+        public var detail: String
+        /// What to do when not ok.
+        public var fix: String?
+
+        public init(check: String, ok: Bool, detail: String, fix: String? = nil) {
+            self.check = check
+            self.ok = ok
+            self.detail = detail
+            self.fix = fix
+        }
+    }
+
+    public struct Damaged: Codable, Sendable, Hashable {
+        public var namespace: String
+        public var id: String
+        public var blob: String
+
+        public init(namespace: String, id: String, blob: String) {
+            self.namespace = namespace
+            self.id = id
+            self.blob = blob
+        }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var checks: [Check]
+        /// Memories whose payload file is missing (at most 1,000 listed).
+        public var damaged: [Damaged]
+
+        public init(checks: [Check], damaged: [Damaged]) {
+            self.checks = checks
+            self.damaged = damaged
+        }
+    }
+}
+
+/// `system.backup`: an online, consistent backup into a new or empty
+/// directory (the database through SQLite's backup API, the payload files it
+/// names, a manifest with SHA-256 checksums). `memctl restore` brings it back.
+public enum SystemBackup: RPCMethod {
+    public static let name = "system.backup"
+    public static let access = MethodAccess.daemonOwner
+
+    public struct Params: WireParams {
+        public static let keys = codingKeyNames(CodingKeys.self)
+        /// An absolute path outside the data directory; created when missing.
+        public var dir: String
+        public init(dir: String) { self.dir = dir }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case dir }
+    }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var dir: String
+        public var memories: Int
+        public var files: Int
+        public var bytes: Int64
+        public var schemaVersion: Int
+        public var createdAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case dir, memories, files, bytes
+            case schemaVersion = "schema_version", createdAt = "created_at"
+        }
+
+        public init(dir: String, memories: Int, files: Int, bytes: Int64, schemaVersion: Int, createdAt: String) {
+            self.dir = dir
+            self.memories = memories
+            self.files = files
+            self.bytes = bytes
+            self.schemaVersion = schemaVersion
+            self.createdAt = createdAt
+        }
+    }
+}
