@@ -84,6 +84,11 @@ def main():
     call("namespace.unshare", {"namespace": "demo", "uid": 4321})
     call("system.reindex", {"wait": True})
     call("system.doctor", {})
+    exported = call("memory.export", {"namespace": "demo", "limit": 2})["result"]
+    call("memory.import", {"namespace": "demo-copy", "format": "mem0", "records": [
+        {"id": "8c3e6a4e-1111", "memory": "Dana's dog is called Biscuit", "user_id": "dana", "agent_id": "assistant",
+         "run_id": "chat-7", "metadata": {"topic": "pets"}, "created_at": "2024-07-20T01:23:45Z"}]})
+    call("memory.import", {"namespace": "demo", "records": exported["records"]})
     backup_dir = tempfile.mkdtemp(prefix="memos-fixture-backup-")
     call("system.backup", {"dir": backup_dir + "/backup"})
     shutil.rmtree(backup_dir)

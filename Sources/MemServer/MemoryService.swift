@@ -118,6 +118,8 @@ public final class MemoryService: Sendable {
             entry(NamespaceList.self) { [self] in listNamespaces($0, $1) },
             entry(SystemDoctor.self) { [self] in try doctor($0, $1) },
             entry(SystemBackup.self) { [self] in try backup($0, $1) },
+            entry(MemoryExport.self) { [self] in try export($0, $1) },
+            entry(MemoryImport.self) { [self] in try importRecords($0, $1) },
         ]
         return Dispatcher(
             handlers: Dictionary(handlers, uniquingKeysWith: { _, _ in preconditionFailure("method registered twice") }),

@@ -10,6 +10,7 @@ import MemCube
 /// vector index) see changes in commit order.
 public protocol CubeStore:
     CubeRepository, VectorRepository, GraphRepository, TierRepository, PayloadRepository, ConsolidationRepository, NamespaceRepository,
+    TransferRepository,
     StoreMaintenance, AnyObject, Sendable {}
 
 /// Memories and their versions.
@@ -136,6 +137,18 @@ public protocol ConsolidationRepository: AnyObject {
     func markConsolidated(namespaces: [String], runID: String, at: Timestamp) throws
     func namespacesChangedSinceConsolidation() throws -> [(namespace: String, changed: Bool)]
     func versionsWritten(runID: String, since: Timestamp) throws -> [RunVersion]
+}
+
+/// Whole memories out and in (memory.export, memory.import): `SQLiteStore+Transfer`.
+public protocol TransferRepository: AnyObject {
+    func exportRecords(namespace: String, afterKey: Int64, limit: Int, payloads: Bool) throws -> [(key: Int64, record: TransferRecord)]
+    func exportLinks(namespace: String, afterKey: Int64, limit: Int) throws -> (links: [TransferLink], lastKey: Int64?)
+    func importRecords(
+        namespace: String, _ records: [TransferRecord], vectors: [CubeID: Embedding], peer: Provenance, at: Timestamp,
+        afterCommit: ([StoredCube]) -> Void
+    ) throws -> (imported: [StoredCube], skipped: [CubeID])
+    func importLinks(namespace: String, _ links: [TransferLink]) throws -> (imported: Int, skipped: [TransferLink])
+    func importedSourceIDs(namespace: String, type: String, ids: [String]) throws -> Set<String>
 }
 
 /// Who owns each namespace and whom they share it with (`NamespaceAccess` in memosd).

@@ -45,6 +45,31 @@ public struct IndexedStore: Sendable {
         }
     }
 
+    /// Stores exported memories (their rows as they were), with vectors of
+    /// this embedder for their current text; once committed, indexes the
+    /// active ones (the archive stays out of the vector index).
+    public func importRecords(
+        namespace: String, _ records: [TransferRecord], peer: Provenance, at: Timestamp
+    ) throws -> (imported: [StoredCube], skipped: [CubeID]) {
+        var texts: [(CubeID, String)] = []
+        for record in records {
+            guard case .string(let id)? = record.memory["id"], let cubeID = CubeID(id),
+                  case .string(let text)? = record.memory["text"], !text.isEmpty else { continue }
+            texts.append((cubeID, text))
+        }
+        let computed = try embedder.embed(texts.map(\.1))
+        var vectors: [CubeID: Embedding] = [:]
+        for ((id, _), vector) in zip(texts, computed) { vectors[id] = Embedding(embedder: embedder.id, vector: vector) }
+        return try store.importRecords(namespace: namespace, records, vectors: vectors, peer: peer, at: at) { stored in
+            let active = stored.filter { $0.cube.state == .active }
+            keywords.upsert(namespace: namespace, active.map { KeywordIndex.Entry(key: $0.key, text: $0.cube.text, meta: VectorMeta($0.cube)) })
+            for entry in active where entry.cube.tier != .archive {
+                guard let vector = vectors[entry.cube.id]?.vector else { continue }
+                index.upsert(namespace: namespace, key: entry.key, vector: vector, meta: VectorMeta(entry.cube))
+            }
+        }
+    }
+
     /// Index and keyword effects of committed revisions: active memories are
     /// (re)indexed, others leave both indexes. `vectors` holds new vectors by id.
     public func applyRevisions(_ revised: [RevisedCube], vectors: [CubeID: [Float]]) {
