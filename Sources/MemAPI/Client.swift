@@ -65,11 +65,14 @@ public final class MemosClient {
     }
 
     /// Calls `method` and decodes its result; memosd's errors throw `ClientError.rpc`.
-    public func call<M: RPCMethod>(_ method: M.Type, _ params: M.Params) throws -> M.Result {
+    /// `files` travel with the request (SCM_RIGHTS; params name them by
+    /// position, e.g. `fd: 0`): memosd reads or writes them without opening
+    /// any path. They stay the caller's to close.
+    public func call<M: RPCMethod>(_ method: M.Type, _ params: M.Params, passing files: [Int32] = []) throws -> M.Result {
         let id = nextID
         nextID += 1
         let request = Request(id: id, method: M.name, params: params)
-        let line = try send(encoder.encode(request))
+        let line = try send(encoder.encode(request), passing: files)
         let response: RPCResponse<M.Result>
         do {
             response = try decoder.decode(RPCResponse<M.Result>.self, from: JSONReader.parse(line))
@@ -87,24 +90,24 @@ public final class MemosClient {
     /// only between requests: a reused connection found closed before any
     /// reply byte (EPIPE, a reset, or end of stream) is opened again and the
     /// frame sent once more, which memosd never saw.
-    public func send(_ frame: Data) throws -> [UInt8] {
+    public func send(_ frame: Data, passing files: [Int32] = []) throws -> [UInt8] {
         var bytes = [UInt8](frame)
         bytes.append(UInt8(ascii: "\n"))
         let reused = fd >= 0
         do {
-            return try exchange(bytes)
+            return try exchange(bytes, files)
         } catch Closed.beforeReply where reused {
-            do { return try exchange(bytes) } catch Closed.beforeReply {}
+            do { return try exchange(bytes, files) } catch Closed.beforeReply {}
         } catch Closed.beforeReply {}
         throw ClientError.protocolError("memosd closed the connection")
     }
 
     private enum Closed: Error { case beforeReply }
 
-    private func exchange(_ bytes: [UInt8]) throws -> [UInt8] {
+    private func exchange(_ bytes: [UInt8], _ files: [Int32]) throws -> [UInt8] {
         try connectIfNeeded()
         do {
-            try SocketIO.writeAll(fd, bytes)
+            try SocketIO.writeAll(fd, bytes, passing: files)
             switch try reader!.next() {
             case .line(let line): return line
             case .tooLong: throw ClientError.protocolError("reply larger than the client's frame limit")

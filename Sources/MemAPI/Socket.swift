@@ -71,6 +71,80 @@ public enum SocketIO {
         try bytes.withUnsafeBytes { try writeAll(fd, $0) }
     }
 
+    /// At most this many descriptors travel with one frame.
+    public static let maxPassedFiles = 16
+
+    /// `struct cmsghdr` is 16 bytes on 64-bit Linux and its data 8-aligned;
+    /// Glibc's CMSG_* macros do not reach Swift, so the layout is spelled here.
+    static let cmsgHeaderBytes = 16
+    static func cmsgSpace(_ dataBytes: Int) -> Int { cmsgHeaderBytes + (dataBytes + 7) & ~7 }
+
+    /// Writes every byte, the first chunk carrying `files` (SCM_RIGHTS): the
+    /// other end receives its own descriptors for the same open files.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], passing files: [Int32]) throws {
+        guard !files.isEmpty, !bytes.isEmpty else { return try writeAll(fd, bytes) }
+        precondition(files.count <= maxPassedFiles, "at most \(maxPassedFiles) descriptors per frame")
+        let dataBytes = files.count * MemoryLayout<Int32>.size
+        var control = [UInt8](repeating: 0, count: cmsgSpace(dataBytes))
+        control.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: cmsgHeaderBytes + dataBytes, toByteOffset: 0, as: Int.self)  // cmsg_len
+            raw.storeBytes(of: SOL_SOCKET, toByteOffset: 8, as: Int32.self)
+            raw.storeBytes(of: Int32(SCM_RIGHTS), toByteOffset: 12, as: Int32.self)
+            for (i, file) in files.enumerated() { raw.storeBytes(of: file, toByteOffset: cmsgHeaderBytes + 4 * i, as: Int32.self) }
+        }
+        let sent = try bytes.withUnsafeBytes { data in
+            try control.withUnsafeMutableBytes { controlBytes in
+                var vector = iovec(iov_base: UnsafeMutableRawPointer(mutating: data.baseAddress), iov_len: data.count)
+                return try withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                    var message = msghdr()
+                    message.msg_iov = vectorPointer
+                    message.msg_iovlen = 1
+                    message.msg_control = controlBytes.baseAddress
+                    message.msg_controllen = controlBytes.count
+                    return try Syscall.run("sendmsg") { sendmsg(fd, &message, Int32(MSG_NOSIGNAL)) }
+                }
+            }
+        }
+        if sent < bytes.count { try writeAll(fd, Array(bytes[sent...])) }
+    }
+
+    /// Receives into `buffer`; descriptors passed with the bytes (SCM_RIGHTS,
+    /// close-on-exec) are appended to `files`. More than `maxPassedFiles` are
+    /// dropped by the kernel (closed), never leaked.
+    public static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, files: inout [Int32]) -> Result<Int, SocketError> {
+        var control = [UInt8](repeating: 0, count: cmsgSpace(maxPassedFiles * MemoryLayout<Int32>.size))
+        var controlLength = 0
+        let result: Result<Int, SocketError> = control.withUnsafeMutableBytes { controlBytes in
+            var vector = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+            return withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                var message = msghdr()
+                message.msg_iov = vectorPointer
+                message.msg_iovlen = 1
+                message.msg_control = controlBytes.baseAddress
+                message.msg_controllen = controlBytes.count
+                let received = Syscall.result("recvmsg") { recvmsg(fd, &message, Int32(MSG_CMSG_CLOEXEC)) }
+                controlLength = message.msg_controllen
+                return received
+            }
+        }
+        // Walk the control messages (there is one SCM_RIGHTS message in practice).
+        var offset = 0
+        control.withUnsafeBytes { raw in
+            while offset + cmsgHeaderBytes <= min(controlLength, raw.count) {
+                let length = raw.load(fromByteOffset: offset, as: Int.self)
+                let level = raw.load(fromByteOffset: offset + 8, as: Int32.self)
+                let type = raw.load(fromByteOffset: offset + 12, as: Int32.self)
+                guard length >= cmsgHeaderBytes, offset + length <= raw.count else { break }
+                if level == SOL_SOCKET, type == Int32(SCM_RIGHTS) {
+                    let count = (length - cmsgHeaderBytes) / MemoryLayout<Int32>.size
+                    for i in 0..<count { files.append(raw.load(fromByteOffset: offset + cmsgHeaderBytes + 4 * i, as: Int32.self)) }
+                }
+                offset += cmsgSpace(length - cmsgHeaderBytes)
+            }
+        }
+        return result
+    }
+
     /// The process on the other end of a Unix socket (SO_PEERCRED, with
     /// `struct ucred` mirrored: Glibc hides it from Swift); nil when it cannot be read.
     public static func peer(_ fd: Int32) -> (pid: Int32, uid: UInt32, gid: UInt32)? {
@@ -120,10 +194,23 @@ public struct LineReader {
     private var ended = false
     /// Where the newline search resumes: bytes before it hold no newline.
     private var scanned = 0
+    /// Whether descriptors passed with the bytes are taken (memosd's side);
+    /// otherwise the kernel disposes of any (a client takes none from a server).
+    private let acceptsFiles: Bool
+    /// Descriptors received and not yet taken (`takeFiles`), in order.
+    private var files: [Int32] = []
 
-    public init(fd: Int32, maxFrameBytes: Int) {
+    public init(fd: Int32, maxFrameBytes: Int, acceptsFiles: Bool = false) {
         self.fd = fd
         self.maxFrameBytes = maxFrameBytes
+        self.acceptsFiles = acceptsFiles
+    }
+
+    /// The descriptors received up to the end of the last frame returned:
+    /// the caller owns them (and closes them).
+    public mutating func takeFiles() -> [Int32] {
+        defer { files.removeAll() }
+        return files
     }
 
     /// The next frame (without its newline); blocks until one is complete.
@@ -159,7 +246,11 @@ public struct LineReader {
                 return rest.isEmpty ? .end : .line(rest)
             }
             let fd = fd
-            let received = chunk.withUnsafeMutableBytes { raw in Syscall.result("recv") { recv(fd, raw.baseAddress, raw.count, 0) } }
+            var passed: [Int32] = []
+            let received = acceptsFiles
+                ? chunk.withUnsafeMutableBytes { raw in SocketIO.receive(fd, into: raw, files: &passed) }
+                : chunk.withUnsafeMutableBytes { raw in Syscall.result("recv") { recv(fd, raw.baseAddress, raw.count, 0) } }
+            files += passed
             let n: Int
             switch received {
             case .success(let count): n = count

@@ -61,8 +61,8 @@ final class Session {
     }
 
     /// Calls memosd; in `--json` mode prints the result as one JSON line.
-    func call<M: RPCMethod>(_ method: M.Type, _ params: M.Params) throws -> M.Result {
-        let result = try client.call(method, params)
+    func call<M: RPCMethod>(_ method: M.Type, _ params: M.Params, passing files: [Int32] = []) throws -> M.Result {
+        let result = try client.call(method, params, passing: files)
         if json { print(Output.json(result)) }
         return result
     }

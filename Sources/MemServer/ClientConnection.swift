@@ -52,6 +52,12 @@ public final class ClientConnection: RunnerChannel {
         }
     }
 
+    /// The descriptors passed with the request being handled (set by the
+    /// server around each request, on this connection's thread).
+    private let passed = Mutex<PassedFiles?>(nil)
+    var files: PassedFiles? { passed.withLock { $0 } }
+    func setFiles(_ files: PassedFiles?) { passed.withLock { $0 = files } }
+
     /// Called by the server when the client is gone (before the fd closes).
     func markClosed() { writer.withLock { $0 = false } }
 }

@@ -50,6 +50,18 @@ enum ClientFiles {
         }
     }
 
+    /// A descriptor the client passed (SCM_RIGHTS): it opened the file with
+    /// its own rights, so only what it is is checked — a regular file (never
+    /// a FIFO, socket or device: reads must end), open for reading or writing.
+    static func checkPassed(_ fd: Int32, writing: Bool) throws(Refusal) {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw Refusal("cannot read the status of the passed file") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw Refusal("is not a regular file (FIFOs, sockets and devices are refused)") }
+        let mode = fcntl(fd, F_GETFL) & O_ACCMODE
+        if writing, mode == O_RDONLY { throw Refusal("was opened read-only; open it for writing") }
+        if !writing, mode == O_WRONLY { throw Refusal("was opened write-only; open it for reading") }
+    }
+
     /// A descriptor open for reading on `path` (the caller closes it).
     static func openForReading(_ path: String, peer given: PeerCredentials?, forbidden: Identity? = nil) throws(Refusal) -> Int32 {
         let peer = given?.uid == 0 ? nil : given  // root may read what it likes; the file checks still apply

@@ -89,6 +89,7 @@ public final class Dispatcher: Sendable {
         }
         var context = RequestContext(peer: peer, now: clock.now())
         context.connection = connection
+        context.files = connection?.files
         do {
             let result = try handler(object["params"], context)
             guard let id else { return nil }

@@ -30,9 +30,24 @@ extension MemoryService {
 
         let blob: BlobRef
         let field: String
+        let given = [item.path != nil, item.data != nil, item.fd != nil].filter { $0 }.count
+        guard given == 1 else {
+            throw ValidationError(field: "\(prefix)path", "give the payload one way: either path (a file memosd reads), data (base64) or fd (a file passed with the request)")
+        }
         switch (item.path, item.data) {
-        case (nil, nil), (.some, .some):
-            throw ValidationError(field: "\(prefix)path", "give the payload as either path (a file memosd reads) or data (base64)")
+        case (nil, nil):
+            field = "\(prefix)fd"
+            let index = item.fd ?? -1
+            guard let input = context.files?.take(index) else {
+                throw ValidationError(field: field, "names descriptor \(index), but \(context.files?.count ?? 0) were passed with this request (SCM_RIGHTS)")
+            }
+            defer { close(input) }
+            do { try ClientFiles.checkPassed(input, writing: false) } catch { throw ValidationError(field: field, error.description) }
+            do { blob = try store.blobs.put(reading: input, name: "the passed file", maxBytes: limits.maxPayloadBytes) } catch let error as BlobError where !error.isStorageFull {
+                throw ValidationError(field: field, error.description)
+            }
+        case (.some, .some):
+            throw ValidationError(field: "\(prefix)path", "give either path or data")
         case (let path?, nil):
             field = "\(prefix)path"
             // Opened with the client's rights, checked on the descriptor (no name can be swapped in between).
@@ -93,10 +108,11 @@ extension MemoryService {
     /// memory.get's `export_to` and `include_data` for a cube with a payload.
     func payloadResult(_ cube: MemCube, params: MemoryGet.Params, context: RequestContext) throws -> MemoryGet.Result {
         var result = MemoryGet.Result(memory: WireMemory(cube))
-        guard params.exportTo != nil || params.includeData == true else { return result }
+        guard params.exportTo != nil || params.exportFD != nil || params.includeData == true else { return result }
+        if params.exportTo != nil, params.exportFD != nil { throw ValidationError(field: "export_fd", "give export_to or export_fd, not both") }
         guard let content = cube.content else {
             throw ValidationError(
-                field: params.exportTo != nil ? "export_to" : "include_data",
+                field: params.exportTo != nil ? "export_to" : params.exportFD != nil ? "export_fd" : "include_data",
                 "only activation and parameter memories have a payload; this one is \(cube.kind.rawValue)")
         }
         if let reason = cube.damaged { throw WireErrors.damaged(cube.id.rawValue, reason) }
@@ -111,6 +127,20 @@ extension MemoryService {
                 throw ValidationError(field: "export_to", error.description)
             }
             result.exportedTo = destination
+        }
+        if let index = params.exportFD {
+            guard let output = context.files?.take(index) else {
+                throw ValidationError(field: "export_fd", "names descriptor \(index), but \(context.files?.count ?? 0) were passed with this request (SCM_RIGHTS)")
+            }
+            defer { close(output) }
+            do { try ClientFiles.checkPassed(output, writing: true) } catch { throw ValidationError(field: "export_fd", error.description) }
+            // The file gets the payload alone, whatever it held (the client opens it without truncating).
+            guard ftruncate(output, 0) == 0, lseek(output, 0, SEEK_SET) == 0 else {
+                throw ValidationError(field: "export_fd", "cannot empty the passed file: \(String(cString: strerror(errno)))")
+            }
+            do { try store.blobs.copy(content.sha256, to: output, name: "the passed file") } catch let error as BlobError where !error.isMissing && !error.isStorageFull {
+                throw ValidationError(field: "export_fd", error.description)
+            }
         }
         if params.includeData == true {
             guard content.size <= Int64(limits.maxInlinePayloadBytes) else {

@@ -55,7 +55,7 @@ extension MemoryService {
         let text: String?
         if kind == .plaintext {
             guard let given = item.text else { throw ValidationError(field: "\(prefix)text", "is required") }
-            for (key, value) in [("format", item.format), ("model", item.model), ("path", item.path), ("data", item.data)] where value != nil {
+            for (key, value) in [("format", item.format), ("model", item.model), ("path", item.path), ("data", item.data), ("fd", item.fd.map(String.init))] where value != nil {
                 throw ValidationError(field: "\(prefix)\(key)", "belongs to activation and parameter memories; this one is plaintext (set kind)")
             }
             text = given

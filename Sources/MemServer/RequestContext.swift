@@ -19,6 +19,8 @@ public struct RequestContext: Sendable {
     public var now: Timestamp
     /// The socket the request came on (nil in-process): subscriptions push notifications to it.
     public var connection: ClientConnection?
+    /// Descriptors the client passed with this request (SCM_RIGHTS).
+    public var files: PassedFiles?
 
     /// `now` is the service's clock at the request (`MemoryService.clock`).
     public init(peer: PeerCredentials?, now: Timestamp) {

@@ -246,7 +246,8 @@ public final class SocketServer: Sendable {
             }
             connection.markClosed()
         }
-        var reader = LineReader(fd: fd, maxFrameBytes: maxFrameBytes)
+        var reader = LineReader(fd: fd, maxFrameBytes: maxFrameBytes, acceptsFiles: true)
+        defer { for file in reader.takeFiles() { SocketIO.close(file) } }
         while true {
             let frame: LineReader.Frame
             do { frame = try reader.next() } catch let error as SocketError where error.code == EAGAIN || error.code == EWOULDBLOCK {
@@ -260,6 +261,7 @@ public final class SocketServer: Sendable {
             case .end:
                 return
             case .tooLong:
+                for file in reader.takeFiles() { SocketIO.close(file) }
                 let error = RPCError(
                     .payloadTooLarge, "the request is larger than the \(maxFrameBytes)-byte frame limit and was discarded",
                     limit: maxFrameBytes)
@@ -271,8 +273,17 @@ public final class SocketServer: Sendable {
                     state.inFlight += 1
                     return true
                 }
-                guard admitted else { return }
+                // Descriptors passed with this frame belong to it; those no handler took are closed after.
+                let received = reader.takeFiles()
+                guard admitted else {
+                    for file in received { SocketIO.close(file) }
+                    return
+                }
+                let files = received.isEmpty ? nil : PassedFiles(received)
+                connection.setFiles(files)
                 let response = handler(line, connection)
+                connection.setFiles(nil)
+                files?.closeRest()
                 state.withLock { $0.inFlight -= 1 }
                 if let response {
                     guard connection.send(response) else { return }

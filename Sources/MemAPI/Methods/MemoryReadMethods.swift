@@ -170,18 +170,24 @@ public enum MemoryGet: RPCMethod {
         public var exportTo: String?
         /// Activation and parameter cubes: return the payload as base64 in `data`.
         public var includeData: Bool?
+        /// Activation and parameter cubes: write the payload into the file
+        /// passed with the request (SCM_RIGHTS) at this position, opened for writing.
+        public var exportFD: Int?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case namespace, id, version
-            case exportTo = "export_to", includeData = "include_data"
+            case exportTo = "export_to", includeData = "include_data", exportFD = "export_fd"
         }
 
-        public init(namespace: String, id: String, version: Int? = nil, exportTo: String? = nil, includeData: Bool? = nil) {
+        public init(
+            namespace: String, id: String, version: Int? = nil, exportTo: String? = nil, includeData: Bool? = nil, exportFD: Int? = nil
+        ) {
             self.namespace = namespace
             self.id = id
             self.version = version
             self.exportTo = exportTo
             self.includeData = includeData
+            self.exportFD = exportFD
         }
     }
 

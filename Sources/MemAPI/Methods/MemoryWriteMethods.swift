@@ -30,6 +30,9 @@ public enum MemoryAdd: RPCMethod {
         public var model: String?
         public var path: String?
         public var data: String?
+        /// The payload as a file the client opened and passed with the
+        /// request (SCM_RIGHTS): its position among the passed descriptors.
+        public var fd: Int?
         /// Layout details the client knows (e.g. `tokenizer`, `alpha`); those
         /// read from a safetensors header are added and must agree.
         public var meta: [String: JSONValue]?
@@ -39,7 +42,7 @@ public enum MemoryAdd: RPCMethod {
         public static let keys = codingKeyNames(CodingKeys.self)
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case text, agent, session, tags, attributes, importance, source, entities, kind, format, model, path, data, meta
+            case text, agent, session, tags, attributes, importance, source, entities, kind, format, model, path, data, meta, fd
             case occurredAt = "occurred_at", ttlSeconds = "ttl_seconds", derivedFrom = "derived_from"
         }
 
@@ -48,8 +51,9 @@ public enum MemoryAdd: RPCMethod {
             attributes: [String: JSONValue]? = nil, importance: Double? = nil, occurredAt: Timestamp? = nil,
             source: JSONValue? = nil, ttlSeconds: Double? = nil, entities: [String]? = nil, kind: String? = nil,
             format: String? = nil, model: String? = nil, path: String? = nil, data: String? = nil,
-            meta: [String: JSONValue]? = nil, derivedFrom: [String]? = nil
+            meta: [String: JSONValue]? = nil, derivedFrom: [String]? = nil, fd: Int? = nil
         ) {
+            self.fd = fd
             self.entities = entities
             self.kind = kind
             self.format = format

@@ -21,7 +21,7 @@ extension Commands {
             Option("--ttl", "SECONDS", "forget it after this long"),
             Option("--derived-from", "ID", "the memory this one was computed from (repeat)"),
             Option("--kind", "KIND", "activation (KV cache) or parameter (e.g. a LoRA adapter)", heading: "Activation and parameter memories (TEXT is then an optional description):"),
-            Option("--file", "PATH", "the payload; memosd reads it (absolute path, readable by you)"),
+            Option("--file", "PATH", "the payload; memctl opens it and hands memosd the open file"),
             Option("--format", "NAME", "safetensors (checked, layout read; docs/payloads.md) or your own name"),
             Option("--model", "ID", "the base model it belongs to"),
         ]
@@ -31,7 +31,7 @@ extension Commands {
             guard args.positionals.count <= 1 else { throw UsageError("add takes at most one TEXT (a description) with --kind") }
             guard let file = args.value("--file") else { throw UsageError("--kind \(kind) needs --file PATH (the payload)") }
             item.kind = kind
-            item.path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
+            item.fd = 0  // memctl opens it with your rights; memosd gets the open file, never the name
             item.format = args.value("--format")
             item.model = args.value("--model")
             item.text = args.positionals.first
@@ -51,8 +51,10 @@ extension Commands {
         }
         if !args.all("--attr").isEmpty { item.attributes = try attributes(args.all("--attr")) }
         if !args.all("--derived-from").isEmpty { item.derivedFrom = args.all("--derived-from") }
-        if item.kind != nil {
-            let result = try session.call(MemoryAdd.self, .init(namespace: session.namespace, item: item))
+        if item.kind != nil, let file = args.value("--file") {
+            let payload = try PassedFile(reading: file)
+            defer { payload.close() }
+            let result = try session.call(MemoryAdd.self, .init(namespace: session.namespace, item: item), passing: [payload.fd])
             if !session.json { print("\(result.id ?? "?")  v\(result.version ?? 1)") }
             return
         }
@@ -169,12 +171,21 @@ extension Commands {
     ) { args, session in
         guard args.positionals.count == 1 else { throw UsageError("get takes one ID") }
         let version = try args.value("--version").map { try integer($0, "--version") }
-        let out = args.value("--out").map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
-        let result = try session.call(
-            MemoryGet.self, .init(namespace: session.namespace, id: args.positionals[0], version: version, exportTo: out))
+        // The payload goes into a file memctl opens (created 0600 if new); memosd writes the open file.
+        let out = try args.value("--out").map { try PassedFile(writing: $0) }
+        let result: MemoryGet.Result
+        do {
+            result = try session.call(
+                MemoryGet.self, .init(namespace: session.namespace, id: args.positionals[0], version: version, exportFD: out.map { _ in 0 }),
+                passing: out.map { [$0.fd] } ?? [])
+        } catch {
+            out?.discard()
+            throw error
+        }
+        out?.close()
         guard !session.json else { return }
         if let memory = result.memory { Output.memory(memory) }
-        if let written = result.exportedTo { printErr("payload written to \(written)") }
+        if let out { printErr("payload written to \(out.path)") }
         if let v = result.version { printVersion(v, verbose: true) }
     }
 
