@@ -75,7 +75,12 @@ public final class FuzzRunner {
         var requests: [FrameGenerator.Request] = []
         for (i, entry) in (fixtures.arrayValue ?? []).enumerated() {
             guard let method = entry["method"]?.stringValue, let params = entry["params"] else { continue }
-            let live = Self.substituting(params, idMap)
+            var live = Self.substituting(params, idMap)
+            if method == SystemBackup.name {
+                // Backups go beside the fuzzed data directory, never to the recorded path.
+                let scratch = ((databasePath as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+                live = ["dir": .string(scratch + "/fuzz-backup")]
+            }
             requests.append(.init(method: method, params: live))
             if method == SchedulerSubscribe.name { continue }  // would make this connection a runner
             let frame = JSONValue.object(["jsonrpc": "2.0", "id": .int(Int64(1_000_000 + i)), "method": .string(method), "params": live]).jsonBytes
