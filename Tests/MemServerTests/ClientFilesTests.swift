@@ -59,6 +59,22 @@ import Glibc
         #expect(refusal(directory + "/closed/x", other)?.contains("may not enter") == true)
     }
 
+    /// 2,000 opens of `name` as the other client: how many opened, were
+    /// refused, and opened something `wrong` says they must not have.
+    func openRace(_ name: String, wrong: (Int32) -> Bool) -> (opened: Int, refused: Int, wrong: Int) {
+        var opened = 0, refused = 0, bad = 0
+        for _ in 0..<2000 {
+            guard let fd = try? ClientFiles.openForReading(name, peer: other) else {
+                refused += 1
+                continue
+            }
+            if wrong(fd) { bad += 1 }
+            close(fd)
+            opened += 1
+        }
+        return (opened, refused, bad)
+    }
+
     /// 2,000 opens while another thread swaps the name between a file the
     /// client may read and one it may not: every open yields the readable
     /// file or a refusal, never the secret.
@@ -70,17 +86,10 @@ import Glibc
         _ = FileManager.default.createFile(atPath: directory + "/public", contents: Data("public".utf8), attributes: [.posixPermissions: 0o644])
         let name = directory + "/name"
         let swapping = Swapping(name, between: directory + "/public", and: directory + "/secret")
-        var leaks = 0, opened = 0, refused = 0
-        for _ in 0..<2000 {
-            guard let fd = try? ClientFiles.openForReading(name, peer: other) else {
-                refused += 1
-                continue
-            }
+        let (opened, refused, leaks) = openRace(name) { fd in
             var buffer = [UInt8](repeating: 0, count: 16)
             let n = read(fd, &buffer, buffer.count)
-            close(fd)
-            opened += 1
-            if String(decoding: buffer.prefix(max(0, n)), as: UTF8.self) == "secret" { leaks += 1 }
+            return String(decoding: buffer.prefix(max(0, n)), as: UTF8.self) == "secret"
         }
         swapping.stop()
         print("ClientFilesTests: symlink race: 2000 opens, \(opened) opened the public file, \(refused) refused, \(leaks) leaks")
@@ -99,17 +108,10 @@ import Glibc
         mkfifo(directory + "/fifo", 0o666)
         let name = directory + "/name"
         let swapping = Swapping(name, between: directory + "/public", and: directory + "/fifo")
-        var opened = 0, refused = 0, fifos = 0
-        for _ in 0..<2000 {
-            guard let fd = try? ClientFiles.openForReading(name, peer: other) else {
-                refused += 1
-                continue
-            }
+        let (opened, refused, fifos) = openRace(name) { fd in
             var info = stat()
             fstat(fd, &info)
-            if info.st_mode & S_IFMT != S_IFREG { fifos += 1 }
-            close(fd)
-            opened += 1
+            return info.st_mode & S_IFMT != S_IFREG
         }
         swapping.stop()
         print("ClientFilesTests: FIFO race: 2000 opens, \(opened) opened the file, \(refused) refused, \(fifos) FIFOs, 0 hangs")
