@@ -29,7 +29,7 @@ public struct FrameGenerator {
     private var nextID: Int64 = 1
 
     /// Objects whose keys are the client's own (anything goes), by key name.
-    static let freeFormKeys: Set<String> = ["attributes", "source", "meta"]
+    static let freeFormKeys: Set<String> = ["attributes", "source", "meta", "metadata"]  // metadata: a Mem0 record's attributes
     /// Stands for an integer literal too large for any JSON number type; replaced in the text.
     static let hugeIntegerMarker = "\u{1}huge-integer\u{1}"
     static let hugeInteger = "123456789012345678901234567890"
