@@ -50,6 +50,7 @@ extension MemoryRecall.Hit: JSONWritable {
                     }
                 }
             }
+            if let speaker { m.member("speaker") { $0.string(speaker) } }
             m.member("tags") { w in w.strings(tags) }
             if let text { m.member("text") { $0.string(text) } }
             if let validTo { m.member("valid_to") { $0.timestamp(validTo) } }

@@ -6,6 +6,8 @@ public struct WireFilter: Codable, Sendable, Hashable {
     public var tags: [String]?
     public var agent: String?
     public var session: String?
+    /// Who said it (a conversation turn's speaker).
+    public var speaker: String?
     public var since: Timestamp?
     public var until: Timestamp?
     /// list only: `active` (default), `superseded`, `forgotten` or `any`.
@@ -19,8 +21,10 @@ public struct WireFilter: Codable, Sendable, Hashable {
 
     public init(
         tags: [String]? = nil, agent: String? = nil, session: String? = nil, since: Timestamp? = nil,
-        until: Timestamp? = nil, state: String? = nil, kind: String? = nil, model: String? = nil, tier: String? = nil
+        until: Timestamp? = nil, state: String? = nil, kind: String? = nil, model: String? = nil, tier: String? = nil,
+        speaker: String? = nil
     ) {
+        self.speaker = speaker
         self.kind = kind
         self.model = model
         self.tier = tier
@@ -34,7 +38,7 @@ public struct WireFilter: Codable, Sendable, Hashable {
 
     public static let keys = codingKeyNames(CodingKeys.self)
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case tags, agent, session, since, until, state, kind, model, tier }
+    enum CodingKeys: String, CodingKey, CaseIterable { case tags, agent, session, speaker, since, until, state, kind, model, tier }
 }
 
 /// A memory as the protocol shows it (the current version of a cube).
@@ -51,6 +55,8 @@ public struct WireMemory: Codable, Sendable, Hashable {
     public var importance: Double
     public var agent: String?
     public var session: String?
+    /// Who said it, for a conversation turn.
+    public var speaker: String?
     public var occurredAt: Timestamp?
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
@@ -77,7 +83,7 @@ public struct WireMemory: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, namespace, kind, text, version, state, tier, tags, attributes, importance, agent, session
+        case id, namespace, kind, text, version, state, tier, tags, attributes, importance, agent, session, speaker
         case access, source, content, damaged
         case occurredAt = "occurred_at", createdAt = "created_at", updatedAt = "updated_at"
         case expiresAt = "expires_at", validFrom = "valid_from", validTo = "valid_to"
@@ -97,6 +103,7 @@ public struct WireMemory: Codable, Sendable, Hashable {
         importance = cube.importance
         agent = cube.agent
         session = cube.session
+        speaker = cube.speaker
         occurredAt = cube.occurredAt
         createdAt = cube.createdAt
         updatedAt = cube.updatedAt

@@ -36,6 +36,11 @@ enum Output {
         tags.isEmpty ? "" : "  " + tags.map { "#" + $0 }.joined(separator: " ")
     }
 
+    /// "Dana: text" for a conversation turn, the text alone otherwise.
+    static func spoken(_ text: String?, by speaker: String?, width: Int = 100) -> String {
+        (speaker.map { $0 + ": " } ?? "") + oneLine(text, width: width)
+    }
+
     static func memory(_ m: WireMemory) {
         var lines: [(String, String)] = [
             ("id", m.id), ("text", m.text ?? (m.content != nil ? "∅" : "∅ (purged)")), ("version", "\(m.version)"), ("state", m.state),
@@ -43,6 +48,7 @@ enum Output {
         ]
         if !m.tags.isEmpty { lines.append(("tags", m.tags.joined(separator: ", "))) }
         if !m.attributes.isEmpty { lines.append(("attributes", json(m.attributes))) }
+        if let speaker = m.speaker { lines.append(("speaker", speaker)) }
         if let agent = m.agent { lines.append(("agent", agent)) }
         if let session = m.session { lines.append(("session", session)) }
         if let occurred = m.occurredAt { lines.append(("occurred", occurred.iso8601)) }

@@ -33,6 +33,8 @@ public struct MemCube: Sendable, Hashable {
     public var content: Content?
     /// Why the cube is damaged (its payload file is missing), nil when whole.
     public var damaged: String?
+    /// Who said it, for a conversation turn (the message's name, else its role).
+    public var speaker: String?
 
     public init(
         id: CubeID, kind: Kind = .plaintext, namespace: String, agent: String? = nil,
@@ -41,8 +43,9 @@ public struct MemCube: Sendable, Hashable {
         state: CubeState = .active, tier: Tier = .active, occurredAt: Timestamp? = nil,
         createdAt: Timestamp, updatedAt: Timestamp? = nil, validFrom: Timestamp? = nil,
         validTo: Timestamp? = nil, expiresAt: Timestamp? = nil, access: Access = Access(),
-        provenance: Provenance, content: Content? = nil, damaged: String? = nil
+        provenance: Provenance, content: Content? = nil, damaged: String? = nil, speaker: String? = nil
     ) {
+        self.speaker = speaker
         self.content = content
         self.damaged = damaged
         self.id = id

@@ -35,6 +35,16 @@ public struct Limits: Sendable, Hashable {
 
     /// Namespaces, agents and sessions: 1...maxNameBytes bytes of letters,
     /// digits and `._:@/-`, so they are safe in paths, logs and shells.
+    /// A speaker: a person's name as people write it ("Dana", "Dr. Lee") or
+    /// a role: 1 to `maxNameBytes` bytes, no control characters, not blank.
+    public func checkSpeaker(_ value: String, field: String) throws(ValidationError) {
+        guard !value.allSatisfy(\.isWhitespace) else { throw ValidationError(field: field, "must not be empty") }
+        guard value.utf8.count <= maxNameBytes else { throw ValidationError(field: field, "is longer than \(maxNameBytes) bytes") }
+        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw ValidationError(field: field, "must not hold control characters")
+        }
+    }
+
     public func checkName(_ value: String, field: String) throws(ValidationError) {
         if value.isEmpty {
             throw ValidationError(field: field, "must not be empty")

@@ -65,6 +65,7 @@ extension MemoryService {
         if let text { try limits.checkText(text, field: "\(prefix)text") }
         if let agent = item.agent { try limits.checkName(agent, field: "\(prefix)agent") }
         if let session = item.session { try limits.checkName(session, field: "\(prefix)session") }
+        if let speaker = item.speaker { try limits.checkSpeaker(speaker, field: "\(prefix)speaker") }
         let tags = try uniqueTags(item.tags, field: "\(prefix)tags")
         try checkAttributes(item.attributes, field: "\(prefix)attributes")
         let importance = item.importance ?? 0.5
@@ -82,7 +83,7 @@ extension MemoryService {
             id: .generate(at: context.now.millis), kind: kind, namespace: namespace, agent: item.agent, session: item.session,
             text: text, tags: tags, attributes: item.attributes ?? [:], importance: importance,
             occurredAt: item.occurredAt, createdAt: context.now, expiresAt: expiresAt,
-            provenance: provenance, content: content)
+            provenance: provenance, content: content, speaker: item.speaker)
     }
 
     /// The entities a writer named (`entities` of an item), checked.

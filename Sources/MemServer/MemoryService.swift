@@ -185,6 +185,10 @@ public final class MemoryService: Sendable {
             try limits.checkName(session, field: "\(field).session")
             filter.session = session
         }
+        if let speaker = wire.speaker {
+            try limits.checkSpeaker(speaker, field: "\(field).speaker")
+            filter.speaker = speaker
+        }
         filter.since = wire.since
         filter.until = wire.until
         if let since = wire.since, let until = wire.until, since > until {

@@ -202,6 +202,7 @@ public struct VectorMeta: Sendable, Hashable {
     /// Event time, or record time when the event time is unknown.
     public var time: Timestamp
     public var expiresAt: Timestamp?
+    public var speaker: String?
 
     public init(_ cube: MemCube) {
         tags = cube.tags
@@ -209,19 +210,21 @@ public struct VectorMeta: Sendable, Hashable {
         session = cube.session
         time = cube.occurredAt ?? cube.createdAt
         expiresAt = cube.expiresAt
+        speaker = cube.speaker
     }
 
-    public init(tags: [String], agent: String?, session: String?, time: Timestamp, expiresAt: Timestamp?) {
+    public init(tags: [String], agent: String?, session: String?, time: Timestamp, expiresAt: Timestamp?, speaker: String? = nil) {
         self.tags = tags
         self.agent = agent
         self.session = session
         self.time = time
         self.expiresAt = expiresAt
+        self.speaker = speaker
     }
 
     public func matches(_ filter: CubeFilter, now: Timestamp) -> Bool {
         if let expiresAt, expiresAt <= now { return false }
-        return filter.matches(tags: tags, agent: agent, session: session, time: time)
+        return filter.matches(tags: tags, agent: agent, session: session, time: time, speaker: speaker)
     }
 }
 

@@ -68,6 +68,7 @@ public struct CubeFilter: Sendable, Hashable {
     public var tags: [String]
     public var agent: String?
     public var session: String?
+    public var speaker: String?
     public var since: Timestamp?
     public var until: Timestamp?
     public var states: States
@@ -91,9 +92,10 @@ public struct CubeFilter: Sendable, Hashable {
     /// The same predicate as the SQL filter, for in-memory candidates.
     public func matches(
         tags cubeTags: [String], agent cubeAgent: String?, session cubeSession: String?,
-        time: Timestamp
+        time: Timestamp, speaker cubeSpeaker: String? = nil
     ) -> Bool {
         if let agent, agent != cubeAgent { return false }
+        if let speaker, speaker != cubeSpeaker { return false }
         if let session, session != cubeSession { return false }
         if let since, time < since { return false }
         if let until, time > until { return false }

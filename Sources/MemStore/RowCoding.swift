@@ -71,8 +71,19 @@ enum RowCoding {
         c.rowid, c.id, c.namespace, c.kind, c.agent, c.session, c.text, c.tags, c.attributes,
         c.importance, c.version, c.state, c.tier, c.occurred_at, c.created_at, c.updated_at,
         c.valid_from, c.valid_to, c.expires_at, c.access_count, c.last_access, c.heat,
-        c.source, c.derived_from, c.origin, c.content, c.damaged
+        c.source, c.derived_from, c.origin, c.content, c.damaged, c.speaker
         """
+
+    /// The columns `meta(_:from:)` decodes into a `VectorMeta`, in order.
+    static let metaColumns = "c.tags, c.agent, c.session, coalesce(c.occurred_at, c.created_at), c.expires_at, c.speaker"
+
+    /// A `VectorMeta` from `metaColumns`, starting at `column`.
+    static func meta(_ row: Statement, from column: Int32) -> VectorMeta {
+        VectorMeta(
+            tags: strings(row.text(column)), agent: row.text(column + 1), session: row.text(column + 2),
+            time: Timestamp(millis: row.int64(column + 3)), expiresAt: row.optionalInt64(column + 4).map(Timestamp.init(millis:)),
+            speaker: row.text(column + 5))
+    }
 
     /// Decodes a row selected with `cubeColumns`.
     static func cube(_ row: Statement) -> StoredCube {
@@ -104,7 +115,7 @@ enum RowCoding {
                 source: row.text(22).map { decode(JSONValue.self, $0, default: .null) },
                 derivedFrom: ids(row.text(23))),
             content: row.text(25).flatMap { try? decoder.decode(Content.self, from: Data($0.utf8)) },
-            damaged: row.text(26))
+            damaged: row.text(26), speaker: row.text(27))
         return StoredCube(key: row.int64(0), cube: cube)
     }
 

@@ -10,15 +10,12 @@ extension SQLiteStore {
     public func cubesNeedingEmbedding(embedder: String, dimension: Int, afterKey: Int64, limit: Int) throws -> [EmbeddingTask] {
         try read { db in
             try db.prepare("""
-                SELECT c.rowid, c.namespace, c.version, c.text, c.tags, c.agent, c.session,
-                  coalesce(c.occurred_at, c.created_at), c.expires_at
+                SELECT c.rowid, c.namespace, c.version, c.text, \(RowCoding.metaColumns)
                 \(Self.needingEmbeddingWhere) AND c.rowid > ? ORDER BY c.rowid LIMIT ?
                 """).query([.text(embedder), .int(Int64(dimension)), .int(afterKey), .int(Int64(limit))]) { row in
                 EmbeddingTask(
                     key: row.int64(0), namespace: row.text(1) ?? "", version: row.int(2), text: row.text(3) ?? "",
-                    meta: VectorMeta(
-                        tags: RowCoding.strings(row.text(4)), agent: row.text(5), session: row.text(6),
-                        time: Timestamp(millis: row.int64(7)), expiresAt: row.optionalInt64(8).map(Timestamp.init(millis:))))
+                    meta: RowCoding.meta(row, from: 4))
             }
         }
     }

@@ -75,15 +75,10 @@ extension SQLiteStore {
         let records = try read { db in
             try db.readTransaction {
                 try db.prepare("""
-                    SELECT c.rowid, c.namespace, c.text, c.tags, c.agent, c.session,
-                      coalesce(c.occurred_at, c.created_at), c.expires_at
+                    SELECT c.rowid, c.namespace, c.text, \(RowCoding.metaColumns)
                     FROM cubes c WHERE c.state = 'active' AND c.text IS NOT NULL ORDER BY c.rowid
                     """).query([]) { row in
-                    TextRecord(
-                        key: row.int64(0), namespace: row.text(1) ?? "", text: row.text(2) ?? "",
-                        meta: VectorMeta(
-                            tags: RowCoding.strings(row.text(3)), agent: row.text(4), session: row.text(5),
-                            time: Timestamp(millis: row.int64(6)), expiresAt: row.optionalInt64(7).map(Timestamp.init(millis:))))
+                    TextRecord(key: row.int64(0), namespace: row.text(1) ?? "", text: row.text(2) ?? "", meta: RowCoding.meta(row, from: 3))
                 }
             }
         }
@@ -111,19 +106,14 @@ extension SQLiteStore {
     }
 
     static let vectorSQL = """
-        SELECT c.rowid, c.namespace, c.tags, c.agent, c.session, coalesce(c.occurred_at, c.created_at),
-          c.expires_at, v.embedder, v.vector
+        SELECT c.rowid, c.namespace, v.embedder, v.vector, \(RowCoding.metaColumns)
         FROM cube_vectors v JOIN cubes c ON c.rowid = v.cube_rowid
         """
 
     static func vectorRecord(_ row: Statement) -> VectorRecord {
         VectorRecord(
-            key: row.int64(0), namespace: row.text(1) ?? "",
-            meta: VectorMeta(
-                tags: RowCoding.strings(row.text(2)),
-                agent: row.text(3), session: row.text(4), time: Timestamp(millis: row.int64(5)),
-                expiresAt: row.optionalInt64(6).map(Timestamp.init(millis:))),
-            embedding: Embedding(embedder: row.text(7) ?? "", vector: row.floats(8)))
+            key: row.int64(0), namespace: row.text(1) ?? "", meta: RowCoding.meta(row, from: 4),
+            embedding: Embedding(embedder: row.text(2) ?? "", vector: row.floats(3)))
     }
 }
 
@@ -147,6 +137,10 @@ enum FilterSQL {
         if let session = filter.session {
             sql += " AND c.session = ?"
             values.append(.text(session))
+        }
+        if let speaker = filter.speaker {
+            sql += " AND c.speaker = ?"
+            values.append(.text(speaker))
         }
         if let since = filter.since {
             sql += " AND coalesce(c.occurred_at, c.created_at) >= ?"

@@ -4,8 +4,8 @@ extension SQLiteStore {
     static let insertCubeSQL = """
         INSERT INTO cubes(id, namespace, kind, agent, session, text, tags, attributes, importance,
           version, state, tier, occurred_at, created_at, updated_at, valid_from, valid_to,
-          expires_at, source, derived_from, origin, content, blob)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          expires_at, source, derived_from, origin, content, blob, speaker)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     /// Inserts the cubes, their first versions, vectors, mentions, edges and audit
@@ -28,7 +28,7 @@ extension SQLiteStore {
                         .optional(c.provenance.source.map { RowCoding.json($0) }),
                         .text(RowCoding.json(c.provenance.derivedFrom)),
                         .text(c.provenance.operation.rawValue),
-                        .optional(c.content.map { RowCoding.json($0) }), .optional(c.content?.sha256),
+                        .optional(c.content.map { RowCoding.json($0) }), .optional(c.content?.sha256), .optional(c.speaker),
                     ])
                     let key = db.lastInsertRowID
                     try db.prepare(RowCoding.insertVersionSQL)

@@ -178,5 +178,9 @@ enum Schema {
         .init(version: 9, name: "cubes: damaged (a payload file is missing)", sql: """
             ALTER TABLE cubes ADD COLUMN damaged TEXT;
             """),
+        .init(version: 10, name: "cubes: speaker (who said it, for conversation turns)", sql: """
+            ALTER TABLE cubes ADD COLUMN speaker TEXT;
+            CREATE INDEX cubes_speaker ON cubes(namespace, speaker) WHERE speaker IS NOT NULL;
+            """),
     ])
 }

@@ -77,6 +77,7 @@ public enum MemoryRecall: RPCMethod {
         public var importance: Double
         public var agent: String?
         public var session: String?
+        public var speaker: String?
         public var occurredAt: Timestamp?
         public var createdAt: Timestamp
         public var signals: [String: Signal]
@@ -105,7 +106,7 @@ public enum MemoryRecall: RPCMethod {
         }
 
         enum CodingKeys: String, CodingKey {
-            case id, score, text, version, tags, attributes, importance, agent, session, signals, explain
+            case id, score, text, version, tags, attributes, importance, agent, session, speaker, signals, explain
             case occurredAt = "occurred_at", createdAt = "created_at", validTo = "valid_to", conflictsWith = "conflicts_with"
         }
 
@@ -113,8 +114,9 @@ public enum MemoryRecall: RPCMethod {
             id: String, score: Double, text: String?, version: Int, tags: [String],
             attributes: [String: JSONValue], importance: Double, agent: String?, session: String?,
             occurredAt: Timestamp?, createdAt: Timestamp, signals: [String: Signal], validTo: Timestamp? = nil,
-            conflictsWith: [String]? = nil, explain: Explanation? = nil
+            conflictsWith: [String]? = nil, explain: Explanation? = nil, speaker: String? = nil
         ) {
+            self.speaker = speaker
             self.validTo = validTo
             self.conflictsWith = conflictsWith
             self.explain = explain

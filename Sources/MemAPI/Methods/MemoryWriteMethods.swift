@@ -12,6 +12,8 @@ public enum MemoryAdd: RPCMethod {
         public var text: String?
         public var agent: String?
         public var session: String?
+        /// Who said it (a conversation turn): a person's name or a role.
+        public var speaker: String?
         public var tags: [String]?
         public var attributes: [String: JSONValue]?
         public var importance: Double?
@@ -42,7 +44,7 @@ public enum MemoryAdd: RPCMethod {
         public static let keys = codingKeyNames(CodingKeys.self)
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case text, agent, session, tags, attributes, importance, source, entities, kind, format, model, path, data, meta, fd
+            case text, agent, session, speaker, tags, attributes, importance, source, entities, kind, format, model, path, data, meta, fd
             case occurredAt = "occurred_at", ttlSeconds = "ttl_seconds", derivedFrom = "derived_from"
         }
 
@@ -51,9 +53,10 @@ public enum MemoryAdd: RPCMethod {
             attributes: [String: JSONValue]? = nil, importance: Double? = nil, occurredAt: Timestamp? = nil,
             source: JSONValue? = nil, ttlSeconds: Double? = nil, entities: [String]? = nil, kind: String? = nil,
             format: String? = nil, model: String? = nil, path: String? = nil, data: String? = nil,
-            meta: [String: JSONValue]? = nil, derivedFrom: [String]? = nil, fd: Int? = nil
+            meta: [String: JSONValue]? = nil, derivedFrom: [String]? = nil, fd: Int? = nil, speaker: String? = nil
         ) {
             self.fd = fd
+            self.speaker = speaker
             self.entities = entities
             self.kind = kind
             self.format = format

@@ -17,6 +17,7 @@ enum Commands {
         Option("--tag", "TAG", "only memories with this tag (repeat: all of them)"),
         Option("--agent", "NAME", "only this agent's memories"),
         Option("--session", "NAME", "only this session's memories"),
+        Option("--speaker", "NAME", "only what this speaker said (conversation turns)"),
         Option("--since", "TIME", "only events at or after TIME (ISO 8601)"),
         Option("--until", "TIME", "only events at or before TIME"),
     ]
@@ -27,6 +28,7 @@ enum Commands {
         if !args.all("--tag").isEmpty { filter.tags = args.all("--tag"); any = true }
         if let agent = args.value("--agent") { filter.agent = agent; any = true }
         if let session = args.value("--session") { filter.session = session; any = true }
+        if let speaker = args.value("--speaker") { filter.speaker = speaker; any = true }
         for (flag, keyPath) in [("--since", \WireFilter.since), ("--until", \WireFilter.until)] {
             guard let text = args.value(flag) else { continue }
             guard let t = Timestamp(iso8601: text) else { throw UsageError("\(flag) must be ISO 8601, e.g. 2024-05-08") }

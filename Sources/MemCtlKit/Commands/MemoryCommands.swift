@@ -15,6 +15,7 @@ extension Commands {
             Option("--tag", "TAG", "a label (repeat for more)"),
             Option("--agent", "NAME", "the agent writing this memory"),
             Option("--session", "NAME", "the conversation or task it belongs to"),
+            Option("--speaker", "NAME", "who said it (a person's name, or a role)"),
             Option("--importance", "X", "0...1 (default 0.5)"),
             Option("--attr", "KEY=VALUE", "an attribute (repeat; VALUE is JSON if it parses, else text)"),
             Option("--occurred-at", "TIME", "when the event happened (ISO 8601)"),
@@ -43,6 +44,7 @@ extension Commands {
         item.tags = args.all("--tag").isEmpty ? nil : args.all("--tag")
         item.agent = args.value("--agent")
         item.session = args.value("--session")
+        item.speaker = args.value("--speaker")
         item.importance = try args.value("--importance").map { try number($0, "--importance") }
         item.ttlSeconds = try args.value("--ttl").map { try number($0, "--ttl") }
         item.occurredAt = try args.value("--occurred-at").map { text throws(UsageError) in
@@ -117,7 +119,7 @@ extension Commands {
         if result.hits.isEmpty { printErr("no memories match") }
         for (i, hit) in result.hits.enumerated() {
             let rank = String(i + 1).leftPad(3)
-            print("\(rank)  \(String(format4(hit.score)))  \(hit.id)  \(Output.oneLine(hit.text))\(Output.tags(hit.tags))")
+            print("\(rank)  \(String(format4(hit.score)))  \(hit.id)  \(Output.spoken(hit.text, by: hit.speaker))\(Output.tags(hit.tags))")
             if let validTo = hit.validTo { print("      valid until \(validTo.iso8601) (a newer statement replaced it)") }
             if let conflicts = hit.conflictsWith { print("      may conflict with " + conflicts.joined(separator: ", ")) }
             if args.has("--explain") {
@@ -276,7 +278,7 @@ extension Commands {
         guard !session.json else { return }
         for m in result.memories {
             let state = m.state == "active" ? "" : " [\(m.state)]"
-            print("\(m.id)  \(Output.time(m.occurredAt ?? m.createdAt))  \(Output.oneLine(m.text, width: 80))\(Output.tags(m.tags))\(state)")
+            print("\(m.id)  \(Output.time(m.occurredAt ?? m.createdAt))  \(Output.spoken(m.text, by: m.speaker, width: 80))\(Output.tags(m.tags))\(state)")
         }
         if let next = result.nextCursor { printErr("more: memctl list --cursor \(next)") }
     }
