@@ -37,6 +37,10 @@ def main():
     batch = call("memory.add", {"namespace": "demo", "items": [
         {"text": "Melanie paints sunsets", "session": "chat-1", "entities": ["Melanie"]},
         {"text": "Caroline's favourite food is ramen", "session": "chat-1", "ttl_seconds": 86400}]})["result"]
+    call("memory.ingest", {"namespace": "demo", "session": "chat-2", "messages": [
+        {"role": "user", "name": "Dana", "content": "I adopted a beagle called Biscuit.", "timestamp": "2023-05-08T13:56:00Z", "id": "m-1"},
+        {"role": "system", "content": "You are a helpful assistant."},
+        {"role": "assistant", "content": "Congratulations on Biscuit!", "id": "m-2"}]})
     call("memory.link", {"namespace": "demo", "from": batch["ids"][0], "to": first["id"], "type": "mentioned_with",
                          "weight": 0.5})
     call("graph.neighbors", {"namespace": "demo", "id": first["id"], "limit": 5})

@@ -51,6 +51,29 @@ public struct ChatSummarizer: Sendable {
 
     /// The summary and the tokens the endpoint says it used (estimated when it does not say).
     public func summarize(_ texts: [String]) throws -> (text: String, tokens: Int) {
+        let (text, tokens) = try complete(instructions: Self.instructions, input: texts.map { "- " + $0 }.joined(separator: "\n"))
+        return (text, tokens ?? estimatedTokens(texts))
+    }
+
+    static let factInstructions = """
+        You extract facts worth remembering from a conversation. Write one short, self-contained fact per line, \
+        starting with "- ", naming who it is about (never "I" or "you") and keeping every name, date and number. \
+        Write only facts the conversation states. If there are none, write nothing.
+        """
+
+    /// Facts stated in `turns` ("Speaker: text" lines), one per element.
+    public func extractFacts(_ turns: [String]) throws -> [String] {
+        let (text, _) = try complete(instructions: Self.factInstructions, input: turns.joined(separator: "\n"), allowEmpty: true)
+        return text.split(whereSeparator: \.isNewline).map { line in
+            var fact = line.trimmingCharacters(in: .whitespaces)
+            for prefix in ["- ", "* ", "• "] where fact.hasPrefix(prefix) { fact.removeFirst(prefix.count) }
+            return fact.trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
+    }
+
+    /// One chat completion: the reply's text and the tokens the endpoint says
+    /// it used. Retries rate limits and server errors with backoff.
+    func complete(instructions: String, input: String, allowEmpty: Bool = false) throws -> (text: String, tokens: Int?) {
         struct Message: Codable { let role: String; let content: String }
         struct Request: Encodable {
             let model: String
@@ -70,10 +93,7 @@ public struct ChatSummarizer: Sendable {
         if let apiKey { request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
         request.httpBody = try JSONEncoder().encode(Request(
             model: model,
-            messages: [
-                Message(role: "system", content: Self.instructions),
-                Message(role: "user", content: texts.map { "- " + $0 }.joined(separator: "\n")),
-            ],
+            messages: [Message(role: "system", content: instructions), Message(role: "user", content: input)],
             max_tokens: maxTokens, temperature: 0))
         var wait = backoff
         for attempt in 0...retries {
@@ -96,8 +116,8 @@ public struct ChatSummarizer: Sendable {
                 throw EmbedderError.badResponse(url: url.absoluteString, detail: "no choices[0].message.content in the JSON (\(error))")
             }
             let text = decoded.choices.first?.message.content.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            guard !text.isEmpty else { throw EmbedderError.badResponse(url: url.absoluteString, detail: "an empty summary") }
-            return (text, decoded.usage?.total_tokens ?? estimatedTokens(texts))
+            guard allowEmpty || !text.isEmpty else { throw EmbedderError.badResponse(url: url.absoluteString, detail: "an empty reply") }
+            return (text, decoded.usage?.total_tokens)
         }
         throw EmbedderError.badResponse(url: url.absoluteString, detail: "still rate limited after \(retries) retries")
     }

@@ -4,7 +4,7 @@ import MemStore
 import Retrieval
 
 extension MemoryService {
-    static let reservedEdgeTypes: Set<String> = ["next", "previous", "derived", "source", "entity"]
+    static let reservedEdgeTypes: Set<String> = ["next", "previous", "derived", "source", "entity", "continues"]
 
     func link(_ params: MemoryLink.Params, _ context: RequestContext) throws -> MemoryLink.Result {
         try limits.checkName(params.namespace, field: "namespace")

@@ -207,7 +207,7 @@ extension MemoryService {
             item.source = .object(source)
             items.append(item)
         }
-        let already = try store.importedSourceIDs(namespace: params.namespace, type: "mem0", ids: mem0IDs.filter { !$0.isEmpty })
+        let already = try store.storedSourceValues(namespace: params.namespace, type: "mem0", field: "id", values: mem0IDs.filter { !$0.isEmpty })
         var seen = Set<String>()
         let fresh = zip(items, mem0IDs).filter { _, id in id.isEmpty || (!already.contains(id) && seen.insert(id).inserted) }.map(\.0)
         let skipped = items.count - fresh.count

@@ -41,6 +41,8 @@ public final class MemoryService: Sendable {
     let conflictLinks: ConflictLinks
     /// Who may use which namespace (other local users, when let in).
     public let namespaces: NamespaceAccess
+    /// The chat endpoint (`--chat-url`), for `memory.ingest {extract: true}`; nil without one.
+    let chat: ChatSummarizer?
 
     public static let version = "0.1.0"
 
@@ -53,6 +55,7 @@ public final class MemoryService: Sendable {
     ) throws {
         self.store = store
         self.namespaces = try NamespaceAccess(store: store, daemonUID: daemonUID, now: clock.now())
+        self.chat = consolidationSettings.chat
         self.logger = logger
         self.index = index
         self.keywords = keywords
@@ -120,6 +123,7 @@ public final class MemoryService: Sendable {
             entry(SystemBackup.self) { [self] in try backup($0, $1) },
             entry(MemoryExport.self) { [self] in try export($0, $1) },
             entry(MemoryImport.self) { [self] in try importRecords($0, $1) },
+            entry(MemoryIngest.self) { [self] in try ingest($0, $1) },
         ]
         return Dispatcher(
             handlers: Dictionary(handlers, uniquingKeysWith: { _, _ in preconditionFailure("method registered twice") }),

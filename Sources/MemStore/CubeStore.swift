@@ -148,7 +148,7 @@ public protocol TransferRepository: AnyObject {
         afterCommit: ([StoredCube]) -> Void
     ) throws -> (imported: [StoredCube], skipped: [CubeID])
     func importLinks(namespace: String, _ links: [TransferLink]) throws -> (imported: Int, skipped: [TransferLink])
-    func importedSourceIDs(namespace: String, type: String, ids: [String]) throws -> Set<String>
+    func storedSourceValues(namespace: String, type: String, field: String, values: [String]) throws -> Set<String>
 }
 
 /// Who owns each namespace and whom they share it with (`NamespaceAccess` in memosd).

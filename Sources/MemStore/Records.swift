@@ -92,7 +92,7 @@ public struct CubeFilter: Sendable, Hashable {
     /// The same predicate as the SQL filter, for in-memory candidates.
     public func matches(
         tags cubeTags: [String], agent cubeAgent: String?, session cubeSession: String?,
-        time: Timestamp, speaker cubeSpeaker: String? = nil
+        time: Timestamp, speaker cubeSpeaker: String?
     ) -> Bool {
         if let agent, agent != cubeAgent { return false }
         if let speaker, speaker != cubeSpeaker { return false }

@@ -211,15 +211,18 @@ extension SQLiteStore {
         }
     }
 
-    /// Which of `ids` were already imported into `namespace` from a source of
-    /// `type` (its `source.id`): a Mem0 import skips them.
-    public func importedSourceIDs(namespace: String, type: String, ids: [String]) throws -> Set<String> {
-        guard !ids.isEmpty else { return [] }
+    /// Which of `values` are already stored in `namespace` as `source.<field>`
+    /// of a memory whose `source.type` is `type`: a Mem0 import (field `id`)
+    /// and a conversation ingest (`message_id`, `digest`) skip them.
+    /// `field` is one of this code's names, never a client's.
+    public func storedSourceValues(namespace: String, type: String, field: String, values: [String]) throws -> Set<String> {
+        guard !values.isEmpty else { return [] }
+        precondition(field.allSatisfy { $0.isLetter || $0 == "_" }, "a source field name of this code")
         return try read { db in
             Set(try db.prepare("""
-                SELECT json_extract(source, '$.id') FROM cubes WHERE namespace = ? AND source IS NOT NULL
-                AND json_valid(source) AND json_extract(source, '$.type') = ? AND json_extract(source, '$.id') IN \(SQLList.sql)
-                """).query([.text(namespace), .text(type), SQLList.strings(ids)]) { $0.text(0) ?? "" })
+                SELECT json_extract(source, '$.\(field)') FROM cubes WHERE namespace = ? AND source IS NOT NULL
+                AND json_valid(source) AND json_extract(source, '$.type') = ? AND json_extract(source, '$.\(field)') IN \(SQLList.sql)
+                """).query([.text(namespace), .text(type), SQLList.strings(values)]) { $0.text(0) ?? "" })
         }
     }
 

@@ -238,7 +238,7 @@ public final class RecallEngine: Sendable {
         for candidate in fused {
             guard let cube = cubes[candidate.key], cube.tier != .archive || query.includeArchive,
                   query.filter.matches(
-                    tags: cube.tags, agent: cube.agent, session: cube.session, time: cube.occurredAt ?? cube.createdAt)
+                    tags: cube.tags, agent: cube.agent, session: cube.session, time: cube.occurredAt ?? cube.createdAt, speaker: cube.speaker)
             else { continue }
             let time = cube.occurredAt ?? cube.createdAt
             var boosts: [String: Double] = [:]

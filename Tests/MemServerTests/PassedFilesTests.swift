@@ -10,7 +10,12 @@ import Glibc
 
 /// Files passed over the socket (SCM_RIGHTS) instead of named by path.
 @Suite struct PassedFilesTests {
-    func isOpen(_ fd: Int32) -> Bool { fcntl(fd, F_GETFD) != -1 }
+    /// Whether `fd` is still open on `path` (tests run in parallel: a closed
+    /// number may be reused at once by another test, for another file).
+    func isOpen(_ fd: Int32, on path: String) -> Bool {
+        var open = stat(), file = stat()
+        return fstat(fd, &open) == 0 && stat(path, &file) == 0 && open.st_ino == file.st_ino && open.st_dev == file.st_dev
+    }
 
     @Test func descriptorsTravelWithTheirFrameAndOnlyToThoseWhoTakeThem() throws {
         let path = NSTemporaryDirectory() + "passed-\(UUID().uuidString)"
@@ -59,7 +64,7 @@ import Glibc
         let (added, _) = try call(h, "memory.add", [
             "namespace": "n", "kind": "activation", "format": "safetensors", "model": "m", "fd": 0,
         ], files: [input])
-        #expect(!isOpen(input), "the handler closed the descriptor it took")
+        #expect(!isOpen(input, on: directory + "/kv"), "the handler closed the descriptor it took")
         let id = try #require(added["result"]?["id"], "\(added)")
         // Export into a file opened for writing: it holds the payload alone.
         _ = FileManager.default.createFile(atPath: directory + "/out", contents: Data(repeating: 7, count: 10_000))
@@ -82,7 +87,7 @@ import Glibc
         // Descriptors no handler took are closed when the request ends.
         let extra = open(directory + "/kv", O_RDONLY)
         _ = try call(h, "system.health", [:], files: [extra])
-        #expect(!isOpen(extra), "an unclaimed passed descriptor is closed")
-        #expect(!isOpen(fifo) && !isOpen(readOnly) && !isOpen(writeOnly))
+        #expect(!isOpen(extra, on: directory + "/kv"), "an unclaimed passed descriptor is closed")
+        #expect(!isOpen(fifo, on: directory + "/fifo") && !isOpen(readOnly, on: directory + "/out") && !isOpen(writeOnly, on: directory + "/out"))
     }
 }

@@ -5,7 +5,7 @@ public enum AllMethods {
     public static let types: [any RPCMethod.Type] = [
         MemoryAdd.self, MemoryRecall.self, MemoryForget.self, MemoryGet.self, MemoryUpdate.self,
         MemoryHistory.self, MemoryRevert.self, MemoryList.self, MemoryLink.self, MemoryFuse.self,
-        MemoryCompose.self, GraphNeighbors.self, MemoryExport.self, MemoryImport.self,
+        MemoryCompose.self, GraphNeighbors.self, MemoryExport.self, MemoryImport.self, MemoryIngest.self,
         SchedulerStatus.self, SchedulerPromote.self, SchedulerDemote.self, SchedulerPin.self, SchedulerUnpin.self,
         SchedulerTouch.self, SchedulerTick.self, SchedulerSubscribe.self, SchedulerComplete.self, SchedulerFail.self,
         ConsolidateRun.self, ConsolidateStatus.self, ConsolidateReport.self, ConsolidateUndo.self,
