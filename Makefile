@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Extra flags for memosd, e.g. make run ARGS="--socket /tmp/m.sock"
 ARGS ?=
 
-.PHONY: all deps model build release run test bench eval fuzz clean
+.PHONY: all deps model build release run test test-python bench eval fuzz clean
 
 all: build
 
@@ -34,10 +34,17 @@ release: deps
 run: release model
 	.build/release/memosd $(ARGS)
 
-# Builds everything (tests included) and runs the whole suite.
+# Builds everything (tests included) and runs the whole suite, then the
+# Python client's tests against the built memosd.
 test: deps model
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory test-python
+
+test-python:
+	@if command -v python3 >/dev/null 2>&1; then \
+	  PYTHONPATH=clients/python python3 -m unittest discover -s clients/python/tests; \
+	else echo "python client tests: skipped (no python3)"; fi
 
 bench: deps model
 	$(SWIFT) run -c release memos-bench $(ARGS)
