@@ -1,11 +1,11 @@
 # memos — the two set-up commands are `make run` and `make test`.
 SWIFT ?= swift
-APT_PACKAGES := libsqlite3-dev libopenblas-dev pkg-config python3 python3-pip
+APT_PACKAGES := libsqlite3-dev libopenblas-dev pkg-config python3 python3-pip python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Extra flags for memosd, e.g. make run ARGS="--socket /tmp/m.sock"
 ARGS ?=
 
-.PHONY: all deps model build release run test test-python bench eval fuzz clean
+.PHONY: all deps model build release run test test-python test-mcp bench eval fuzz clean
 
 all: build
 
@@ -40,11 +40,22 @@ test: deps model
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory test-python
+	$(MAKE) --no-print-directory test-mcp
 
 test-python:
 	@if command -v python3 >/dev/null 2>&1; then \
 	  PYTHONPATH=clients/python python3 -m unittest discover -s clients/python/tests; \
 	else echo "python client tests: skipped (no python3)"; fi
+
+# memctl mcp against the official MCP Python SDK, newest from the package
+# index, in a venv cached under .build/ (offline: the cached one, else skipped).
+MCP_VENV := .build/mcp-venv
+test-mcp:
+	@if ! command -v python3 >/dev/null 2>&1; then echo "MCP SDK test: skipped (no python3)"; exit 0; fi; \
+	if [ ! -x $(MCP_VENV)/bin/python ]; then python3 -m venv $(MCP_VENV) || { echo "MCP SDK test: skipped (python3 -m venv failed)"; exit 0; }; fi; \
+	$(MCP_VENV)/bin/pip install -q --disable-pip-version-check --upgrade mcp >/dev/null 2>&1 || echo "MCP SDK test: could not reach the package index; using the cached SDK"; \
+	if ! $(MCP_VENV)/bin/python -c "import mcp" 2>/dev/null; then echo "MCP SDK test: skipped (the mcp package is not installed and cannot be fetched)"; exit 0; fi; \
+	$(MCP_VENV)/bin/python scripts/test_mcp_sdk.py .build/debug
 
 bench: deps model
 	$(SWIFT) run -c release memos-bench $(ARGS)

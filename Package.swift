@@ -62,7 +62,7 @@ let package = Package(
 
         .testTarget(name: "MemJSONTests", dependencies: ["MemJSON"]),
         .testTarget(name: "MemCubeTests", dependencies: ["MemCube"]),
-        .testTarget(name: "MemCtlKitTests", dependencies: ["MemCtlKit"]),
+        .testTarget(name: "MemCtlKitTests", dependencies: ["MemCtlKit", "MemAPI", "MemJSON"]),
         .testTarget(name: "MemAPITests", dependencies: ["MemAPI", "MemCube", "MemTestSupport"]),
         .testTarget(name: "MemStoreTests", dependencies: ["MemStore", "MemCube", "MemTestSupport"]),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "MemStore", "MemCube", "MemAPI", "MemTestSupport"]),

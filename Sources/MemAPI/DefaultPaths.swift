@@ -28,3 +28,8 @@ public enum DefaultPaths {
     /// The files of that model (`MiniLMEmbedder.requiredFiles`, tested to agree).
     public static let modelFiles = ["model.safetensors", "vocab.txt"]
 }
+
+/// memos' version, one declaration for memosd (`system.health`) and memctl (`mcp`'s serverInfo).
+public enum MemosVersion {
+    public static let current = "0.1.0"
+}

@@ -136,3 +136,12 @@ extension JSONWriter {
         bytes.append(UInt8(ascii: "]"))
     }
 }
+
+extension JSONValue {
+    /// Compact JSON text (keys sorted).
+    public var jsonBytes: [UInt8] {
+        var writer = JSONWriter(capacity: 256)
+        writer.value(self)
+        return writer.bytes
+    }
+}

@@ -44,7 +44,7 @@ public final class MemoryService: Sendable {
     /// The chat endpoint (`--chat-url`), for `memory.ingest {extract: true}`; nil without one.
     let chat: ChatSummarizer?
 
-    public static let version = "0.1.0"
+    public static let version = MemosVersion.current
 
     public init(
         store: any CubeStore, index: any VectorIndex, keywords: KeywordIndex = KeywordIndex(), embedder: any Embedder,

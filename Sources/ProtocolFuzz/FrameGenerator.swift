@@ -335,11 +335,4 @@ public struct FrameGenerator {
     }
 }
 
-extension JSONValue {
-    /// Compact JSON text (keys sorted).
-    var jsonBytes: [UInt8] {
-        var writer = JSONWriter(capacity: 256)
-        writer.value(self)
-        return writer.bytes
-    }
-}
+

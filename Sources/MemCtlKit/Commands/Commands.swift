@@ -7,7 +7,7 @@ import MemJSON
 enum Commands {
     static let all: [Command] = [
         add, recall, forget, get, update, history, revert, list, link, neighbors, fuse, compose, status, promote, demote, pin, unpin,
-        touch, tick, subscribe, complete, fail, consolidate, namespace, stats, health, reindex, doctor, backup, restore, export, importCommand, ingest,
+        touch, tick, subscribe, complete, fail, consolidate, namespace, stats, health, reindex, doctor, backup, restore, export, importCommand, ingest, mcp,
     ]
 
     static func named(_ name: String) -> Command? { all.first { $0.name == name } }
