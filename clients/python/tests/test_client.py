@@ -35,6 +35,28 @@ def kv_snapshot(tokens=2):
     return struct.pack("<Q", len(encoded)) + encoded + data
 
 
+def safetensors(tensors, metadata=None):
+    """A safetensors file of float32 tensors: [(name, shape, values)]."""
+    header, data = {}, b""
+    for name, shape, values in tensors:
+        begin = len(data)
+        data += struct.pack("<%df" % len(values), *values)
+        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [begin, len(data)]}
+    if metadata:
+        header["__metadata__"] = metadata
+    encoded = json.dumps(header).encode()
+    return struct.pack("<Q", len(encoded)) + encoded + data
+
+
+def lora_adapter(rank, inputs=4, outputs=3):
+    """A PEFT LoRA adapter of `rank` on q_proj and v_proj of one layer."""
+    tensors = []
+    for module in ("base_model.model.layers.0.self_attn.q_proj", "base_model.model.layers.0.self_attn.v_proj"):
+        tensors.append((module + ".lora_A.weight", [rank, inputs], [float(i % 7) for i in range(rank * inputs)]))
+        tensors.append((module + ".lora_B.weight", [outputs, rank], [float(i % 5) * 0.1 for i in range(outputs * rank)]))
+    return safetensors(tensors, {"lora_alpha": "16"})
+
+
 class LiveDaemon:
     def __init__(self):
         self.directory = tempfile.mkdtemp(prefix="memos-py-")
@@ -135,6 +157,10 @@ class ClientTests(unittest.TestCase):
             other = m.add(kind="activation", format="safetensors", model="llama", data=base64.b64encode(kv_snapshot(3)).decode())
             composed = m.compose([added["id"], other["id"]], text="both")
             self.assertIn("id", composed)
+            adapters = [m.add(kind="parameter", format="safetensors", model="llama",
+                              data=base64.b64encode(lora_adapter(rank)).decode())["id"] for rank in (2, 4)]
+            fused = m.fuse(adapters, weights=[0.7, 0.3], method="cat")
+            self.assertIn("id", fused)
 
     def test_export_import_scheduler_consolidation_and_the_daemon(self):
         m = self.client("py-admin")
