@@ -77,7 +77,7 @@ func run(_ options: [String: String]) throws {
             let items = conversation.turns[batchStart..<min(batchStart + 200, conversation.turns.count)].map { turn in
                 MemoryAdd.Item(
                     text: turn.memoryText, session: turn.session, attributes: ["dia_id": .string(turn.diaID)],
-                    occurredAt: turn.occurredAt)
+                    occurredAt: turn.occurredAt, speaker: turn.speaker)
             }
             _ = try client.call(MemoryAdd.self, .init(namespace: namespace, items: items))
         }
@@ -108,13 +108,15 @@ func run(_ options: [String: String]) throws {
         configurations = configurations.filter { $0.0.hasPrefix(only) || $0.0.hasPrefix("weights") }
     }
 
-    var markdown = "| method | recall@1 | recall@5 | recall@10 | recall@20 | r@10 cat 1 multi-hop | cat 2 temporal | cat 3 open-domain | cat 4 single-hop | p50 ms |\n|---|---|---|---|---|---|---|---|---|---|\n"
+    var markdown = "| method | recall@1 | recall@5 | recall@10 | recall@20 | r@10 cat 1 multi-hop | cat 2 temporal | cat 3 open-domain | cat 4 single-hop | r@10 conv 1-5 | r@10 conv 6-10 | p50 ms |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     func evaluate(_ name: String, _ weights: [String: Double]?, stands: [String: [String]] = [:]) throws {
         start = Date()
         var sums = [Int: Double](), counts = 0
         var byCategory = [Int: (Double, Int)]()
+        // Tuned on conversations 1-5, reported on 6-10 too (issue 17): a gain on both halves is not a fit.
+        var byHalf = [(0.0, 0), (0.0, 0)]
         var latencies: [Double] = []
-        for conversation in locomo.conversations {
+        for (c, conversation) in locomo.conversations.enumerated() {
             for question in conversation.questions {
                 let t0 = Date()
                 let hits = try client.call(MemoryRecall.self, .init(
@@ -131,13 +133,16 @@ func run(_ options: [String: String]) throws {
                 let found10 = ranked.prefix(10).reduce(Set<String>()) { $0.union($1) }.intersection(question.evidence).count
                 byCategory[question.category, default: (0, 0)].0 += Double(found10) / Double(question.evidence.count)
                 byCategory[question.category, default: (0, 0)].1 += 1
+                byHalf[c < 5 ? 0 : 1].0 += Double(found10) / Double(question.evidence.count)
+                byHalf[c < 5 ? 0 : 1].1 += 1
                 counts += 1
             }
         }
         latencies.sort()
         let row = ks.map { String(format: "%.3f", sums[$0, default: 0] / Double(counts)) }
         let categories = (1...4).map { c in byCategory[c].map { String(format: "%.3f", $0.0 / Double($0.1)) } ?? "-" }
-        let line = "| \(name) | " + row.joined(separator: " | ") + " | " + categories.joined(separator: " | ")
+        let halves = byHalf.map { $0.1 > 0 ? String(format: "%.3f", $0.0 / Double($0.1)) : "-" }
+        let line = "| \(name) | " + row.joined(separator: " | ") + " | " + categories.joined(separator: " | ") + " | " + halves.joined(separator: " | ")
             + String(format: " | %.2f |", latencies[latencies.count / 2])
         markdown += line + "\n"
         print(String(format: "%@: %.1f s", name, Date().timeIntervalSince(start)))
