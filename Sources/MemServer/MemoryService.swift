@@ -49,7 +49,7 @@ public final class MemoryService: Sendable {
     public init(
         store: any CubeStore, index: any VectorIndex, keywords: KeywordIndex = KeywordIndex(), embedder: any Embedder,
         accessLog: AccessLog, limits: Limits = Limits(), fusion: RankFusion = RankFusion(), planner: TierPlanner = TierPlanner(),
-        runners: RunnerHub = RunnerHub(), consolidationSettings: ConsolidationSettings = ConsolidationSettings(),
+        runners: RunnerHub = RunnerHub(), consolidationSettings: ConsolidationSettings = ConsolidationSettings(), rerank: Rerank = Rerank(),
         logger: Logger = Logger(level: .warning), clock: WallClock = .system, daemonUID: UInt32 = getuid(),
         serverStats: @escaping @Sendable () -> (connections: Int, requests: Int, errors: Int) = { (0, 0, 0) }
     ) throws {
@@ -61,7 +61,7 @@ public final class MemoryService: Sendable {
         self.keywords = keywords
         self.embedder = embedder
         self.writes = IndexedStore(store: store, index: index, keywords: keywords, embedder: embedder)
-        self.engine = RecallEngine(store: store, index: index, keywords: keywords, embedder: embedder, fusion: fusion)
+        self.engine = RecallEngine(store: store, index: index, keywords: keywords, embedder: embedder, fusion: fusion, rerank: rerank)
         self.accessLog = accessLog
         self.limits = limits
         self.clock = clock

@@ -26,8 +26,13 @@ public final class KeywordIndex: Sendable {
         public var b: Float = 0.75
         /// How much a term in a session neighbour's text counts, relative to the memory's own text.
         public var contextWeight: Float = 0.3
+        /// Irregular forms meet their base before stemming (`Lemmas`: bought/buy, children/child).
+        public var lemmas = true
 
         public init() {}
+
+        /// A word's index term: its base form (with `lemmas`), stemmed.
+        func term(_ word: String) -> String { PorterStemmer.stem(lemmas ? Lemmas.base(word) : word) }
     }
 
     public let parameters: Parameters
@@ -65,7 +70,7 @@ public final class KeywordIndex: Sendable {
             for (entry, words) in zip(entries, words) {
                 var counts: [String: Float] = [:]
                 counts.reserveCapacity(words.count)
-                for word in words { counts[state.stem(word), default: 0] += 1 }
+                for word in words { counts[state.stem(word, parameters), default: 0] += 1 }
                 shard.remove(entry.key)
                 if !counts.isEmpty { shard.insert(key: entry.key, counts: counts, length: words.count, meta: entry.meta) }
             }
@@ -93,7 +98,7 @@ public final class KeywordIndex: Sendable {
             guard let shard = state.shards[namespace] else { return [] }
             var stems: [String] = []
             for term in terms {
-                let stem = state.stemCache[term] ?? PorterStemmer.stem(term)
+                let stem = state.stemCache[term] ?? parameters.term(term)
                 if !stems.contains(stem) { stems.append(stem) }
             }
             return shard.search(stems: stems, k: k, filter: filter, now: now, parameters: parameters)
@@ -104,7 +109,7 @@ public final class KeywordIndex: Sendable {
     public func documentFrequency(namespace: String, term: String) -> Int {
         state.read { state in
             guard let shard = state.shards[namespace],
-                  let id = shard.termIDs[state.stemCache[term] ?? PorterStemmer.stem(term)] else { return 0 }
+                  let id = shard.termIDs[state.stemCache[term] ?? parameters.term(term)] else { return 0 }
             return shard.postings[Int(id)].count
         }
     }
@@ -116,9 +121,9 @@ public final class KeywordIndex: Sendable {
 
         static let stemCacheLimit = 200_000
 
-        mutating func stem(_ word: String) -> String {
+        mutating func stem(_ word: String, _ parameters: Parameters) -> String {
             if let stem = stemCache[word] { return stem }
-            let stem = PorterStemmer.stem(word)
+            let stem = parameters.term(word)
             if stemCache.count >= Self.stemCacheLimit { stemCache.removeAll(keepingCapacity: true) }
             stemCache[word] = stem
             return stem

@@ -109,20 +109,74 @@ public struct RecallHit: Sendable {
     public var timePhrase: String?
 }
 
-/// Adjustments after fusion: a query's time phrase, recency and importance.
+/// Adjustments after fusion: a query's time phrase, recency, importance,
+/// the speaker it names.
 ///
 /// score = fused + time·closeness(window) + recency·2^(−age/halfLife)
 ///         + importance·(2·importance − 1) − ended (validity over at the reference time)
+///         + speaker (the memory's speaker is named in the query)
 public struct Rerank: Sendable {
-    public var timeWeight = 0.3
+    public var timeWeight = 0.5
     public var recencyWeight = 0.05
     public var recencyHalfLifeDays = 30.0
     public var importanceWeight = 0.05
     /// Taken off a fact whose validity ended before the reference time (a
     /// newer statement of the same fact superseded it): current facts first.
     public var endedPenalty = 0.2
+    /// Added to a memory whose speaker the query names ("what did Dana say"):
+    /// a boost, not a filter — what the other side said can still answer.
+    public var speakerWeight = 0.4
+    /// Candidates each signal contributes, whatever `k` (more only for a k
+    /// beyond it): asking for 20 and keeping 10 finds what asking for 10 does.
+    public var candidates = 80
+    /// Added, scaled by how strong the other candidates of a memory's
+    /// session are (the strongest session's members get all of it): a turn
+    /// among turns that answer gains, a stray one does not.
+    public var sessionWeight = 0.4
 
     public init() {}
+
+    /// The knobs by name, for experiments (`memos-eval --rerank speaker=0.2`).
+    public mutating func set(_ name: String, _ value: Double) -> Bool {
+        switch name {
+        case "time": timeWeight = value
+        case "recency": recencyWeight = value
+        case "importance": importanceWeight = value
+        case "ended": endedPenalty = value
+        case "speaker": speakerWeight = value
+        case "candidates": candidates = Int(max(1, min(1000, value)))
+        case "session": sessionWeight = value
+        default: return false
+        }
+        return true
+    }
+}
+
+/// Who a query names among the speakers of its candidates: whole words,
+/// any case ("what did dana say" names Dana). A memory's speaker is its
+/// `speaker` field, else the `Name: text` prefix of its text.
+enum SpeakerMention {
+    static func speaker(of cube: MemCube) -> String? {
+        if let speaker = cube.speaker { return speaker }
+        guard let text = cube.text, let colon = text.firstIndex(of: ":"), text.distance(from: text.startIndex, to: colon) <= 40 else { return nil }
+        let name = text[..<colon]
+        guard let first = name.first, first.isUppercase, name.allSatisfy({ $0.isLetter || $0 == " " || $0 == "-" || $0 == "'" || $0 == "." }) else { return nil }
+        return String(name)
+    }
+
+    /// The lower-cased speakers of `speakers` that `query` names.
+    static func named(in query: String, among speakers: Set<String>) -> Set<String> {
+        guard !speakers.isEmpty else { return [] }
+        let words = Set(query.lowercased().split { !$0.isLetter && $0 != "'" && $0 != "-" }.map { word -> String in
+            var w = String(word)
+            if w.hasSuffix("'s") { w.removeLast(2) }
+            return w
+        })
+        return Set(speakers.map { $0.lowercased() }.filter { speaker in
+            let parts = speaker.split(separator: " ").map(String.init)
+            return !parts.isEmpty && parts.allSatisfy(words.contains) || parts.first.map(words.contains) == true
+        })
+    }
 }
 
 /// Recall: candidates from every signal, fused, then the cubes loaded.
@@ -156,7 +210,7 @@ public final class RecallEngine: Sendable {
     }
 
     /// How many candidates each signal contributes for a top-`k` request.
-    static func candidateCount(k: Int) -> Int { min(1000, max(50, k * 4)) }
+    static func candidateCount(k: Int, floor: Int = 80) -> Int { min(1000, max(floor, k)) }
 
     public func recall(_ query: RecallQuery) throws -> [RecallHit] {
         var timings = RecallTimings()
@@ -182,7 +236,7 @@ public final class RecallEngine: Sendable {
         _ query: RecallQuery, timings: inout RecallTimings, summaries: inout [RecallHit], degraded: inout [String]
     ) throws -> [RecallHit] {
         var clock = RecallTimings.Stopwatch()
-        let n = Self.candidateCount(k: query.k)
+        let n = Self.candidateCount(k: query.k, floor: rerank.candidates)
         var weights = fusion.weights
         for (signal, weight) in query.weights { weights[signal] = weight }
         var rankings: [Signal: [(key: Int64, score: Double)]] = [:]
@@ -227,7 +281,7 @@ public final class RecallEngine: Sendable {
         }
         // Load more than k: a candidate may have been forgotten since it was indexed, graph
         // candidates are not filtered yet, and the boosts may reorder the top.
-        let fused = fuser.fuse(rankings).prefix(max(query.k * 3, 30))
+        let fused = fuser.fuse(rankings).prefix(max(query.k * 3, 60))
         let fusing = clock.lap()
         let cubes = try store.cubes(namespace: query.namespace, keys: fused.map(\.key), now: query.now)
         timings.load = clock.lap()
@@ -235,6 +289,16 @@ public final class RecallEngine: Sendable {
         let window = TimeExpressions.window(in: query.text, reference: reference)
         var hits: [RecallHit] = []
         let summariesAsHits = query.filter.tags.contains("summary")
+        let named = rerank.speakerWeight != 0
+            ? SpeakerMention.named(in: query.text, among: Set(cubes.values.compactMap(SpeakerMention.speaker(of:)))) : []
+        // Session coherence: each session's fused strength, over the candidates.
+        var sessionMass: [String: Double] = [:]
+        if rerank.sessionWeight != 0 {
+            for candidate in fused { if let session = cubes[candidate.key]?.session { sessionMass[session, default: 0] += candidate.score } }
+        }
+        let strongestOther = fused.map { candidate in
+            cubes[candidate.key]?.session.map { (sessionMass[$0] ?? 0) - candidate.score } ?? 0
+        }.max() ?? 0
         for candidate in fused {
             guard let cube = cubes[candidate.key], cube.tier != .archive || query.includeArchive,
                   query.filter.matches(
@@ -247,6 +311,12 @@ public final class RecallEngine: Sendable {
             boosts["recency"] = rerank.recencyWeight * exp2(-ageDays / rerank.recencyHalfLifeDays)
             boosts["importance"] = rerank.importanceWeight * (2 * cube.importance - 1)
             if let validTo = cube.validTo, validTo <= reference { boosts["ended"] = -rerank.endedPenalty }
+            if !named.isEmpty, let speaker = SpeakerMention.speaker(of: cube), named.contains(speaker.lowercased()) {
+                boosts["speaker"] = rerank.speakerWeight
+            }
+            if rerank.sessionWeight != 0, strongestOther > 0, let session = cube.session {
+                boosts["session"] = rerank.sessionWeight * ((sessionMass[session] ?? 0) - candidate.score) / strongestOther
+            }
             let hit = RecallHit(
                 key: candidate.key, cube: cube, score: candidate.score + boosts.values.reduce(0, +),
                 signals: candidate.signals, fused: candidate.score, boosts: boosts, timePhrase: window?.phrase)

@@ -109,7 +109,8 @@ func run(_ options: [String: String]) throws {
     }
 
     var markdown = "| method | recall@1 | recall@5 | recall@10 | recall@20 | r@10 cat 1 multi-hop | cat 2 temporal | cat 3 open-domain | cat 4 single-hop | r@10 conv 1-5 | r@10 conv 6-10 | p50 ms |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
-    func evaluate(_ name: String, _ weights: [String: Double]?, stands: [String: [String]] = [:]) throws {
+    func evaluate(_ name: String, _ weights: [String: Double]?, stands: [String: [String]] = [:], via: MemosClient? = nil) throws {
+        let client = via ?? client
         start = Date()
         var sums = [Int: Double](), counts = 0
         var byCategory = [Int: (Double, Int)]()
@@ -148,6 +149,36 @@ func run(_ options: [String: String]) throws {
         print(String(format: "%@: %.1f s", name, Date().timeIntervalSince(start)))
     }
     for (name, weights) in configurations { try evaluate(name, weights) }
+    // --rerank "speaker=0.2;speaker=0.4,candidates=100": the fused default again with these
+    // rerank knobs, each by its own service over the same store and indexes (side by side).
+    for (n, text) in (options["rerank"] ?? "").split(separator: ";").enumerated() {
+        var rerank = Rerank()
+        var keywordParameters = service.keywords.parameters
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: "=")
+            guard parts.count == 2, let value = Double(parts[1]) else {
+                throw ClientError.protocolError("--rerank: knob=value expected, got '\(pair)'")
+            }
+            if parts[0] == "lemmas" { keywordParameters.lemmas = value != 0; continue }
+            guard rerank.set(String(parts[0]), value) else { throw ClientError.protocolError("--rerank: unknown knob '\(parts[0])'") }
+        }
+        // A keyword-index knob needs an index of its own, built from the same texts.
+        var keywords = service.keywords
+        if keywordParameters.lemmas != service.keywords.parameters.lemmas {
+            keywords = KeywordIndex(parameters: keywordParameters)
+            _ = try MemoryService.buildKeywordIndex(keywords, from: store)
+        }
+        let variant = try MemoryService(
+            store: store, index: index, keywords: keywords, embedder: embedder, accessLog: AccessLog(), rerank: rerank)
+        let variantDispatcher = variant.dispatcher(logger: Logger(level: .error))
+        let path = directory + "/v\(n).sock"
+        let variantServer = SocketServer(path: path, maxFrameBytes: 64 << 20, maxConnections: 4, logger: Logger(level: .error)) {
+            frame, connection in variantDispatcher.handle(frame: frame, connection: connection)
+        }
+        try variantServer.start()
+        defer { variantServer.stop() }
+        try evaluate("fused, rerank \(text)", nil, via: MemosClient(socketPath: path))
+    }
     if options["consolidate"] == "yes" {
         start = Date()
         let steps = options["steps"].map { $0.split(separator: ",").map(String.init) }  // --steps a,b: only these

@@ -43,3 +43,43 @@ func meta(tags: [String] = [], session: String? = nil) -> VectorMeta {
         #expect(other.isEmpty)
     }
 }
+
+/// The second corpus shape (issue 17): short factual notes about people and
+/// dates, with no speakers and no sessions. The conversation boosts
+/// (speaker, session) must leave their ranking exactly as it is without them.
+@Suite struct NotesCorpusTests {
+    @Test func speakerAndSessionBoostsDoNotTouchNotes() throws {
+        let t = try TempStore()
+        let embedder = HashingEmbedder()
+        let index = ExactIndex(dimension: embedder.dimension)
+        let people = ["Caroline", "Melanie", "Jon", "Dana", "Priya", "Kenji"]
+        let facts = ["moved to Berlin", "started a pottery class", "adopted a beagle", "ran a marathon", "bought a house", "went to Japan"]
+        var texts: [String] = []
+        for (i, person) in people.enumerated() {
+            for (j, fact) in facts.enumerated() where (i + j) % 2 == 0 {
+                texts.append("\(person) \(fact) in \(["May", "June", "July"][(i + j) % 3]) 202\(j % 4)")
+            }
+        }
+        let items = texts.map { text in
+            var item = makeCube(text)
+            item.embedding = Embedding(embedder: embedder.id, vector: embedder.embed([text])[0])
+            return item
+        }
+        let keywords = KeywordIndex()
+        _ = try t.store.add(items) { stored in
+            for (s, item) in zip(stored, items) {
+                index.upsert(namespace: "ns", key: s.key, vector: item.embedding!.vector, meta: VectorMeta(s.cube))
+                keywords.upsert(namespace: "ns", key: s.key, text: s.cube.text, meta: VectorMeta(s.cube))
+            }
+        }
+        var plain = Rerank()
+        plain.speakerWeight = 0
+        plain.sessionWeight = 0
+        let withBoosts = RecallEngine(store: t.store, index: index, keywords: keywords, embedder: embedder)
+        let without = RecallEngine(store: t.store, index: index, keywords: keywords, embedder: embedder, rerank: plain)
+        for question in ["what did Dana buy", "who went to Japan", "when did Caroline move to Berlin", "what did Kenji say about the marathon"] {
+            let query = RecallQuery(namespace: "ns", text: question, k: 10, now: Timestamp(millis: 2_000_000))
+            #expect(try withBoosts.recall(query).map(\.key) == (try without.recall(query).map(\.key)), "\(question)")
+        }
+    }
+}
