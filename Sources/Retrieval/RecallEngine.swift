@@ -128,11 +128,13 @@ public struct Rerank: Sendable {
     public var speakerWeight = 0.4
     /// Candidates each signal contributes, whatever `k` (more only for a k
     /// beyond it): asking for 20 and keeping 10 finds what asking for 10 does.
-    public var candidates = 80
+    public var candidates = 50
     /// Added, scaled by how strong the other candidates of a memory's
     /// session are (the strongest session's members get all of it): a turn
     /// among turns that answer gains, a stray one does not.
     public var sessionWeight = 0.4
+    /// Fused candidates loaded and reranked (at least; 3·k when that is more).
+    public var loaded = 30
 
     public init() {}
 
@@ -146,6 +148,7 @@ public struct Rerank: Sendable {
         case "speaker": speakerWeight = value
         case "candidates": candidates = Int(max(1, min(1000, value)))
         case "session": sessionWeight = value
+        case "loaded": loaded = Int(max(1, min(3000, value)))
         default: return false
         }
         return true
@@ -158,7 +161,8 @@ public struct Rerank: Sendable {
 enum SpeakerMention {
     static func speaker(of cube: MemCube) -> String? {
         if let speaker = cube.speaker { return speaker }
-        guard let text = cube.text, let colon = text.firstIndex(of: ":"), text.distance(from: text.startIndex, to: colon) <= 40 else { return nil }
+        // A name prefix is short: look for the colon in the first 41 bytes only (recall runs this per candidate).
+        guard let text = cube.text, let colon = text.utf8.prefix(41).firstIndex(of: UInt8(ascii: ":")) else { return nil }
         let name = text[..<colon]
         guard let first = name.first, first.isUppercase, name.allSatisfy({ $0.isLetter || $0 == " " || $0 == "-" || $0 == "'" || $0 == "." }) else { return nil }
         return String(name)
@@ -210,7 +214,7 @@ public final class RecallEngine: Sendable {
     }
 
     /// How many candidates each signal contributes for a top-`k` request.
-    static func candidateCount(k: Int, floor: Int = 80) -> Int { min(1000, max(floor, k)) }
+    static func candidateCount(k: Int, floor: Int = 50) -> Int { min(1000, max(floor, k)) }
 
     public func recall(_ query: RecallQuery) throws -> [RecallHit] {
         var timings = RecallTimings()
@@ -281,7 +285,7 @@ public final class RecallEngine: Sendable {
         }
         // Load more than k: a candidate may have been forgotten since it was indexed, graph
         // candidates are not filtered yet, and the boosts may reorder the top.
-        let fused = fuser.fuse(rankings).prefix(max(query.k * 3, 60))
+        let fused = fuser.fuse(rankings).prefix(max(query.k * 3, rerank.loaded))
         let fusing = clock.lap()
         let cubes = try store.cubes(namespace: query.namespace, keys: fused.map(\.key), now: query.now)
         timings.load = clock.lap()

@@ -107,6 +107,36 @@ func storeBenchmark(_ flags: Flags) throws {
         print(String(format: "recall through the dispatcher in-process, %@: p50 %.2f ms  p99 %.2f ms", label, percentile(dispatched, 0.5), percentile(dispatched, 0.99)))
     }
     dispatchedRecalls("before the socket passes")
+    // --rerank "speaker=0,session=0": the same recalls by a service with these rerank knobs over the
+    // same store and indexes, interleaved query by query with the default's (a ratio, on a busy machine).
+    if let knobs = flags.optionalString("rerank") {
+        var rerank = Rerank()
+        for pair in knobs.split(separator: ",") {
+            let parts = pair.split(separator: "=")
+            guard parts.count == 2, let value = Double(parts[1]), rerank.set(String(parts[0]), value) else {
+                throw ClientError.protocolError("--rerank: unknown knob or value '\(pair)'")
+            }
+        }
+        let variant = try MemoryService(
+            store: store, index: index, keywords: service.keywords, embedder: embedder, accessLog: AccessLog(), rerank: rerank)
+        let variantDispatcher = variant.dispatcher(logger: Logger(level: .error))
+        var base: [Double] = [], other: [Double] = []
+        for i in 0..<queries {
+            let query = (0..<6).map { _ in word(&rng) }.joined(separator: " ")
+            let frame = Array(#"{"jsonrpc":"2.0","id":1,"method":"memory.recall","params":{"namespace":"bench","query":"\#(query)","k":10}}"#.utf8)
+            // Each goes first every other query: the second of a pair finds the caches warm.
+            for which in i % 2 == 0 ? [0, 1] : [1, 0] {
+                let t0 = now()
+                _ = (which == 0 ? dispatcher : variantDispatcher).handle(frame: frame, peer: nil)
+                if which == 0 { base.append((now() - t0) * 1000) } else { other.append((now() - t0) * 1000) }
+            }
+        }
+        base.sort()
+        other.sort()
+        print(String(format: "recall in-process, interleaved: defaults p50 %.3f ms p99 %.3f ms; rerank %@ p50 %.3f ms p99 %.3f ms; defaults/rerank p50 %.2f×",
+                     percentile(base, 0.5), percentile(base, 0.99), knobs, percentile(other, 0.5), percentile(other, 0.99),
+                     percentile(base, 0.5) / percentile(other, 0.5)))
+    }
     // Recall latency over the socket, less the time memosd spent embedding
     // the query (from explain's timings_ms).
     // Twice: the first pass starts with an empty cube cache.

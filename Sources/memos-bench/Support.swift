@@ -42,4 +42,5 @@ struct Flags {
 
     func int(_ name: String, _ fallback: Int) -> Int { values[name].flatMap(Int.init) ?? fallback }
     func string(_ name: String, _ fallback: String) -> String { values[name] ?? fallback }
+    func optionalString(_ name: String) -> String? { values[name] }
 }
