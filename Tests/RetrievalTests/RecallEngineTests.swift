@@ -15,24 +15,31 @@ func meta(tags: [String] = [], session: String? = nil) -> VectorMeta {
     VectorMeta(tags: tags, agent: nil, session: session, time: Timestamp(millis: 0), expiresAt: nil)
 }
 
+/// Stores `texts` in namespace "ns" with vectors, and indexes them (vector
+/// and keyword) as the service's writes do; returns the keyword index.
+func indexed(_ texts: [String], into t: TempStore, _ index: ExactIndex, _ embedder: HashingEmbedder) throws -> KeywordIndex {
+    let items = texts.map { text in
+        var item = makeCube(text)
+        item.embedding = Embedding(embedder: embedder.id, vector: embedder.embed([text])[0])
+        return item
+    }
+    let keywords = KeywordIndex()
+    _ = try t.store.add(items) { stored in
+        for (s, item) in zip(stored, items) {
+            index.upsert(namespace: "ns", key: s.key, vector: item.embedding!.vector, meta: VectorMeta(s.cube))
+            keywords.upsert(namespace: "ns", key: s.key, text: s.cube.text, meta: VectorMeta(s.cube))
+        }
+    }
+    return keywords
+}
+
 @Suite struct RecallEngineTests {
     @Test func fusesVectorAndKeywordAndLoadsCubes() throws {
         let t = try TempStore()
         let embedder = HashingEmbedder()
         let index = ExactIndex(dimension: embedder.dimension)
         let texts = ["Caroline went hiking in the Alps", "Melanie paints sunsets", "The Alps trip was in June"]
-        let items = texts.map { text in
-            var item = makeCube(text)
-            item.embedding = Embedding(embedder: embedder.id, vector: embedder.embed([text])[0])
-            return item
-        }
-        let keywords = KeywordIndex()
-        _ = try t.store.add(items) { stored in
-            for (s, item) in zip(stored, items) {
-                index.upsert(namespace: "ns", key: s.key, vector: item.embedding!.vector, meta: VectorMeta(s.cube))
-                keywords.upsert(namespace: "ns", key: s.key, text: s.cube.text, meta: VectorMeta(s.cube))
-            }
-        }
+        let keywords = try indexed(texts, into: t, index, embedder)
         let engine = RecallEngine(store: t.store, index: index, keywords: keywords, embedder: embedder)
         let hits = try engine.recall(RecallQuery(namespace: "ns", text: "hiking in the Alps", k: 2, now: Timestamp(millis: 2_000_000)))
         #expect(hits.count == 2)
@@ -60,18 +67,7 @@ func meta(tags: [String] = [], session: String? = nil) -> VectorMeta {
                 texts.append("\(person) \(fact) in \(["May", "June", "July"][(i + j) % 3]) 202\(j % 4)")
             }
         }
-        let items = texts.map { text in
-            var item = makeCube(text)
-            item.embedding = Embedding(embedder: embedder.id, vector: embedder.embed([text])[0])
-            return item
-        }
-        let keywords = KeywordIndex()
-        _ = try t.store.add(items) { stored in
-            for (s, item) in zip(stored, items) {
-                index.upsert(namespace: "ns", key: s.key, vector: item.embedding!.vector, meta: VectorMeta(s.cube))
-                keywords.upsert(namespace: "ns", key: s.key, text: s.cube.text, meta: VectorMeta(s.cube))
-            }
-        }
+        let keywords = try indexed(texts, into: t, index, embedder)
         var plain = Rerank()
         plain.speakerWeight = 0
         plain.sessionWeight = 0

@@ -225,17 +225,21 @@ class MemosClient:
             namespace=self._ns(namespace), id=None if many else ids, ids=list(ids) if many else None, purge=purge,
             agent=self.agent))
 
-    def list(self, filter=None, page_size=100, namespace=None):
-        """Every memory matching `filter`, newest first: an iterator that fetches pages as it goes."""
+    def _pages(self, method, params, items, cursor_key):
+        """Every item of a paged method: `params` plus each page's cursor, until a page has none."""
         cursor = None
         while True:
-            page = self.call("memory.list", self._params(
-                namespace=self._ns(namespace), filter=filter, limit=page_size, cursor=cursor))
-            for memory in page["memories"]:
-                yield memory
-            cursor = page.get("next_cursor")
+            page = self.call(method, self._params(cursor=cursor, **params))
+            for item in page[items]:
+                yield item
+            cursor = page.get(cursor_key)
             if not cursor:
                 return
+
+    def list(self, filter=None, page_size=100, namespace=None):
+        """Every memory matching `filter`, newest first: an iterator that fetches pages as it goes."""
+        return self._pages("memory.list", {"namespace": self._ns(namespace), "filter": filter, "limit": page_size},
+                           "memories", "next_cursor")
 
     def link(self, from_id, to_id, type=None, weight=None, namespace=None):
         """Links two memories (a typed, weighted edge)."""
@@ -257,15 +261,8 @@ class MemosClient:
 
     def export(self, payloads=None, namespace=None, page_size=None):
         """The namespace as records (header, memories, links): an iterator over pages."""
-        cursor = None
-        while True:
-            page = self.call("memory.export", self._params(
-                namespace=self._ns(namespace), cursor=cursor, limit=page_size, payloads=payloads))
-            for record in page["records"]:
-                yield record
-            cursor = page.get("cursor")
-            if not cursor:
-                return
+        return self._pages("memory.export", {"namespace": self._ns(namespace), "limit": page_size, "payloads": payloads},
+                           "records", "cursor")
 
     def import_records(self, records, format=None, namespace=None, batch=500):
         """Stores exported records (or, with format="mem0", a Mem0 export's memories); returns the summed result."""
