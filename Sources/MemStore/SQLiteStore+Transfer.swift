@@ -58,10 +58,20 @@ public struct TransferError: Error, Sendable, CustomStringConvertible {
 /// Derived data is rebuilt on import: vectors by the importer's embedder,
 /// keyword postings, the audit log's `import` entry.
 extension SQLiteStore {
-    /// Column names and declared types of a table (rowid and link columns left out).
-    func transferColumns(_ db: Connection, _ table: String) throws -> [(name: String, type: String, notNull: Bool)] {
-        try db.prepare("SELECT name, type, \"notnull\" FROM pragma_table_info(?)").query([.text(table)]) {
-            ($0.text(0) ?? "", ($0.text(1) ?? "").uppercased(), $0.int(2) != 0)
+    /// One column of a table as an import checks it: its declared type,
+    /// whether it may be null, and whether a record must give it (NOT NULL
+    /// without a default).
+    struct TransferColumn {
+        var name: String
+        var type: String
+        var notNull: Bool
+        var required: Bool
+    }
+
+    /// A table's columns (rowid and link columns left out), read from the schema itself.
+    func transferColumns(_ db: Connection, _ table: String) throws -> [TransferColumn] {
+        try db.prepare("SELECT name, type, \"notnull\", dflt_value IS NULL FROM pragma_table_info(?)").query([.text(table)]) {
+            TransferColumn(name: $0.text(0) ?? "", type: ($0.text(1) ?? "").uppercased(), notNull: $0.int(2) != 0, required: $0.int(2) != 0 && $0.int(3) != 0)
         }.filter { $0.name != "rowid" && $0.name != "cube_rowid" }
     }
 
@@ -250,7 +260,7 @@ extension SQLiteStore {
 
     /// A row from its JSON form: known columns only, values of the column's type.
     static func checkedRow(
-        _ values: [String: JSONValue], _ columns: [(name: String, type: String, notNull: Bool)], index: Int, prefix: String
+        _ values: [String: JSONValue], _ columns: [TransferColumn], index: Int, prefix: String
     ) throws -> [String: SQLValue] {
         let known = Dictionary(uniqueKeysWithValues: columns.map { ($0.name, $0) })
         var row: [String: SQLValue] = [:]
@@ -270,7 +280,7 @@ extension SQLiteStore {
                 throw TransferError(index: index, field: "\(prefix).\(name)", "must be \(column.type == "TEXT" ? "a string" : column.type == "REAL" ? "a finite number" : "an integer") (got \(value))")
             }
         }
-        for column in columns where column.notNull && row[column.name] == nil && !["tags", "attributes", "derived_from", "origin", "access_count", "heat", "pinned"].contains(column.name) {
+        for column in columns where column.required && row[column.name] == nil {
             throw TransferError(index: index, field: "\(prefix).\(column.name)", "is required")
         }
         return row
