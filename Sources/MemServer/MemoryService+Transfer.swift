@@ -32,14 +32,12 @@ extension MemoryService {
             ])
         }
         if phase == "m" {
-            var bytes = 0
-            for (key, record) in try store.exportRecords(namespace: params.namespace, afterKey: after, limit: limit, payloads: params.payloads ?? true) {
-                if bytes > Self.exportPagePayloadBytes { break }
-                bytes += record.payload?.count ?? 0
-                records.append(Self.wire(record))
-                after = key
+            let memories = try store.exportRecords(
+                namespace: params.namespace, afterKey: after, limit: limit, payloads: params.payloads ?? true,
+                payloadBudget: Self.exportPagePayloadBytes)
+            if let last = memories.last {
+                return MemoryExport.Result(records: records + memories.map { Self.wire($0.record) }, cursor: "m\(last.key)")
             }
-            if records.count > (params.cursor == nil ? 1 : 0) { return MemoryExport.Result(records: records, cursor: "m\(after)") }
             after = 0  // memories done: the links
         }
         let (links, last) = try store.exportLinks(namespace: params.namespace, afterKey: after, limit: limit)

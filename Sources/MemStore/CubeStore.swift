@@ -141,7 +141,9 @@ public protocol ConsolidationRepository: AnyObject {
 
 /// Whole memories out and in (memory.export, memory.import): `SQLiteStore+Transfer`.
 public protocol TransferRepository: AnyObject {
-    func exportRecords(namespace: String, afterKey: Int64, limit: Int, payloads: Bool) throws -> [(key: Int64, record: TransferRecord)]
+    func exportRecords(
+        namespace: String, afterKey: Int64, limit: Int, payloads: Bool, payloadBudget: Int
+    ) throws -> [(key: Int64, record: TransferRecord)]
     func exportLinks(namespace: String, afterKey: Int64, limit: Int) throws -> (links: [TransferLink], lastKey: Int64?)
     func importRecords(
         namespace: String, _ records: [TransferRecord], vectors: [CubeID: Embedding], peer: Provenance, at: Timestamp,

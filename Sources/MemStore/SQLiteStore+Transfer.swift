@@ -86,8 +86,11 @@ extension SQLiteStore {
     }
 
     /// Up to `limit` memories of `namespace` after `afterKey` (rowid order),
-    /// each with every version, its entities and (`payloads`) its payload.
-    public func exportRecords(namespace: String, afterKey: Int64, limit: Int, payloads: Bool) throws -> [(key: Int64, record: TransferRecord)] {
+    /// each with every version, its entities and (`payloads`) its payload;
+    /// fewer once the payloads read pass `payloadBudget` bytes.
+    public func exportRecords(
+        namespace: String, afterKey: Int64, limit: Int, payloads: Bool, payloadBudget: Int
+    ) throws -> [(key: Int64, record: TransferRecord)] {
         let rows: [(Int64, [String: JSONValue], String?)] = try read { db in
             try db.readTransaction {
                 let columns = try transferColumns(db, "cubes").map(\.name)
@@ -124,11 +127,15 @@ extension SQLiteStore {
                 return (versions, entities)
             }
         }
-        return try rows.map { key, memory, blob in
-            (key, TransferRecord(
-                memory: memory, versions: versions[key] ?? [], entities: entities[key] ?? [],
-                payload: try blob.flatMap { sha in payloads && blobs.exists(sha) ? try blobs.read(sha) : nil }))
+        // Payloads are read as the page fills: the page ends after the one that passes the budget.
+        var page: [(key: Int64, record: TransferRecord)] = [], bytes = 0
+        for (key, memory, blob) in rows {
+            guard bytes <= payloadBudget else { break }
+            let payload = try blob.flatMap { sha in payloads && blobs.exists(sha) ? try blobs.read(sha) : nil }
+            bytes += payload?.count ?? 0
+            page.append((key, TransferRecord(memory: memory, versions: versions[key] ?? [], entities: entities[key] ?? [], payload: payload)))
         }
+        return page
     }
 
     /// Up to `limit` links whose source is a memory of `namespace` after `afterKey`.
