@@ -53,6 +53,7 @@ extension MemoryRecall.Hit: JSONWritable {
             if let speaker { m.member("speaker") { $0.string(speaker) } }
             m.member("tags") { w in w.strings(tags) }
             if let text { m.member("text") { $0.string(text) } }
+            if let validFrom { m.member("valid_from") { $0.timestamp(validFrom) } }
             if let validTo { m.member("valid_to") { $0.timestamp(validTo) } }
             m.member("version") { $0.int(Int64(version)) }
         }

@@ -68,7 +68,7 @@ extension MemoryService {
                 occurredAt: cube.occurredAt, createdAt: cube.createdAt, signals: signals, validTo: cube.validTo,
                 conflictsWith: conflicts[hit.key].map { $0.map(\.rawValue) },
                 explain: explain ? .init(fused: hit.fused, boosts: hit.boosts, timePhrase: hit.timePhrase) : nil,
-                speaker: cube.speaker)
+                speaker: cube.speaker, validFrom: cube.validFrom)
         }
         var result = MemoryRecall.Result(hits: hits.map(wire), summaries: summaries.isEmpty ? nil : summaries.map(wire), timingsMS: explain ? [
             "embed": timings.embed, "vector": timings.vector, "keyword": timings.keyword, "graph": timings.graph,

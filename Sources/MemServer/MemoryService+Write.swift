@@ -82,7 +82,7 @@ extension MemoryService {
         return MemCube(
             id: .generate(at: context.now.millis), kind: kind, namespace: namespace, agent: item.agent, session: item.session,
             text: text, tags: tags, attributes: item.attributes ?? [:], importance: importance,
-            occurredAt: item.occurredAt, createdAt: context.now, expiresAt: expiresAt,
+            occurredAt: item.occurredAt, createdAt: context.now, validFrom: item.validFrom, expiresAt: expiresAt,
             provenance: provenance, content: content, speaker: item.speaker)
     }
 

@@ -19,9 +19,12 @@ public struct SignalScore: Sendable, Hashable {
 ///   al. 2009, k = 60). Rank-based: needs no calibration, but gives a weak
 ///   signal's rank 1 as much as a strong signal's rank 1.
 /// - `relativeScore`: each signal's scores are min-max scaled to 0...1 over
-///   its own candidates (scaled from 0 when there are fewer than 8), then
-///   added with the weights; a candidate a signal did not return gets 0 from
-///   it. Keeps how *much* better a hit is.
+///   its own candidates, then added with the weights; a candidate a signal
+///   did not return gets 0 from it. Keeps how *much* better a hit is. With
+///   fewer than 8 candidates, scores are scaled from 0 to the signal's
+///   ceiling (what a perfect hit scores: cosine 1, the keyword query's
+///   `KeywordIndex.ceiling`) when it is above the best: a lone weak hit
+///   gets a part of the weight, not all of it.
 public struct RankFusion: Sendable {
     public enum Method: String, Sendable, CaseIterable, Codable {
         case reciprocalRank = "rrf"
@@ -31,7 +34,8 @@ public struct RankFusion: Sendable {
     public var method: Method
     public var k: Double
     /// Relative scores are min-max scaled only over at least this many candidates.
-    public var minScaledCandidates = 8
+    public var minScaledCandidates = RankFusion.minScaledCandidates
+    public static let minScaledCandidates = 8
     public var weights: [Signal: Double]
 
     public static let defaultWeights: [Signal: Double] = [.vector: 0.5, .keyword: 1.0, .graph: 0.3]
@@ -50,16 +54,18 @@ public struct RankFusion: Sendable {
 
     /// Fuses rankings (each best first) into one list, best first; ties
     /// break on the key, so the order is deterministic.
-    public func fuse(_ rankings: [Signal: [(key: Int64, score: Double)]]) -> [Fused] {
+    public func fuse(_ rankings: [Signal: [(key: Int64, score: Double)]], ceilings: [Signal: Double] = [:]) -> [Fused] {
         var fused: [Int64: Fused] = [:]
         for (signal, ranking) in rankings {
             let weight = weights[signal] ?? 0
             guard weight > 0 else { continue }
             let scores = ranking.map(\.score)
-            let high = scores.max() ?? 0
+            let few = scores.count < minScaledCandidates
+            // Among few candidates, the best is not necessarily good: measure against the ceiling.
+            let high = max(scores.max() ?? 0, few ? ceilings[signal] ?? 0 : 0)
             // Min-max over a handful of candidates turns a tiny difference into 0 vs 1:
             // below `minScaledCandidates`, scale from 0 instead.
-            let low = scores.count >= minScaledCandidates ? scores.min() ?? 0 : min(0, scores.min() ?? 0)
+            let low = few ? min(0, scores.min() ?? 0) : scores.min() ?? 0
             for (offset, entry) in ranking.enumerated() {
                 let contribution: Double
                 switch method {

@@ -28,8 +28,35 @@ public final class KeywordIndex: Sendable {
         public var contextWeight: Float = 0.3
         /// Irregular forms meet their base before stemming (`Lemmas`: bought/buy, children/child).
         public var lemmas = true
+        /// A query's adjacent words also look up their join ("road trip" →
+        /// roadtrip) and a word its halves ("roadtrips" → road, trips) when
+        /// the namespace has those terms, at this weight relative to a query term.
+        public var compoundWeight: Float = 0
+        /// Pseudo-relevance feedback: after a first search, the `feedbackTerms`
+        /// terms most characteristic of the `feedbackDocuments` best hits
+        /// (tf·idf, in at least two memories) join the query at up to this
+        /// weight, and the search runs again (0: off).
+        public var feedbackWeight: Float = 0
+        public var feedbackDocuments = 3
+        public var feedbackTerms = 8
 
         public init() {}
+
+        /// The knobs by name, for experiments (`memos-eval --rerank feedback=0.3`).
+        public mutating func set(_ name: String, _ value: Double) -> Bool {
+            switch name {
+            case "lemmas": lemmas = value != 0
+            case "k1": k1 = Float(value)
+            case "b": b = Float(max(0, min(1, value)))
+            case "context": contextWeight = Float(value)
+            case "compounds": compoundWeight = Float(value)
+            case "feedback": feedbackWeight = Float(value)
+            case "feedback_docs": feedbackDocuments = Int(max(1, min(100, value)))
+            case "feedback_terms": feedbackTerms = Int(max(1, min(100, value)))
+            default: return false
+            }
+            return true
+        }
 
         /// A word's index term: its base form (with `lemmas`), stemmed.
         func term(_ word: String) -> String { PorterStemmer.stem(lemmas ? Lemmas.base(word) : word) }
@@ -96,12 +123,56 @@ public final class KeywordIndex: Sendable {
         guard k > 0, !terms.isEmpty else { return [] }
         return state.read { state in
             guard let shard = state.shards[namespace] else { return [] }
-            var stems: [String] = []
-            for term in terms {
-                let stem = state.stemCache[term] ?? parameters.term(term)
-                if !stems.contains(stem) { stems.append(stem) }
+            var query: [(term: Int32, weight: Float)] = []
+            func add(_ stem: String, _ weight: Float) {
+                guard let id = shard.termIDs[stem], !shard.postings[Int(id)].isEmpty, !query.contains(where: { $0.term == id }) else { return }
+                query.append((id, weight))
             }
-            return shard.search(stems: stems, k: k, filter: filter, now: now, parameters: parameters)
+            for term in terms { add(state.stemCache[term] ?? parameters.term(term), 1) }
+            if parameters.compoundWeight > 0 {
+                for stem in Compounds.stems(of: terms, parameters: parameters, known: { shard.termIDs[$0] != nil }) {
+                    add(stem, parameters.compoundWeight)
+                }
+            }
+            guard !query.isEmpty else { return [] }
+            var slots = shard.search(query, k: k, filter: filter, now: now, parameters: parameters)
+            if parameters.feedbackWeight > 0, !slots.isEmpty {
+                let feedback = shard.feedbackTerms(
+                    top: slots.prefix(parameters.feedbackDocuments).map(\.slot), excluding: Set(query.map(\.term)),
+                    count: parameters.feedbackTerms)
+                if !feedback.isEmpty {
+                    query += feedback.map { ($0.term, parameters.feedbackWeight * $0.share) }
+                    slots = shard.search(query, k: k, filter: filter, now: now, parameters: parameters)
+                }
+            }
+            return slots.map { KeywordHit(key: shard.keys[Int($0.slot)], score: Double($0.score)) }
+        }
+    }
+
+    /// What a memory with each of the query's terms once, at the average
+    /// length, would score (Σ idf): fusion's yardstick when few memories
+    /// match, so one weak hit is not taken for a perfect one.
+    public func ceiling(namespace: String, terms: [String]) -> Double {
+        state.read { state in
+            guard let shard = state.shards[namespace] else { return 0 }
+            let ids = Set(terms.compactMap { shard.termIDs[state.stemCache[$0] ?? parameters.term($0)] }.filter { !shard.postings[Int($0)].isEmpty })
+            return ids.reduce(0) { $0 + Double(shard.idf($1)) }
+        }
+    }
+
+    /// The memories before and after each of `keys` in its session (key
+    /// order), for signals that let a short memory borrow from its
+    /// neighbours; keys without a session, or not indexed, are left out.
+    public func sessionNeighbours(namespace: String, keys: [Int64]) -> [Int64: [Int64]] {
+        state.read { state in
+            guard let shard = state.shards[namespace] else { return [:] }
+            var result: [Int64: [Int64]] = [:]
+            for key in keys {
+                guard let slot = shard.slots[key] else { continue }
+                let around = [shard.previous[Int(slot)], shard.next[Int(slot)]].filter { $0 >= 0 }.map { shard.keys[Int($0)] }
+                if !around.isEmpty { result[key] = around }
+            }
+            return result
         }
     }
 
@@ -260,16 +331,14 @@ public final class KeywordIndex: Sendable {
         /// (idf·(k1 + 1) each), no unscored memory can enter the top k; the
         /// remaining terms then only update the candidates that still can,
         /// through their forward index. The top k is exact.
-        func search(stems: [String], k: Int, filter: CubeFilter, now: Timestamp, parameters p: Parameters) -> [KeywordHit] {
-            let n = Float(count)
-            guard n > 0 else { return [] }
-            var query: [(term: Int32, idf: Float)] = []
-            for stem in stems {
-                guard let id = termIDs[stem], !postings[Int(id)].isEmpty, !query.contains(where: { $0.term == id }) else { continue }
-                let df = Float(postings[Int(id)].count)
-                query.append((id, log1p((n - df + 0.5) / (df + 0.5))))
-            }
-            guard !query.isEmpty else { return [] }
+        /// `terms` are term ids with postings, each with its weight (1 for the
+        /// query's own words): a term adds weight·idf·saturation.
+        func search(
+            _ terms: [(term: Int32, weight: Float)], k: Int, filter: CubeFilter, now: Timestamp, parameters p: Parameters
+        ) -> [(slot: Int32, score: Float)] {
+            guard count > 0 else { return [] }
+            // `idf` below is the term's weight times its idf: everything a term adds scales by it.
+            var query = terms.map { (term: $0.term, idf: $0.weight * idf($0.term)) }
             query.sort { $0.idf > $1.idf }
             var remaining = query.map { $0.idf * (p.k1 + 1) }
             for i in stride(from: remaining.count - 2, through: 0, by: -1) { remaining[i] += remaining[i + 1] }
@@ -366,7 +435,30 @@ public final class KeywordIndex: Sendable {
                 guard score > best.threshold, metas[Int(slot)].matches(filter, now: now) else { continue }
                 best.offer(score, slot)
             }
-            return best.sorted().map { KeywordHit(key: keys[Int($0.item)], score: Double($0.score)) }
+            return best.sorted().map { (slot: $0.item, score: $0.score) }
+        }
+
+        /// ln(1 + (N − n + 0.5)/(n + 0.5)) for a term in n of the N memories.
+        func idf(_ term: Int32) -> Float {
+            let df = Float(postings[Int(term)].count)
+            return log1p((Float(count) - df + 0.5) / (df + 0.5))
+        }
+
+        /// Pseudo-relevance feedback's terms: over the memories at `top`, each
+        /// term's Σ tf/length · idf; the `count` best not in `excluding` and
+        /// found in at least two memories (a term of one memory finds nothing
+        /// new), each with its share of the best one's score (0...1].
+        func feedbackTerms(top: [Int32], excluding: Set<Int32>, count: Int) -> [(term: Int32, share: Float)] {
+            var weights: [Int32: Float] = [:]
+            for slot in top {
+                let length = max(1, lengths[Int(slot)])
+                for entry in terms[Int(slot)] where !excluding.contains(entry.term) && postings[Int(entry.term)].count >= 2 {
+                    weights[entry.term, default: 0] += entry.tf / length * idf(entry.term)
+                }
+            }
+            let best = weights.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(count)
+            guard let top = best.first?.value, top > 0 else { return [] }
+            return best.map { (term: $0.key, share: $0.value / top) }
         }
 
         /// How often `term` occurs in the memory at `slot` (binary search of its forward index).
@@ -398,6 +490,31 @@ public struct KeywordHit: Sendable, Hashable {
     public var key: Int64
     /// The BM25 score (higher is better).
     public var score: Double
+}
+
+/// Compound words in a query: "road trip" is also looked up as the one word
+/// roadtrip, and "roadtrips" as road + trips, when the namespace has those
+/// terms (so a memory written either way is found).
+enum Compounds {
+    /// The index terms (stemmed) of the joins and halves of `words` that `known` has.
+    static func stems(of words: [String], parameters: KeywordIndex.Parameters, known: (String) -> Bool) -> [String] {
+        var stems: [String] = []
+        for (a, b) in zip(words, words.dropFirst()) where a.count >= 2 && b.count >= 2 {
+            let joined = parameters.term(a + b)
+            if known(joined) { stems.append(joined) }
+        }
+        for word in words where word.count >= 6 && word.allSatisfy(\.isLetter) {
+            let characters = Array(word)
+            // Every split with halves of at least three letters whose both terms are known.
+            for cut in 3...(characters.count - 3) {
+                let leftWord = String(characters[..<cut]), rightWord = String(characters[cut...])
+                guard !StopWords.english.contains(leftWord), !StopWords.english.contains(rightWord) else { continue }
+                let left = parameters.term(leftWord), right = parameters.term(rightWord)
+                if known(left), known(right) { stems += [left, right] }
+            }
+        }
+        return stems
+    }
 }
 
 /// The words keyword search indexes and looks up: maximal runs of letters

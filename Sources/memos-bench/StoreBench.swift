@@ -10,6 +10,7 @@ import Retrieval
 /// `memos-bench store`: ingest and recall over the real socket, hashing
 /// embedder, deterministic texts.
 /// Flags: --memories N (10000) --singles N (1000) --queries N (1000) --synchronous full|normal
+/// --session-size N (0: memories in no session) --rerank "knob=value,..." (a variant interleaved with the defaults)
 /// --embedder hashing|minilm (hashing; minilm needs `make model` and embeds every text)
 let vocabulary = """
     alice bob caroline melanie john dog cat garden painting hiking paris berlin tokyo coffee tea ramen pottery \
@@ -45,6 +46,8 @@ func storeBenchmark(_ flags: Flags) throws {
     let memories = flags.int("memories", 10_000)
     let singles = flags.int("singles", 1_000)
     let queries = flags.int("queries", 1_000)
+    // --session-size N: memories in sessions of N, in order (0: none), as conversations are.
+    let sessionSize = flags.int("session-size", 0)
     let durability = SQLiteStore.Durability(rawValue: flags.string("synchronous", "full")) ?? .full
     let directory = "/tmp/memos-bench-\(getpid())"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -77,7 +80,9 @@ func storeBenchmark(_ flags: Flags) throws {
     let texts = (0..<memories).map { _ in sentence(&rng) }
     var start = now()
     for batchStart in stride(from: 0, to: texts.count, by: 500) {
-        let items = texts[batchStart..<min(batchStart + 500, texts.count)].map { MemoryAdd.Item(text: $0) }
+        let items = (batchStart..<min(batchStart + 500, texts.count)).map { i in
+            MemoryAdd.Item(text: texts[i], session: sessionSize > 0 ? "s\(i / sessionSize)" : nil)
+        }
         _ = try client.call(MemoryAdd.self, .init(namespace: "bench", items: items))
     }
     let batched = Double(texts.count) / (now() - start)

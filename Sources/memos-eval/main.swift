@@ -1,6 +1,7 @@
 import Foundation
 import MemAPI
 import MemCube
+import MemJSON
 import MemScheduler
 import MemServer
 import MemStore
@@ -149,22 +150,49 @@ func run(_ options: [String: String]) throws {
         print(String(format: "%@: %.1f s", name, Date().timeIntervalSince(start)))
     }
     for (name, weights) in configurations { try evaluate(name, weights) }
+    // --dump FILE: per question (JSON Lines) the fused default's 50 best with their
+    // explanation, for offline analysis of misses and rerank ideas.
+    if let path = options["dump"] {
+        var lines: [String] = []
+        for conversation in locomo.conversations {
+            for question in conversation.questions {
+                let hits = try client.call(MemoryRecall.self, .init(
+                    namespace: "locomo-\(conversation.id)", query: question.text, k: 50, explain: true)).hits
+                let record: JSONValue = .object([
+                    "conversation": .string(conversation.id), "question": .string(question.text),
+                    "category": .int(Int64(question.category)), "evidence": .array(question.evidence.sorted().map(JSONValue.string)),
+                    "hits": .array(hits.map { hit in
+                        .object([
+                            "dia_id": hit.attributes["dia_id"] ?? .null, "session": hit.session.map(JSONValue.string) ?? .null,
+                            "speaker": hit.speaker.map(JSONValue.string) ?? .null, "text": hit.text.map(JSONValue.string) ?? .null,
+                            "score": .double(hit.score), "fused": .double(hit.explain?.fused ?? 0),
+                            "boosts": .object((hit.explain?.boosts ?? [:]).mapValues(JSONValue.double)),
+                            "signals": .object(hit.signals.mapValues { .double($0.score) }),
+                        ])
+                    }),
+                ])
+                lines.append(String(decoding: record.jsonBytes, as: UTF8.self))
+            }
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
     // --rerank "speaker=0.2;speaker=0.4,candidates=100": the fused default again with these
     // rerank knobs, each by its own service over the same store and indexes (side by side).
     for (n, text) in (options["rerank"] ?? "").split(separator: ";").enumerated() {
         var rerank = Rerank()
         var keywordParameters = service.keywords.parameters
+        var ownKeywords = false
         for pair in text.split(separator: ",") {
             let parts = pair.split(separator: "=")
             guard parts.count == 2, let value = Double(parts[1]) else {
                 throw ClientError.protocolError("--rerank: knob=value expected, got '\(pair)'")
             }
-            if parts[0] == "lemmas" { keywordParameters.lemmas = value != 0; continue }
+            if keywordParameters.set(String(parts[0]), value) { ownKeywords = true; continue }
             guard rerank.set(String(parts[0]), value) else { throw ClientError.protocolError("--rerank: unknown knob '\(parts[0])'") }
         }
         // A keyword-index knob needs an index of its own, built from the same texts.
         var keywords = service.keywords
-        if keywordParameters.lemmas != service.keywords.parameters.lemmas {
+        if ownKeywords {
             keywords = KeywordIndex(parameters: keywordParameters)
             _ = try MemoryService.buildKeywordIndex(keywords, from: store)
         }

@@ -25,7 +25,8 @@ final class Harness {
 
     init(
         maxBatch: Int = 1000, embedder: any Embedder = HashingEmbedder(), planner: TierPlanner = TierPlanner(),
-        consolidation: ConsolidationSettings = ConsolidationSettings(), reopening other: Harness? = nil
+        consolidation: ConsolidationSettings = ConsolidationSettings(), reopening other: Harness? = nil,
+        rerank: Rerank = Rerank()
     ) throws {
         owner = other == nil
         clock = other?.clock ?? ManualClock(.now())
@@ -43,7 +44,7 @@ final class Harness {
         }
         service = try MemoryService(
             store: store, index: index, keywords: keywords, embedder: embedder, accessLog: AccessLog(), limits: limits,
-            planner: planner, consolidationSettings: consolidation, clock: clock.clock, daemonUID: peer.uid)
+            planner: planner, consolidationSettings: consolidation, rerank: rerank, clock: clock.clock, daemonUID: peer.uid)
         dispatcher = service.dispatcher(logger: Logger(level: .error))
     }
 

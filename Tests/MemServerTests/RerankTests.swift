@@ -48,4 +48,71 @@ import Retrieval
         #expect(try top2(0.8).contains("Caroline also enjoys painting portraits of her friends"))
         #expect(errorField(try h.call("memory.recall", ["namespace": "n", "query": "x", "diversity": 2])) == "params.diversity")
     }
+
+    @Test func diversifiedScoresStayInRankOrder() throws {
+        let h = try Harness()
+        _ = try h.result("memory.add", ["namespace": "n", "items": [
+            ["text": "Caroline loves painting sunsets by the lake"],
+            ["text": "Caroline loves painting sunsets by the lake!"],
+            ["text": "Caroline loves painting sunsets near the lake"],
+            ["text": "Caroline also enjoys painting portraits of her friends"],
+            ["text": "Melanie runs by the lake"],
+        ]])
+        let hits = try #require(try h.result("memory.recall", [
+            "namespace": "n", "query": "Caroline painting sunsets lake", "k": 4, "diversity": 0.8, "explain": true,
+        ])["hits"]?.arrayValue)
+        let scores = hits.compactMap { $0["score"]?.doubleValue }
+        #expect(scores.count == 4)
+        #expect(scores == scores.sorted(by: >))
+        // A hit moved up says what keeping the order took off it, and its score still adds up.
+        for hit in hits {
+            let explain = try #require(hit["explain"])
+            let boosts = explain["boosts"]?.objectValue?.values.compactMap(\.doubleValue) ?? []
+            #expect(abs((explain["fused"]?.doubleValue ?? 0) + boosts.reduce(0, +) - (hit["score"]?.doubleValue ?? 0)) < 1e-9)
+        }
+    }
+
+    @Test func asOfRecallFavoursNothingThatHappenedAfter() throws {
+        let h = try Harness()
+        _ = try h.result("memory.add", ["namespace": "n", "items": [
+            ["text": "Dana works at the bakery", "occurred_at": "2023-05-01T10:00:00Z"],
+            ["text": "Dana works at the bank", "occurred_at": "2023-09-01T10:00:00Z"],
+            ["text": "Dana works at the library", "valid_from": "2024-01-01T00:00:00Z"],
+        ]])
+        let hits = try #require(try h.result("memory.recall", [
+            "namespace": "n", "query": "where does Dana work", "reference_time": "2023-06-01T00:00:00Z", "explain": true,
+        ])["hits"]?.arrayValue)
+        func boosts(_ text: String) -> [String: JSONValue] {
+            hits.first { $0["text"]?.stringValue == text }?["explain"]?["boosts"]?.objectValue ?? [:]
+        }
+        // As of June 2023 the September fact had not happened: no recency for it, some for May's.
+        #expect(boosts("Dana works at the bank")["recency"] == nil)
+        #expect((boosts("Dana works at the bakery")["recency"]?.doubleValue ?? 0) > 0)
+        // valid_from after the reference time: not yet a fact, ranked below the current one.
+        #expect((boosts("Dana works at the library")["not_yet"]?.doubleValue ?? 0) < 0)
+        #expect(hits.first?["text"] == "Dana works at the bakery")
+        let got = try h.result("memory.recall", ["namespace": "n", "query": "library"])
+        #expect(got["hits"]?[0]?["valid_from"] == "2024-01-01T00:00:00.000Z")
+        #expect(errorField(try h.call("memory.add", ["namespace": "n", "text": "x", "valid_from": "soon"])) == "params.valid_from")
+    }
+
+    @Test func aShortTurnBorrowsFromItsNeighbourForTheVectorSignal() throws {
+        var rerank = Rerank()
+        rerank.neighbourWeight = 0.3  // off by default (docs/benchmarks.md: +0.002 on LoCoMo for 1.08× the latency)
+        let h = try Harness(rerank: rerank)
+        _ = try h.result("memory.add", ["namespace": "n", "items": [
+            ["text": "Have you ever been scuba diving in Egypt?", "session": "s1"],
+            ["text": "Yes, twice, it was wonderful!", "session": "s1"],
+            ["text": "I had pasta for lunch", "session": "s2"],
+            ["text": "Yes, the weather is nice", "session": "s2"],
+        ]])
+        let hits = try #require(try h.result("memory.recall", [
+            "namespace": "n", "query": "scuba diving Egypt", "weights": ["vector": 1, "keyword": 0, "graph": 0],
+        ])["hits"]?.arrayValue)
+        let texts = hits.compactMap { $0["text"]?.stringValue }
+        // The reply comes before the other session's "Yes" reply: it answered the diving question.
+        let reply = try #require(texts.firstIndex(of: "Yes, twice, it was wonderful!"))
+        let other = texts.firstIndex(of: "Yes, the weather is nice") ?? texts.count
+        #expect(reply < other)
+    }
 }

@@ -33,4 +33,17 @@ import MemTestSupport
         #expect(abs(fused[1].score - 0.5) < 1e-12)
         #expect(abs(fused[2].score - 0.2) < 1e-12)
     }
+
+    @Test func aLoneWeakHitIsMeasuredAgainstTheCeiling() {
+        let fusion = RankFusion(method: .relativeScore, weights: [.vector: 0.5, .keyword: 1])
+        // One keyword hit scoring a tenth of what a memory with every query term would.
+        let fused = fusion.fuse([.keyword: [(7, 0.4)]], ceilings: [.keyword: 4.0])
+        #expect(abs(fused[0].score - 0.1) < 1e-12)
+        // Without a ceiling (or above it) the best of few is still the yardstick.
+        #expect(abs(fusion.fuse([.keyword: [(7, 0.4)]])[0].score - 1.0) < 1e-12)
+        #expect(abs(fusion.fuse([.keyword: [(7, 5.0)]], ceilings: [.keyword: 4.0])[0].score - 1.0) < 1e-12)
+        // Many candidates: min-max as before, whatever the ceiling.
+        let many = (1...10).map { (key: Int64($0), score: Double($0) / 10) }
+        #expect(abs(fusion.fuse([.vector: many], ceilings: [.vector: 1])[0].score - 0.5) < 1e-12)
+    }
 }

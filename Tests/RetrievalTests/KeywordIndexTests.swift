@@ -60,6 +60,61 @@ import MemTestSupport
         #expect(Set(keys(index, "pottery")) == [5, 3])
     }
 
+    @Test func compoundsAreLookedUpJoinedAndSplit() {
+        var parameters = KeywordIndex.Parameters()
+        parameters.compoundWeight = 0.5
+        let index = KeywordIndex(parameters: parameters)
+        index.upsert(namespace: "ns", key: 1, text: "We took a roadtrip to the coast", meta: meta())
+        index.upsert(namespace: "ns", key: 2, text: "The road trip was long", meta: meta())
+        index.upsert(namespace: "ns", key: 3, text: "A trip to the shop", meta: meta())
+        // "road trip" also finds the one-word roadtrip; "roadtrips" finds road + trip.
+        #expect(keys(index, "road trip").contains(1))
+        #expect(keys(index, "roadtrips").prefix(2).sorted() == [1, 2])
+        // Off (the default): each written form finds only itself.
+        let plain = KeywordIndex()
+        plain.upsert(namespace: "ns", key: 1, text: "We took a roadtrip to the coast", meta: meta())
+        plain.upsert(namespace: "ns", key: 2, text: "The road trip was long", meta: meta())
+        #expect(keys(plain, "roadtrips") == [1])
+        #expect(!keys(plain, "road trip").contains(1))
+        // Halves that are stop words are no split ("nowhere" is not now + here).
+        let known: Set<String> = ["now", "here", "road", "trip"]
+        #expect(Compounds.stems(of: ["nowhere"], parameters: parameters, known: known.contains).isEmpty)
+        #expect(Compounds.stems(of: ["roadtrip"], parameters: parameters, known: known.contains) == ["road", "trip"])
+    }
+
+    @Test func feedbackExpandsTheQueryWithTheTopHitsTerms() {
+        var parameters = KeywordIndex.Parameters()
+        parameters.feedbackWeight = 0.5
+        let index = KeywordIndex(parameters: parameters)
+        index.upsert(namespace: "ns", key: 1, text: "Dana adopted a puppy called Biscuit", meta: meta())
+        index.upsert(namespace: "ns", key: 2, text: "Biscuit chewed the sofa again", meta: meta())
+        index.upsert(namespace: "ns", key: 3, text: "The sofa is new", meta: meta())
+        index.upsert(namespace: "ns", key: 4, text: "Lunch with Sam", meta: meta())
+        // "puppy" is only in 1; its term Biscuit (in two memories) brings 2 along, below 1.
+        #expect(keys(index, "puppy") == [1, 2])
+        let plain = KeywordIndex()
+        for (key, text) in [(1, "Dana adopted a puppy called Biscuit"), (2, "Biscuit chewed the sofa again")] {
+            plain.upsert(namespace: "ns", key: Int64(key), text: text, meta: meta())
+        }
+        #expect(keys(plain, "puppy") == [1])
+    }
+
+    @Test func ceilingAndSessionNeighbours() {
+        let index = KeywordIndex()
+        index.upsert(namespace: "ns", key: 1, text: "tea", meta: meta(session: "s"))
+        index.upsert(namespace: "ns", key: 2, text: "coffee", meta: meta(session: "s"))
+        index.upsert(namespace: "ns", key: 3, text: "juice", meta: meta(session: "s"))
+        index.upsert(namespace: "ns", key: 4, text: "water", meta: meta())
+        // Three memories with tf 1 and df 1 each: the ceiling of two known terms is 2·idf.
+        let idf = log1p((4 - 1 + 0.5) / (1 + 0.5))
+        #expect(abs(index.ceiling(namespace: "ns", terms: ["tea", "coffee", "unknown"]) - 2 * idf) < 1e-5)
+        #expect(index.ceiling(namespace: "other", terms: ["tea"]) == 0)
+        let around = index.sessionNeighbours(namespace: "ns", keys: [1, 2, 4, 99])
+        #expect(around[1] == [2])
+        #expect(around[2] == [1, 3])
+        #expect(around[4] == nil && around[99] == nil)
+    }
+
     @Test func filtersExpiryReplacementAndRemoval() {
         let index = KeywordIndex()
         index.upsert(namespace: "ns", key: 1, text: "green tea", meta: meta(tags: ["drinks"]))

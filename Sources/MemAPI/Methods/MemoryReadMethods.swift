@@ -83,6 +83,8 @@ public enum MemoryRecall: RPCMethod {
         public var signals: [String: Signal]
         /// When the fact stopped holding (a newer fact with the same key superseded it).
         public var validTo: Timestamp?
+        /// From when the fact holds, when the writer said.
+        public var validFrom: Timestamp?
         /// Active memories consolidation found likely to contradict this one.
         public var conflictsWith: [String]?
         /// With `explain`: the fused score, each boost and the time phrase understood.
@@ -108,14 +110,16 @@ public enum MemoryRecall: RPCMethod {
         enum CodingKeys: String, CodingKey {
             case id, score, text, version, tags, attributes, importance, agent, session, speaker, signals, explain
             case occurredAt = "occurred_at", createdAt = "created_at", validTo = "valid_to", conflictsWith = "conflicts_with"
+            case validFrom = "valid_from"
         }
 
         public init(
             id: String, score: Double, text: String?, version: Int, tags: [String],
             attributes: [String: JSONValue], importance: Double, agent: String?, session: String?,
             occurredAt: Timestamp?, createdAt: Timestamp, signals: [String: Signal], validTo: Timestamp? = nil,
-            conflictsWith: [String]? = nil, explain: Explanation? = nil, speaker: String? = nil
+            conflictsWith: [String]? = nil, explain: Explanation? = nil, speaker: String? = nil, validFrom: Timestamp? = nil
         ) {
+            self.validFrom = validFrom
             self.speaker = speaker
             self.validTo = validTo
             self.conflictsWith = conflictsWith

@@ -18,6 +18,9 @@ public enum MemoryAdd: RPCMethod {
         public var attributes: [String: JSONValue]?
         public var importance: Double?
         public var occurredAt: Timestamp?
+        /// From when the fact holds (default: always): recall ranks a memory
+        /// not yet valid at its reference time below current ones.
+        public var validFrom: Timestamp?
         public var source: JSONValue?
         public var ttlSeconds: Double?
         /// Entities the writer names explicitly (people, places, things), in
@@ -45,7 +48,7 @@ public enum MemoryAdd: RPCMethod {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case text, agent, session, speaker, tags, attributes, importance, source, entities, kind, format, model, path, data, meta, fd
-            case occurredAt = "occurred_at", ttlSeconds = "ttl_seconds", derivedFrom = "derived_from"
+            case occurredAt = "occurred_at", ttlSeconds = "ttl_seconds", derivedFrom = "derived_from", validFrom = "valid_from"
         }
 
         public init(
@@ -53,8 +56,10 @@ public enum MemoryAdd: RPCMethod {
             attributes: [String: JSONValue]? = nil, importance: Double? = nil, occurredAt: Timestamp? = nil,
             source: JSONValue? = nil, ttlSeconds: Double? = nil, entities: [String]? = nil, kind: String? = nil,
             format: String? = nil, model: String? = nil, path: String? = nil, data: String? = nil,
-            meta: [String: JSONValue]? = nil, derivedFrom: [String]? = nil, fd: Int? = nil, speaker: String? = nil
+            meta: [String: JSONValue]? = nil, derivedFrom: [String]? = nil, fd: Int? = nil, speaker: String? = nil,
+            validFrom: Timestamp? = nil
         ) {
+            self.validFrom = validFrom
             self.fd = fd
             self.speaker = speaker
             self.entities = entities

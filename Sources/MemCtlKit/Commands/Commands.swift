@@ -30,8 +30,7 @@ enum Commands {
         if let session = args.value("--session") { filter.session = session; any = true }
         if let speaker = args.value("--speaker") { filter.speaker = speaker; any = true }
         for (flag, keyPath) in [("--since", \WireFilter.since), ("--until", \WireFilter.until)] {
-            guard let text = args.value(flag) else { continue }
-            guard let t = Timestamp(iso8601: text) else { throw UsageError("\(flag) must be ISO 8601, e.g. 2024-05-08") }
+            guard let t = try time(args.value(flag), flag) else { continue }
             filter[keyPath: keyPath] = t
             any = true
         }
@@ -48,6 +47,13 @@ enum Commands {
             result[key] = (try? JSONDecoder().decode(JSONValue.self, from: Data(raw.utf8))) ?? .string(raw)
         }
         return result
+    }
+
+    /// A flag's ISO 8601 time (nil when the flag is absent).
+    static func time(_ text: String?, _ flag: String) throws(UsageError) -> Timestamp? {
+        guard let text else { return nil }
+        guard let t = Timestamp(iso8601: text) else { throw UsageError("\(flag) must be ISO 8601, e.g. 2024-05-08 or 2024-05-08T13:56:00Z") }
+        return t
     }
 
     static func number(_ text: String, _ flag: String) throws(UsageError) -> Double {

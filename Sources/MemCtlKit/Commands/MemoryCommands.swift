@@ -19,6 +19,7 @@ extension Commands {
             Option("--importance", "X", "0...1 (default 0.5)"),
             Option("--attr", "KEY=VALUE", "an attribute (repeat; VALUE is JSON if it parses, else text)"),
             Option("--occurred-at", "TIME", "when the event happened (ISO 8601)"),
+            Option("--valid-from", "TIME", "from when the fact holds (ISO 8601); recall as of earlier ranks it low"),
             Option("--ttl", "SECONDS", "forget it after this long"),
             Option("--derived-from", "ID", "the memory this one was computed from (repeat)"),
             Option("--kind", "KIND", "activation (KV cache) or parameter (e.g. a LoRA adapter)", heading: "Activation and parameter memories (TEXT is then an optional description):"),
@@ -47,10 +48,8 @@ extension Commands {
         item.speaker = args.value("--speaker")
         item.importance = try args.value("--importance").map { try number($0, "--importance") }
         item.ttlSeconds = try args.value("--ttl").map { try number($0, "--ttl") }
-        item.occurredAt = try args.value("--occurred-at").map { text throws(UsageError) in
-            guard let t = Timestamp(iso8601: text) else { throw UsageError("--occurred-at must be ISO 8601, e.g. 2024-05-08T13:56:00Z") }
-            return t
-        }
+        item.occurredAt = try time(args.value("--occurred-at"), "--occurred-at")
+        item.validFrom = try time(args.value("--valid-from"), "--valid-from")
         if !args.all("--attr").isEmpty { item.attributes = try attributes(args.all("--attr")) }
         if !args.all("--derived-from").isEmpty { item.derivedFrom = args.all("--derived-from") }
         if item.kind != nil, let file = args.value("--file") {
@@ -110,10 +109,7 @@ extension Commands {
             MemoryRecall.self,
             .init(namespace: session.namespace, query: args.positionals.joined(separator: " "), k: k, filter: filter,
                   explain: args.has("--explain") ? true : nil,
-                  referenceTime: try args.value("--at").map { text throws(UsageError) in
-                      guard let t = Timestamp(iso8601: text) else { throw UsageError("--at must be ISO 8601, e.g. 2024-05-08") }
-                      return t
-                  },
+                  referenceTime: try time(args.value("--at"), "--at"),
                   diversity: try args.value("--diverse").map { try number($0, "--diverse") }))
         guard !session.json else { return }
         if result.hits.isEmpty { printErr("no memories match") }
@@ -213,10 +209,7 @@ extension Commands {
         params.importance = try args.value("--importance").map { try number($0, "--importance") }
         params.session = args.value("--session")
         if !args.all("--attr").isEmpty { params.attributes = try attributes(args.all("--attr")) }
-        params.occurredAt = try args.value("--occurred-at").map { text throws(UsageError) in
-            guard let t = Timestamp(iso8601: text) else { throw UsageError("--occurred-at must be ISO 8601") }
-            return t
-        }
+        params.occurredAt = try time(args.value("--occurred-at"), "--occurred-at")
         params.ttlSeconds = try args.value("--ttl").map { try number($0, "--ttl") }
         params.expectedVersion = try args.value("--expected-version").map { try integer($0, "--expected-version") }
         let result = try session.call(MemoryUpdate.self, params)
