@@ -23,7 +23,8 @@ public struct TimeWindow: Sendable, Hashable {
 /// Finds the common time phrases of a query, relative to a reference time
 /// (UTC days): "yesterday", "today", "last week", "this month", "last year",
 /// "3 days ago", "two years ago", "in May 2023", "in May", "in 2022",
-/// "on 7 May 2023", "last Friday", "recently".
+/// "on 7 May 2023", "last Friday", "recently", "last summer", "summer 2023",
+/// "the summer of 2022", "in the winter".
 ///
 /// Used as a soft boost by recall, never as a filter (filter.since/until are
 /// the hard filters). No phrase: no window.
@@ -46,6 +47,13 @@ public enum TimeExpressions {
         }
         func yearWindow(_ y: Int64, _ phrase: String) -> TimeWindow {
             days(Timestamp.days(fromCivil: y, 1, 1), Timestamp.days(fromCivil: y + 1, 1, 1), phrase)
+        }
+        /// A season of year `y`: three months from its first (winter runs into the next year).
+        func seasonWindow(_ y: Int64, _ season: (start: Int64, months: Int64), _ phrase: String) -> TimeWindow {
+            let start = Timestamp.days(fromCivil: y, season.start, 1)
+            let endMonth = season.start + season.months
+            let end = endMonth > 12 ? Timestamp.days(fromCivil: y + 1, endMonth - 12, 1) : Timestamp.days(fromCivil: y, endMonth, 1)
+            return days(start, end, phrase)
         }
         let weekday = (today + 3) % 7  // 0 = Monday (1970-01-01 was a Thursday)
         let weekStart = today - ((weekday + 7) % 7)
@@ -72,13 +80,10 @@ public enum TimeExpressions {
                     return month == 1 ? monthWindow(year - 1, 12, "last month") : monthWindow(year, month - 1, "last month")
                 case "year": return yearWindow(last ? year - 1 : year, "\(word) year")
                 case "summer", "winter", "spring", "autumn", "fall":
-                    let (startMonth, length): (Int64, Int64) = ["spring": (3, 3), "summer": (6, 3), "autumn": (9, 3), "fall": (9, 3), "winter": (12, 3)][next]!
+                    let season = seasons[next]!
                     var y = year
-                    if last || Timestamp.days(fromCivil: year, startMonth, 1) > today { y -= 1 }
-                    let start = Timestamp.days(fromCivil: y, startMonth, 1)
-                    let endMonth = startMonth + length
-                    let end = endMonth > 12 ? Timestamp.days(fromCivil: y + 1, endMonth - 12, 1) : Timestamp.days(fromCivil: y, endMonth, 1)
-                    return days(start, end, "\(word) \(next)")
+                    if last || Timestamp.days(fromCivil: year, season.start, 1) > today { y -= 1 }
+                    return seasonWindow(y, season, "\(word) \(next)")
                 default:
                     if let target = weekdays[next] {
                         var back = (weekday - target + 7) % 7
@@ -116,6 +121,17 @@ public enum TimeExpressions {
                 }
                 return monthWindow(y, m, "\(word) \(y)")
             }
+            // "summer 2023", "the summer of 2022", "in (the) winter": a season of a named year, else the latest begun.
+            if let season = seasons[word], previous != "last", previous != "this", previous != "past", previous != "previous" {
+                let following = [next, i + 2 < words.count ? words[i + 2] : ""]
+                let explicitYear = following.compactMap { Int64($0) }.first { (1900...2099).contains($0) }
+                let preposition = ["in", "during", "of", "since"].contains(previous)
+                    || (previous == "the" && i >= 2 && ["in", "during", "of", "since"].contains(words[i - 2]))
+                guard explicitYear != nil || preposition else { continue }
+                var y = explicitYear ?? year
+                if explicitYear == nil, Timestamp.days(fromCivil: y, season.start, 1) > today { y -= 1 }
+                return seasonWindow(y, season, explicitYear.map { "\(word) \($0)" } ?? "in \(word)")
+            }
             if let y = Int64(word), (1900...2099).contains(y), ["in", "during", "of", "since"].contains(previous) {
                 return yearWindow(y, "\(previous) \(y)")
             }
@@ -123,6 +139,10 @@ public enum TimeExpressions {
         return nil
     }
 
+    /// Northern-hemisphere meteorological seasons.
+    static let seasons: [String: (start: Int64, months: Int64)] = [
+        "spring": (3, 3), "summer": (6, 3), "autumn": (9, 3), "fall": (9, 3), "winter": (12, 3),
+    ]
     static let weekdays: [String: Int64] = [
         "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
     ]

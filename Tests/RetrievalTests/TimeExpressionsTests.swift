@@ -24,11 +24,21 @@ import Testing
         ("who did I meet in 2021", "2021-01-01", "2022-01-01"),
         ("what did we do last Friday", "2023-06-09", "2023-06-10"),
         ("three days ago", "2023-06-10", "2023-06-13"),
+        ("where did we go last summer", "2022-06-01", "2022-09-01"),
+        ("what did we do in summer 2022", "2022-06-01", "2022-09-01"),
+        ("trips in the summer of 2021", "2021-06-01", "2021-09-01"),
+        ("spring 2023 plans", "2023-03-01", "2023-06-01"),
+        ("skiing in the winter", "2022-12-01", "2023-03-01"),
+        ("what happened during the spring", "2023-03-01", "2023-06-01"),
     ] as [(String, String, String)])
     func understands(query: String, start: String, end: String) throws {
         let w = try #require(window(query))
         #expect(w.0 == start, "\(query)")
         #expect(w.1 == end, "\(query)")
+    }
+
+    @Test func aSeasonNeedsAYearOrAPreposition() {
+        #expect(window("summer is my favourite season") == nil)
     }
 
     @Test func twoYearsAgoIsAroundThatDate() throws {
