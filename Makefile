@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Extra flags for memosd, e.g. make run ARGS="--socket /tmp/m.sock"
 ARGS ?=
 
-.PHONY: all deps model build release run test test-python test-mcp bench eval fuzz clean
+.PHONY: all deps model build release run test test-python test-mcp bench bench-peers eval fuzz clean
 
 all: build
 
@@ -59,6 +59,19 @@ test-mcp:
 
 bench: deps model
 	$(SWIFT) run -c release memos-bench $(ARGS)
+
+# memos' HNSW beside hnswlib, FAISS and usearch (from PyPI, in a venv under .build/) on the
+# same seeded fvecs files: make bench-peers [POINTS=100000] [PEER_ARGS="--ef-construction 200"]
+ANN_VENV := .build/ann-venv
+POINTS ?= 100000
+bench-peers: deps
+	$(SWIFT) build -c release --product memos-bench
+	@if [ ! -x $(ANN_VENV)/bin/python ]; then python3 -m venv $(ANN_VENV); fi
+	$(ANN_VENV)/bin/pip install -q --disable-pip-version-check numpy hnswlib faiss-cpu usearch
+	@if [ ! -f .build/ann-data-$(POINTS)/truth.ivecs ]; then .build/release/memos-bench ann-data --points $(POINTS) --out .build/ann-data-$(POINTS); fi
+	$(ANN_VENV)/bin/python scripts/bench_ann_peers.py --base .build/ann-data-$(POINTS)/base.fvecs \
+	  --queries .build/ann-data-$(POINTS)/queries.fvecs --truth .build/ann-data-$(POINTS)/truth.ivecs \
+	  --memos .build/release/memos-bench $(PEER_ARGS)
 
 # LoCoMo turn-level recall@k: needs the model and locomo10.json, by default at
 # ../shared/data/locomo10.json, else ARGS="--data PATH". No test reads it.

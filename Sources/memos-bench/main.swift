@@ -5,7 +5,8 @@ import Retrieval
 /// to docs/benchmarks.md). Deterministic inputs.
 ///   memos-bench store [flags]   ingest and recall over the socket
 ///   memos-bench embed [flags]   MiniLM sentences per second and latency
-///   memos-bench hnsw [flags]    HNSW build rate, search latency and recall
+///   memos-bench hnsw [flags]    HNSW build rate, search latency and recall (generated, or fvecs files)
+///   memos-bench ann-data [flags] seeded clustered vectors + exact truth as fvecs/ivecs files
 ///   memos-bench keyword [flags] the in-memory BM25 index: build rate, search latency
 ///   memos-bench scheduler [flags]   skewed use, the tier tick, working tier RAM vs budget
 ///   memos-bench consolidate [flags] a consolidation run at scale, recall latency during it
@@ -18,12 +19,13 @@ do {
     switch command {
     case "store": try storeBenchmark(flags)
     case "embed": try embedBenchmark(flags)
-    case "hnsw": hnswBenchmark(flags)
+    case "hnsw": try hnswBenchmark(flags)
+    case "ann-data": try annDataCommand(flags)
     case "keyword": keywordBenchmark(flags)
     case "scheduler": try schedulerBenchmark(flags)
     case "consolidate": try consolidateBenchmark(flags)
     default:
-        print("usage: memos-bench store|embed|hnsw|keyword|scheduler|consolidate [--flag value]...")
+        print("usage: memos-bench store|embed|hnsw|ann-data|keyword|scheduler|consolidate [--flag value]...")
         exit(64)
     }
 } catch {
