@@ -41,6 +41,9 @@ public struct HNSWGraph: Sendable {
     var topLayer = -1
     var rng: SplitMix64
     var deletedCount = 0
+    /// Inserts' visited marks, reused from one insert to the next (searches,
+    /// which may run concurrently, each use their own `VisitedSet`).
+    var insertVisits = VisitedMarks()
 
     public init(dimension: Int, parameters: Parameters = Parameters(), seed: UInt64 = 42) {
         self.dimension = dimension
@@ -118,9 +121,15 @@ public struct HNSWGraph: Sendable {
                 layer -= 1
             }
             var entryPoints = [(nearestScore, nearest)]
+            var visits = insertVisits
+            insertVisits = VisitedMarks()  // moved out while in use: no copy-on-write of its array
+            defer { insertVisits = visits }
             for layer in stride(from: min(level, topLayer), through: 0, by: -1) {
-                let candidates = searchLayer(q, entryPoints: entryPoints, ef: parameters.efConstruction, layer: layer)
-                let chosen = selectNeighbours(candidates, count: capacity(layer: layer))
+                visits.reset(count: keys.count)
+                let candidates = searchLayer(q, entryPoints: entryPoints, ef: parameters.efConstruction, layer: layer, visited: &visits)
+                // M links of its own on every layer (Malkov & Yashunin, algorithm 1); a
+                // neighbour's list may grow to the layer's capacity (2M on layer 0) before pruning.
+                let chosen = selectNeighbours(candidates, count: parameters.m)
                 setNeighbours(node, layer: layer, chosen)
                 for neighbour in chosen {
                     connect(neighbour, to: node, layer: layer)
@@ -225,8 +234,9 @@ public struct HNSWGraph: Sendable {
     /// floats from a random place), so the unvisited neighbours of a node are
     /// gathered first and their vectors prefetched, and the dot products then
     /// find them on the way to the cache instead of waiting for each in turn.
-    func searchLayer(_ q: UnsafeBufferPointer<Float>, entryPoints: [(Float, Int32)], ef: Int, layer: Int) -> [(Float, Int32)] {
-        var visited = VisitedSet(count: keys.count)
+    func searchLayer<Visits: VisitTracking>(
+        _ q: UnsafeBufferPointer<Float>, entryPoints: [(Float, Int32)], ef: Int, layer: Int, visited: inout Visits
+    ) -> [(Float, Int32)] {
         for (_, node) in entryPoints { _ = visited.insert(node) }
         var candidates = Heap(entryPoints, maxFirst: true)   // to expand: best first
         var results = Heap(entryPoints, maxFirst: false)     // kept: worst on top
@@ -282,7 +292,8 @@ public struct HNSWGraph: Sendable {
                 for layer in stride(from: topLayer, to: 0, by: -1) {
                     (nearest, nearestScore) = greedy(q, from: nearest, score: nearestScore, layer: layer)
                 }
-                let found = searchLayer(q, entryPoints: [(nearestScore, nearest)], ef: ef, layer: 0)
+                var visited = VisitedSet(count: keys.count)
+                let found = searchLayer(q, entryPoints: [(nearestScore, nearest)], ef: ef, layer: 0, visited: &visited)
                 let passing = found.filter { !deleted[Int($0.1)] && accept(metas[Int($0.1)]) }
                 if passing.count >= k || found.count >= nodeCount {
                     return passing.prefix(k).map { (keys[Int($0.1)], $0.0) }
@@ -306,7 +317,41 @@ public struct HNSWGraph: Sendable {
 
 /// Which nodes a search has reached: a bit per node (12.5 KB at 100k nodes,
 /// cheaper to clear than a byte array and far cheaper than hashing).
-struct VisitedSet {
+/// Which nodes a layer search has reached.
+protocol VisitTracking {
+    /// Marks `node`; true when it was not marked before.
+    mutating func insert(_ node: Int32) -> Bool
+}
+
+/// Visited marks kept from one search to the next: a bitset (one bit a node,
+/// so it stays in cache) whose set words are remembered and cleared at the
+/// next reset — a cost of the visits, not of the graph's size (inserts
+/// search once per layer).
+struct VisitedMarks: VisitTracking {
+    private var words: [UInt64] = []
+    private var dirty: [Int32] = []
+
+    /// Forgets every mark; room for `count` nodes.
+    mutating func reset(count: Int) {
+        for word in dirty { words[Int(word)] = 0 }
+        dirty.removeAll(keepingCapacity: true)
+        let needed = (count + 63) / 64
+        if words.count < needed { words.append(contentsOf: repeatElement(0, count: max(needed - words.count, words.count / 2))) }
+    }
+
+    @inline(__always)
+    mutating func insert(_ node: Int32) -> Bool {
+        let word = Int(node) >> 6, bit = UInt64(1) << UInt64(node & 63)
+        let old = words[word]
+        if old & bit != 0 { return false }
+        if old == 0 { dirty.append(Int32(word)) }
+        words[word] = old | bit
+        return true
+    }
+}
+
+/// Visited marks as a bitset, allocated for one search.
+struct VisitedSet: VisitTracking {
     private var words: [UInt64]
 
     init(count: Int) { words = [UInt64](repeating: 0, count: (count + 63) / 64) }

@@ -205,6 +205,8 @@ public final class RecallEngine: Sendable {
     public let fusion: RankFusion
     public let graph: GraphRecall
     public let rerank: Rerank
+    /// The last 256 distinct queries' embeddings (a repeated question skips the model).
+    public let queryCache: QueryEmbeddingCache
     /// Runs the keyword search on a second thread while the vector search
     /// runs (off: one after the other, on the caller's thread).
     public let parallelSignals: Bool
@@ -212,8 +214,9 @@ public final class RecallEngine: Sendable {
     public init(
         store: any CubeStore, index: any VectorIndex, keywords: KeywordIndex, embedder: any Embedder,
         fusion: RankFusion = RankFusion(), graph: GraphRecall = GraphRecall(), rerank: Rerank = Rerank(),
-        parallelSignals: Bool = true
+        parallelSignals: Bool = true, queryCache: QueryEmbeddingCache = QueryEmbeddingCache()
     ) {
+        self.queryCache = queryCache
         self.parallelSignals = parallelSignals
         self.store = store
         self.index = index
@@ -264,7 +267,7 @@ public final class RecallEngine: Sendable {
             ? KeywordSearch(keywords, query: query, k: n, alongside: parallelSignals && weights[.vector, default: 0] > 0) : nil
         if weights[.vector, default: 0] > 0 {
             var vector: [Float]?
-            do { vector = try embedder.embed(query.text) } catch let error as EmbedderError {
+            do { vector = try queryCache.vector(for: query.text, embedder: embedder) } catch let error as EmbedderError {
                 degraded.append("vector: \(error.description); this recall used the other signals only")
             } catch {
                 keywordSearch?.wait()  // it reads the index: let it finish before leaving
