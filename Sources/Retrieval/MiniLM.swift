@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 
 /// A 6-layer BERT encoder (all-MiniLM-L6-v2 shape: hidden 384, 12 heads,
 /// intermediate 1536, erf GELU, LayerNorm eps 1e-12) running on OpenBLAS,
@@ -70,8 +71,12 @@ public final class MiniLMModel: Sendable {
     }
 
     /// Sentence vectors for token sequences (each with [CLS]/[SEP], at most
-    /// `maxPositions` long), computed as one padded batch.
-    public func embed(_ sequences: [[Int32]]) -> [[Float]] {
+    /// `maxPositions` long), computed as one padded batch. With `threads` > 1
+    /// the pass itself is shared: each linear layer's output columns and the
+    /// attention heads are split between that many threads (BLAS on one
+    /// thread each), so one short query uses several cores.
+    public func embed(_ sequences: [[Int32]], threads: Int = 1) -> [[Float]] {
+        let threads = max(1, min(threads, 8))
         guard !sequences.isEmpty else { return [] }
         let h = shape.hidden
         let lengths = sequences.map(\.count)
@@ -99,14 +104,14 @@ public final class MiniLMModel: Sendable {
         var up = [Float](repeating: 0, count: rows * shape.intermediate)
         var scores = [Float](repeating: 0, count: L * L)
         for layer in layers {
-            linear(x, rows: rows, inputs: h, weight: layer.qkvWeight, bias: layer.qkvBias, outputs: 3 * h, into: &qkv)
-            attention(qkv, lengths: lengths, paddedLength: L, scores: &scores, into: &context)
-            linear(context, rows: rows, inputs: h, weight: layer.outputWeight, bias: layer.outputBias, outputs: h, into: &projected)
+            linear(x, rows: rows, inputs: h, weight: layer.qkvWeight, bias: layer.qkvBias, outputs: 3 * h, into: &qkv, threads: threads)
+            attention(qkv, lengths: lengths, paddedLength: L, scores: &scores, into: &context, threads: threads)
+            linear(context, rows: rows, inputs: h, weight: layer.outputWeight, bias: layer.outputBias, outputs: h, into: &projected, threads: threads)
             addInPlace(&x, projected)
             layerNorm(&x, rows: rows, gain: layer.norm1Gain, bias: layer.norm1Bias)
-            linear(x, rows: rows, inputs: h, weight: layer.upWeight, bias: layer.upBias, outputs: shape.intermediate, into: &up)
+            linear(x, rows: rows, inputs: h, weight: layer.upWeight, bias: layer.upBias, outputs: shape.intermediate, into: &up, threads: threads)
             up.withUnsafeMutableBufferPointer { FastMath.gelu($0) }
-            linear(up, rows: rows, inputs: shape.intermediate, weight: layer.downWeight, bias: layer.downBias, outputs: h, into: &projected)
+            linear(up, rows: rows, inputs: shape.intermediate, weight: layer.downWeight, bias: layer.downBias, outputs: h, into: &projected, threads: threads)
             addInPlace(&x, projected)
             layerNorm(&x, rows: rows, gain: layer.norm2Gain, bias: layer.norm2Bias)
         }
@@ -129,9 +134,11 @@ public final class MiniLMModel: Sendable {
         x.withUnsafeMutableBufferPointer { a in y.withUnsafeBufferPointer { b in FastMath.add(a, b) } }
     }
 
-    /// out = input · weightᵀ + bias, for `rows` rows.
+    /// out = input · weightᵀ + bias, for `rows` rows; the output columns in
+    /// `threads` blocks (multiples of 16), one sgemm each.
     private func linear(
-        _ input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int, into out: inout [Float]
+        _ input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int, into out: inout [Float],
+        threads: Int = 1
     ) {
         out.withUnsafeMutableBufferPointer { c in
             bias.withUnsafeBufferPointer { b in
@@ -143,25 +150,51 @@ public final class MiniLMModel: Sendable {
         input.withUnsafeBufferPointer { a in
             weight.withUnsafeBufferPointer { w in
                 out.withUnsafeMutableBufferPointer { c in
-                    BLAS.gemm(
-                        m: rows, n: outputs, k: inputs, a: a.baseAddress!, lda: inputs, b: w.baseAddress!, ldb: inputs,
-                        transposeB: true, beta: 1, c: c.baseAddress!, ldc: outputs)
+                    let block = (outputs / threads + 15) / 16 * 16
+                    let parts = Pointers(a: a.baseAddress!, b: w.baseAddress!, c: c.baseAddress!)
+                    Self.split(threads, count: (outputs + block - 1) / block) { part in
+                        let first = part * block, n = min(block, outputs - part * block)
+                        BLAS.gemm(
+                            m: rows, n: n, k: inputs, a: parts.a, lda: inputs, b: parts.b + first * inputs, ldb: inputs,
+                            transposeB: true, beta: 1, c: parts.c + first, ldc: outputs)
+                    }
                 }
             }
         }
     }
 
+    /// Runs `body(0..<count)`, on `threads` threads when that is more than one.
+    static func split(_ threads: Int, count: Int, _ body: @Sendable (Int) -> Void) {
+        if threads <= 1 || count <= 1 {
+            for part in 0..<count { body(part) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        }
+    }
+
     /// Scaled dot-product attention per sequence and head, over the real
     /// tokens only (padding never enters a softmax), written into `context`.
-    private func attention(_ qkv: [Float], lengths: [Int], paddedLength L: Int, scores: inout [Float], into context: inout [Float]) {
-        let h = shape.hidden, d = shape.headSize, stride = 3 * h
+    ///
+    /// With `threads` > 1 the heads are shared out, each thread with its own
+    /// scores (`scores` holds `threads` blocks of L·L); heads write disjoint
+    /// columns of `context`.
+    private func attention(
+        _ qkv: [Float], lengths: [Int], paddedLength L: Int, scores: inout [Float], into context: inout [Float], threads: Int = 1
+    ) {
+        let h = shape.hidden, d = shape.headSize, stride = 3 * h, heads = shape.heads
         let scale = 1 / Float(d).squareRoot()
+        let workers = max(1, min(threads, heads))
+        if scores.count < workers * L * L { scores = [Float](repeating: 0, count: workers * L * L) }
         qkv.withUnsafeBufferPointer { qkvBuffer in
             context.withUnsafeMutableBufferPointer { contextBuffer in
-                scores.withUnsafeMutableBufferPointer { s in
-                    let base = qkvBuffer.baseAddress!
+                scores.withUnsafeMutableBufferPointer { allScores in
+                    let parts = Pointers(a: qkvBuffer.baseAddress!, b: qkvBuffer.baseAddress!, c: contextBuffer.baseAddress!)
+                    let scoreBase = Pointers(a: allScores.baseAddress!, b: allScores.baseAddress!, c: allScores.baseAddress!)
+                    Self.split(workers, count: workers) { worker in
+                    let base = parts.a
+                    let s = UnsafeMutableBufferPointer(start: scoreBase.c + worker * L * L, count: L * L)
                     for (b, n) in lengths.enumerated() where n > 0 {
-                        for head in 0..<shape.heads {
+                        for head in 0..<heads where head % workers == worker {
                             let q = base + (b * L) * stride + head * d
                             let k = q + h
                             let v = q + 2 * h
@@ -179,10 +212,11 @@ public final class MiniLMModel: Sendable {
                                 let inverse = 1 / sum
                                 for j in 0..<n { row[j] *= inverse }
                             }
-                            let out = contextBuffer.baseAddress! + (b * L) * h + head * d
+                            let out = parts.c + (b * L) * h + head * d
                             BLAS.gemm(m: n, n: d, k: n, a: s.baseAddress!, lda: n, b: v, ldb: stride, transposeB: false,
                                       c: out, ldc: h)
                         }
+                    }
                     }
                 }
             }
@@ -211,4 +245,13 @@ public final class MiniLMModel: Sendable {
         }
         } }
     }
+}
+
+/// Raw pointers handed to the threads of one split: each thread reads `a`
+/// and `b` and writes its own disjoint part of `c`, and the split returns
+/// before the buffers they point into go away.
+private struct Pointers: @unchecked Sendable {
+    let a: UnsafePointer<Float>
+    let b: UnsafePointer<Float>
+    let c: UnsafeMutablePointer<Float>
 }

@@ -16,7 +16,9 @@ public struct MiniLMEmbedder: Embedder {
     /// for efficient sgemm, small enough to keep activations in cache
     /// (256 measured best of 64/128/256, docs/benchmarks.md).
     public var maxRowsPerPass = 256
-    /// Worker threads sharing one call's passes (each runs BLAS on 1 thread).
+    /// Worker threads sharing one call's passes (each runs BLAS on 1 thread);
+    /// a call with fewer passes than threads (a query) splits each pass's
+    /// layers between them instead.
     public var threads = 1
     public static let maxTokens = 256
 
@@ -71,18 +73,20 @@ public struct MiniLMEmbedder: Embedder {
         }
         let vectors = Mutex([[Float]](repeating: [], count: sequences.count))
         let next = Atomic<Int>(0)
+        // Fewer passes than threads (one query is one pass): the threads share each pass instead.
+        let inPass = threads > 1 && passes.count < threads ? threads : 1
         let work = { @Sendable [model, passes, sequences] in
             while true {
                 let p = next.add(1, ordering: .relaxed).oldValue
                 guard p < passes.count else { return }
                 let pass = passes[p]
-                let output = model.embed(pass.map { sequences[$0] })
+                let output = model.embed(pass.map { sequences[$0] }, threads: inPass)
                 vectors.withLock { vectors in
                     for (index, vector) in zip(pass, output) { vectors[index] = vector }
                 }
             }
         }
-        if threads > 1 && passes.count > 1 {
+        if threads > 1 && passes.count > 1 && inPass == 1 {
             DispatchQueue.concurrentPerform(iterations: min(threads, passes.count)) { _ in work() }
         } else {
             work()

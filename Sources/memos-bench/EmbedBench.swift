@@ -6,7 +6,7 @@ import Retrieval
 /// `memos-bench embed`: MiniLM throughput on 1,000 typical memory texts
 /// (10–60 words of real English words from the model's vocabulary) at batch
 /// sizes 1, 32 and 256 with 1 and 2 worker threads (BLAS itself on 1 thread each), and the latency of one
-/// 20-word query. `--texts-out FILE` writes the texts (for the
+/// 20-word query per thread count (interleaved; with 2, the threads share each layer of the pass). `--texts-out FILE` writes the texts (for the
 /// sentence-transformers comparison in scripts/bench_sentence_transformers.py).
 /// Flags: --model-dir DIR --texts N (1000) --texts-out FILE --threads 1,2 --batches 1,32,256 --rows N (rows per forward pass)
 func embedBenchmark(_ flags: Flags) throws {
@@ -33,12 +33,25 @@ func embedBenchmark(_ flags: Flags) throws {
             print(String(format: "threads %d, batch %3d: %7.1f sentences/s", threads, batch, rate))
         }
     }
-    embedder.threads = 1
     var rng = SplitMix64(seed: 99)
     let words = benchmarkWords(vocabularyFile: directory + "/vocab.txt")
     let query = (0..<20).map { _ in words.randomElement(using: &rng)! }.joined(separator: " ")
-    let latency = try median(runs: 50) { _ = try embedder.embed(query) }
-    print(String(format: "one 20-word query (%d pieces), 1 thread: median %.2f ms", embedder.tokenizer.pieces(query).count, latency))
+    // One query per thread count, the counts interleaved run by run (a busy machine slows both alike).
+    var latencies = [Int: [Double]]()
+    for _ in 0..<50 {
+        for threads in threadCounts {
+            embedder.threads = threads
+            let t0 = now()
+            _ = try embedder.embed(query)
+            latencies[threads, default: []].append((now() - t0) * 1000)
+        }
+    }
+    for threads in threadCounts {
+        let sorted = latencies[threads]!.sorted()
+        print(String(format: "one 20-word query (%d pieces), %d thread%@: median %.2f ms", embedder.tokenizer.pieces(query).count,
+                     threads, threads == 1 ? "" : "s", percentile(sorted, 0.5)))
+    }
+    embedder.threads = 1
 }
 
 /// Whole English words from the vocabulary (no ## pieces, letters only, 3+ letters).

@@ -79,6 +79,17 @@ struct MiniLMTests {
         }
     }
 
+    /// Two threads sharing one query's pass (split columns and heads) give the reference's vectors.
+    @Test func twoThreadsPerQueryMatchTheReference() throws {
+        var shared = embedder
+        shared.threads = 2
+        for sentence in try reference.sentences {
+            let c = cosine(try shared.embed(sentence.text), sentence.embedding)
+            #expect(c >= 0.9999, "cosine \(c) for \(sentence.text)")
+            #expect(cosine(try shared.embed(sentence.text), try embedder.embed(sentence.text)) > 0.99999)
+        }
+    }
+
     @Test func publishedSimilaritiesHold() throws {
         let v = try embedder.embed(try reference.sentences.prefix(3).map(\.text))
         // The model card's figures for these pairs: 0.666, 0.1046, 0.1411.
