@@ -34,8 +34,7 @@ public struct RankFusion: Sendable {
     public var method: Method
     public var k: Double
     /// Relative scores are min-max scaled only over at least this many candidates.
-    public var minScaledCandidates = RankFusion.minScaledCandidates
-    public static let minScaledCandidates = 8
+    public var minScaledCandidates = 8
     public var weights: [Signal: Double]
 
     public static let defaultWeights: [Signal: Double] = [.vector: 0.5, .keyword: 1.0, .graph: 0.3]

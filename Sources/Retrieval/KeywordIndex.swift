@@ -128,7 +128,7 @@ public final class KeywordIndex: Sendable {
                 guard let id = shard.termIDs[stem], !shard.postings[Int(id)].isEmpty, !query.contains(where: { $0.term == id }) else { return }
                 query.append((id, weight))
             }
-            for term in terms { add(state.stemCache[term] ?? parameters.term(term), 1) }
+            for term in terms { add(state.term(term, parameters), 1) }
             if parameters.compoundWeight > 0 {
                 for stem in Compounds.stems(of: terms, parameters: parameters, known: { shard.termIDs[$0] != nil }) {
                     add(stem, parameters.compoundWeight)
@@ -155,7 +155,7 @@ public final class KeywordIndex: Sendable {
     public func ceiling(namespace: String, terms: [String]) -> Double {
         state.read { state in
             guard let shard = state.shards[namespace] else { return 0 }
-            let ids = Set(terms.compactMap { shard.termIDs[state.stemCache[$0] ?? parameters.term($0)] }.filter { !shard.postings[Int($0)].isEmpty })
+            let ids = Set(terms.compactMap { shard.termIDs[state.term($0, parameters)] }.filter { !shard.postings[Int($0)].isEmpty })
             return ids.reduce(0) { $0 + Double(shard.idf($1)) }
         }
     }
@@ -180,7 +180,7 @@ public final class KeywordIndex: Sendable {
     public func documentFrequency(namespace: String, term: String) -> Int {
         state.read { state in
             guard let shard = state.shards[namespace],
-                  let id = shard.termIDs[state.stemCache[term] ?? parameters.term(term)] else { return 0 }
+                  let id = shard.termIDs[state.term(term, parameters)] else { return 0 }
             return shard.postings[Int(id)].count
         }
     }
@@ -191,6 +191,9 @@ public final class KeywordIndex: Sendable {
         var stemCache: [String: String] = [:]
 
         static let stemCacheLimit = 200_000
+
+        /// A query word's index term, from the cache when indexing has seen it (lookups never fill the cache).
+        func term(_ word: String, _ parameters: Parameters) -> String { stemCache[word] ?? parameters.term(word) }
 
         mutating func stem(_ word: String, _ parameters: Parameters) -> String {
             if let stem = stemCache[word] { return stem }
@@ -490,58 +493,4 @@ public struct KeywordHit: Sendable, Hashable {
     public var key: Int64
     /// The BM25 score (higher is better).
     public var score: Double
-}
-
-/// Compound words in a query: "road trip" is also looked up as the one word
-/// roadtrip, and "roadtrips" as road + trips, when the namespace has those
-/// terms (so a memory written either way is found).
-enum Compounds {
-    /// The index terms (stemmed) of the joins and halves of `words` that `known` has.
-    static func stems(of words: [String], parameters: KeywordIndex.Parameters, known: (String) -> Bool) -> [String] {
-        var stems: [String] = []
-        for (a, b) in zip(words, words.dropFirst()) where a.count >= 2 && b.count >= 2 {
-            let joined = parameters.term(a + b)
-            if known(joined) { stems.append(joined) }
-        }
-        for word in words where word.count >= 6 && word.allSatisfy(\.isLetter) {
-            let characters = Array(word)
-            // Every split with halves of at least three letters whose both terms are known.
-            for cut in 3...(characters.count - 3) {
-                let leftWord = String(characters[..<cut]), rightWord = String(characters[cut...])
-                guard !StopWords.english.contains(leftWord), !StopWords.english.contains(rightWord) else { continue }
-                let left = parameters.term(leftWord), right = parameters.term(rightWord)
-                if known(left), known(right) { stems += [left, right] }
-            }
-        }
-        return stems
-    }
-}
-
-/// The words keyword search indexes and looks up: maximal runs of letters
-/// and digits, lower-cased, diacritics removed ("Café" → "cafe"); the index
-/// stems them with `PorterStemmer`.
-public enum KeywordTerms {
-    public static func words(_ text: String) -> [String] {
-        TextTokens.asciiWords(text) ?? unicodeWords(text)
-    }
-
-    /// The general case: letters and digits of any script. After canonical
-    /// decomposition the combining diacritical marks (U+0300–U+036F) are
-    /// dropped; other scripts' marks stay part of their words.
-    static func unicodeWords(_ text: String) -> [String] {
-        var words: [String] = []
-        var current = String.UnicodeScalarView()
-        for scalar in text.lowercased().decomposedStringWithCanonicalMapping.unicodeScalars {
-            if (0x300...0x36F).contains(scalar.value) { continue }
-            let properties = scalar.properties
-            if properties.isAlphabetic || properties.generalCategory == .nonspacingMark || properties.generalCategory == .spacingMark || properties.numericType != nil {
-                current.append(scalar)
-            } else if !current.isEmpty {
-                words.append(String(current))
-                current = String.UnicodeScalarView()
-            }
-        }
-        if !current.isEmpty { words.append(String(current)) }
-        return words.map { $0.precomposedStringWithCanonicalMapping }
-    }
 }

@@ -151,12 +151,12 @@ public final class MiniLMModel: Sendable {
             weight.withUnsafeBufferPointer { w in
                 out.withUnsafeMutableBufferPointer { c in
                     let block = (outputs / threads + 15) / 16 * 16
-                    let parts = Pointers(a: a.baseAddress!, b: w.baseAddress!, c: c.baseAddress!)
+                    let a = Unchecked(a.baseAddress!), w = Unchecked(w.baseAddress!), c = Unchecked(c.baseAddress!)
                     Self.split(threads, count: (outputs + block - 1) / block) { part in
                         let first = part * block, n = min(block, outputs - part * block)
                         BLAS.gemm(
-                            m: rows, n: n, k: inputs, a: parts.a, lda: inputs, b: parts.b + first * inputs, ldb: inputs,
-                            transposeB: true, beta: 1, c: parts.c + first, ldc: outputs)
+                            m: rows, n: n, k: inputs, a: a.value, lda: inputs, b: w.value + first * inputs, ldb: inputs,
+                            transposeB: true, beta: 1, c: c.value + first, ldc: outputs)
                     }
                 }
             }
@@ -188,11 +188,11 @@ public final class MiniLMModel: Sendable {
         qkv.withUnsafeBufferPointer { qkvBuffer in
             context.withUnsafeMutableBufferPointer { contextBuffer in
                 scores.withUnsafeMutableBufferPointer { allScores in
-                    let parts = Pointers(a: qkvBuffer.baseAddress!, b: qkvBuffer.baseAddress!, c: contextBuffer.baseAddress!)
-                    let scoreBase = Pointers(a: allScores.baseAddress!, b: allScores.baseAddress!, c: allScores.baseAddress!)
+                    let qkv = Unchecked(qkvBuffer.baseAddress!), context = Unchecked(contextBuffer.baseAddress!)
+                    let scoreBase = Unchecked(allScores.baseAddress!)
                     Self.split(workers, count: workers) { worker in
-                    let base = parts.a
-                    let s = UnsafeMutableBufferPointer(start: scoreBase.c + worker * L * L, count: L * L)
+                    let base = qkv.value
+                    let s = UnsafeMutableBufferPointer(start: scoreBase.value + worker * L * L, count: L * L)
                     for (b, n) in lengths.enumerated() where n > 0 {
                         for head in 0..<heads where head % workers == worker {
                             let q = base + (b * L) * stride + head * d
@@ -212,7 +212,7 @@ public final class MiniLMModel: Sendable {
                                 let inverse = 1 / sum
                                 for j in 0..<n { row[j] *= inverse }
                             }
-                            let out = parts.c + (b * L) * h + head * d
+                            let out = context.value + (b * L) * h + head * d
                             BLAS.gemm(m: n, n: d, k: n, a: s.baseAddress!, lda: n, b: v, ldb: stride, transposeB: false,
                                       c: out, ldc: h)
                         }
@@ -247,11 +247,10 @@ public final class MiniLMModel: Sendable {
     }
 }
 
-/// Raw pointers handed to the threads of one split: each thread reads `a`
-/// and `b` and writes its own disjoint part of `c`, and the split returns
-/// before the buffers they point into go away.
-private struct Pointers: @unchecked Sendable {
-    let a: UnsafePointer<Float>
-    let b: UnsafePointer<Float>
-    let c: UnsafeMutablePointer<Float>
+/// A raw pointer handed to the threads of one split: they read what it
+/// points to or write disjoint parts of it, and the split returns before the
+/// buffer it points into goes away.
+private struct Unchecked<Pointer>: @unchecked Sendable {
+    let value: Pointer
+    init(_ value: Pointer) { self.value = value }
 }

@@ -74,13 +74,14 @@ final class KeywordSearch: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let background: Bool
 
-    init(_ keywords: KeywordIndex, query: RecallQuery, k: Int, alongside: Bool) {
+    /// `ceilingBelow`: the query's ceiling is looked up when fewer hits than this are found (fusion's `minScaledCandidates`).
+    init(_ keywords: KeywordIndex, query: RecallQuery, k: Int, ceilingBelow: Int, alongside: Bool) {
         background = alongside
         let run: @Sendable () -> Void = { [self] in
             var clock = RecallTimings.Stopwatch()
             let terms = KeywordQuery.terms(for: query.text)
             hits = keywords.search(namespace: query.namespace, terms: terms, k: k, filter: query.filter, now: query.now)
-            if hits.count < RankFusion.minScaledCandidates { ceiling = keywords.ceiling(namespace: query.namespace, terms: terms) }
+            if hits.count < ceilingBelow { ceiling = keywords.ceiling(namespace: query.namespace, terms: terms) }
             milliseconds = clock.lap()
         }
         if alongside {
@@ -264,7 +265,9 @@ public final class RecallEngine: Sendable {
         // The keyword search runs on a second core while the query is embedded
         // and the vector index searched: both wait for nothing from each other.
         let keywordSearch = weights[.keyword, default: 0] > 0
-            ? KeywordSearch(keywords, query: query, k: n, alongside: parallelSignals && weights[.vector, default: 0] > 0) : nil
+            ? KeywordSearch(
+                keywords, query: query, k: n, ceilingBelow: fusion.minScaledCandidates,
+                alongside: parallelSignals && weights[.vector, default: 0] > 0) : nil
         if weights[.vector, default: 0] > 0 {
             var vector: [Float]?
             do { vector = try queryCache.vector(for: query.text, embedder: embedder) } catch let error as EmbedderError {
@@ -385,12 +388,14 @@ public final class RecallEngine: Sendable {
         // a memory beside a weaker hit would not reach the top by borrowing (and each costs a vector read).
         let unscored = Set(ranking.prefix(20).flatMap { neighbours[$0.key] ?? [] }).subtracting(similarity.keys)
         for (key, vector) in index.vectors(namespace: namespace, keys: Array(unscored)) where vector.count == query.count {
-            similarity[key] = Double(zip(vector, query).reduce(Float(0)) { $0 + $1.0 * $1.1 })
+            similarity[key] = Double(vector.withUnsafeBufferPointer { v in
+                query.withUnsafeBufferPointer { q in Dot.product(v.baseAddress!, q.baseAddress!, q.count) }
+            })
         }
-        // The new candidates' own neighbours (beyond the hit they border) are not looked up: one hop.
-        let around = neighbours.merging(
-            neighbours.flatMap { hit, keys in keys.map { ($0, hit) } }.reduce(into: [Int64: [Int64]]()) { $0[$1.0, default: []].append($1.1) },
-            uniquingKeysWith: { $0 + $1 })
+        // Neighbourhood is mutual: a new candidate borders the hits it was found beside
+        // (its own other neighbours are not looked up: one hop).
+        var around = neighbours
+        for (hit, keys) in neighbours { for key in keys { around[key, default: []].append(hit) } }
         let w = rerank.neighbourWeight
         var scored: [(key: Int64, score: Double)] = []
         for (key, own) in similarity {
