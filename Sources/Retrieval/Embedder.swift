@@ -17,7 +17,7 @@ extension Embedder {
 }
 
 /// Scales `vector` to unit length in place; a zero vector stays zero.
-func normalize(_ vector: inout [Float]) {
+public func normalize(_ vector: inout [Float]) {
     var sum: Float = 0
     for x in vector { sum += x * x }
     guard sum > 0 else { return }

@@ -179,25 +179,18 @@ func run(_ options: [String: String]) throws {
     // --rerank "speaker=0.2;speaker=0.4,candidates=100": the fused default again with these
     // rerank knobs, each by its own service over the same store and indexes (side by side).
     for (n, text) in (options["rerank"] ?? "").split(separator: ";").enumerated() {
-        var rerank = Rerank()
-        var keywordParameters = service.keywords.parameters
-        var ownKeywords = false
-        for pair in text.split(separator: ",") {
-            let parts = pair.split(separator: "=")
-            guard parts.count == 2, let value = Double(parts[1]) else {
-                throw ClientError.protocolError("--rerank: knob=value expected, got '\(pair)'")
-            }
-            if keywordParameters.set(String(parts[0]), value) { ownKeywords = true; continue }
-            guard rerank.set(String(parts[0]), value) else { throw ClientError.protocolError("--rerank: unknown knob '\(parts[0])'") }
+        let knobs: RecallKnobs
+        do { knobs = try RecallKnobs(text, keywords: service.keywords.parameters) } catch {
+            throw ClientError.protocolError("--rerank: \(error)")
         }
         // A keyword-index knob needs an index of its own, built from the same texts.
         var keywords = service.keywords
-        if ownKeywords {
-            keywords = KeywordIndex(parameters: keywordParameters)
+        if knobs.changesKeywords {
+            keywords = KeywordIndex(parameters: knobs.keywords)
             _ = try MemoryService.buildKeywordIndex(keywords, from: store)
         }
         let variant = try MemoryService(
-            store: store, index: index, keywords: keywords, embedder: embedder, accessLog: AccessLog(), rerank: rerank)
+            store: store, index: index, keywords: keywords, embedder: embedder, accessLog: AccessLog(), rerank: knobs.rerank)
         let variantDispatcher = variant.dispatcher(logger: Logger(level: .error))
         let path = directory + "/v\(n).sock"
         let variantServer = SocketServer(path: path, maxFrameBytes: 64 << 20, maxConnections: 4, logger: Logger(level: .error)) {
