@@ -30,14 +30,18 @@ import Retrieval
         #expect(laterHits.first?["explain"]?["time_phrase"] == nil)
     }
 
+    /// Three near-duplicate paintings of sunsets and one of portraits in namespace "n", then `more`.
+    func paintings(_ h: Harness, more: [String] = []) throws {
+        let texts = [
+            "Caroline loves painting sunsets by the lake", "Caroline loves painting sunsets by the lake!",
+            "Caroline loves painting sunsets near the lake", "Caroline also enjoys painting portraits of her friends",
+        ] + more
+        _ = try h.result("memory.add", ["namespace": "n", "items": .array(texts.map { ["text": .string($0)] })])
+    }
+
     @Test func diversitySpreadsTheTopHits() throws {
         let h = try Harness()
-        _ = try h.result("memory.add", ["namespace": "n", "items": [
-            ["text": "Caroline loves painting sunsets by the lake"],
-            ["text": "Caroline loves painting sunsets by the lake!"],
-            ["text": "Caroline loves painting sunsets near the lake"],
-            ["text": "Caroline also enjoys painting portraits of her friends"],
-        ]])
+        try paintings(h)
         func top2(_ diversity: Double) throws -> [String] {
             guard case .array(let hits)? = try h.result("memory.recall", [
                 "namespace": "n", "query": "Caroline painting sunsets lake", "k": 2, "diversity": .double(diversity),
@@ -51,13 +55,7 @@ import Retrieval
 
     @Test func diversifiedScoresStayInRankOrder() throws {
         let h = try Harness()
-        _ = try h.result("memory.add", ["namespace": "n", "items": [
-            ["text": "Caroline loves painting sunsets by the lake"],
-            ["text": "Caroline loves painting sunsets by the lake!"],
-            ["text": "Caroline loves painting sunsets near the lake"],
-            ["text": "Caroline also enjoys painting portraits of her friends"],
-            ["text": "Melanie runs by the lake"],
-        ]])
+        try paintings(h, more: ["Melanie runs by the lake"])
         let hits = try #require(try h.result("memory.recall", [
             "namespace": "n", "query": "Caroline painting sunsets lake", "k": 4, "diversity": 0.8, "explain": true,
         ])["hits"]?.arrayValue)

@@ -60,20 +60,23 @@ import MemTestSupport
         #expect(Set(keys(index, "pottery")) == [5, 3])
     }
 
+    /// An index of namespace "ns" holding `texts` as keys 1, 2, 3...
+    func indexed(_ texts: [String], _ parameters: KeywordIndex.Parameters = KeywordIndex.Parameters()) -> KeywordIndex {
+        let index = KeywordIndex(parameters: parameters)
+        for (i, text) in texts.enumerated() { index.upsert(namespace: "ns", key: Int64(i + 1), text: text, meta: meta()) }
+        return index
+    }
+
     @Test func compoundsAreLookedUpJoinedAndSplit() {
         var parameters = KeywordIndex.Parameters()
         parameters.compoundWeight = 0.5
-        let index = KeywordIndex(parameters: parameters)
-        index.upsert(namespace: "ns", key: 1, text: "We took a roadtrip to the coast", meta: meta())
-        index.upsert(namespace: "ns", key: 2, text: "The road trip was long", meta: meta())
-        index.upsert(namespace: "ns", key: 3, text: "A trip to the shop", meta: meta())
+        let roadtrips = ["We took a roadtrip to the coast", "The road trip was long"]
+        let index = indexed(roadtrips + ["A trip to the shop"], parameters)
         // "road trip" also finds the one-word roadtrip; "roadtrips" finds road + trip.
         #expect(keys(index, "road trip").contains(1))
         #expect(keys(index, "roadtrips").prefix(2).sorted() == [1, 2])
         // Off (the default): each written form finds only itself.
-        let plain = KeywordIndex()
-        plain.upsert(namespace: "ns", key: 1, text: "We took a roadtrip to the coast", meta: meta())
-        plain.upsert(namespace: "ns", key: 2, text: "The road trip was long", meta: meta())
+        let plain = indexed(roadtrips)
         #expect(keys(plain, "roadtrips") == [1])
         #expect(!keys(plain, "road trip").contains(1))
         // Halves that are stop words are no split ("nowhere" is not now + here).
@@ -85,18 +88,11 @@ import MemTestSupport
     @Test func feedbackExpandsTheQueryWithTheTopHitsTerms() {
         var parameters = KeywordIndex.Parameters()
         parameters.feedbackWeight = 0.5
-        let index = KeywordIndex(parameters: parameters)
-        index.upsert(namespace: "ns", key: 1, text: "Dana adopted a puppy called Biscuit", meta: meta())
-        index.upsert(namespace: "ns", key: 2, text: "Biscuit chewed the sofa again", meta: meta())
-        index.upsert(namespace: "ns", key: 3, text: "The sofa is new", meta: meta())
-        index.upsert(namespace: "ns", key: 4, text: "Lunch with Sam", meta: meta())
+        let biscuit = ["Dana adopted a puppy called Biscuit", "Biscuit chewed the sofa again"]
+        let index = indexed(biscuit + ["The sofa is new", "Lunch with Sam"], parameters)
         // "puppy" is only in 1; its term Biscuit (in two memories) brings 2 along, below 1.
         #expect(keys(index, "puppy") == [1, 2])
-        let plain = KeywordIndex()
-        for (key, text) in [(1, "Dana adopted a puppy called Biscuit"), (2, "Biscuit chewed the sofa again")] {
-            plain.upsert(namespace: "ns", key: Int64(key), text: text, meta: meta())
-        }
-        #expect(keys(plain, "puppy") == [1])
+        #expect(keys(indexed(biscuit), "puppy") == [1])
     }
 
     @Test func ceilingAndSessionNeighbours() {
