@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Extra flags for memosd, e.g. make run ARGS="--socket /tmp/m.sock"
 ARGS ?=
 
-.PHONY: all deps model build release run test test-python test-mcp bench bench-peers eval fuzz clean
+.PHONY: all deps model build release run test test-python test-mcp bench bench-peers bench-onnx eval fuzz clean
 
 all: build
 
@@ -72,6 +72,13 @@ bench-peers: deps
 	$(ANN_VENV)/bin/python scripts/bench_ann_peers.py --base .build/ann-data-$(POINTS)/base.fvecs \
 	  --queries .build/ann-data-$(POINTS)/queries.fvecs --truth .build/ann-data-$(POINTS)/truth.ivecs \
 	  --memos .build/release/memos-bench $(PEER_ARGS)
+
+# memos' MiniLM beside ONNX Runtime (from PyPI, in a venv under .build/) on the same weights,
+# texts and query, interleaved: make bench-onnx [ONNX_ARGS="--texts 1000 --rounds 3"]
+ONNX_ARGS ?= --texts 300 --rounds 2
+bench-onnx: deps model
+	$(SWIFT) build -c release --product memos-bench
+	python3 scripts/bench_onnxruntime.py --memos .build/release/memos-bench $(ONNX_ARGS)
 
 # LoCoMo turn-level recall@k: needs the model and locomo10.json, by default at
 # ../shared/data/locomo10.json, else ARGS="--data PATH". No test reads it.

@@ -151,7 +151,7 @@ public enum DaemonFlags {
         DaemonFlag("--hnsw-ef-construction", "N", "HNSW build beam (default 100)") { c, v, f in
             c.hnswEfConstruction = try FlagValue.positive(v, f)
         },
-        DaemonFlag("--hnsw-ef-search", "N", "HNSW search beam (default 100; higher: better recall, slower)") { c, v, f in
+        DaemonFlag("--hnsw-ef-search", "N", "HNSW search beam up to 100k memories in a namespace, scaled up above (default 100; higher: better recall, slower)") { c, v, f in
             c.hnswEfSearch = try FlagValue.positive(v, f)
         },
     ]

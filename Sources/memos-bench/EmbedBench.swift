@@ -7,8 +7,8 @@ import Retrieval
 /// (10–60 words of real English words from the model's vocabulary) at batch
 /// sizes 1, 32 and 256 with 1 and 2 worker threads (BLAS itself on 1 thread each), and the latency of one
 /// 20-word query per thread count (interleaved; with 2, the threads share each layer of the pass). `--texts-out FILE` writes the texts (for the
-/// sentence-transformers comparison in scripts/bench_sentence_transformers.py).
-/// Flags: --model-dir DIR --texts N (1000) --texts-out FILE --threads 1,2 --batches 1,32,256 --rows N (rows per forward pass)
+/// sentence-transformers and ONNX Runtime comparisons in scripts/), `--query-out FILE` the query.
+/// Flags: --model-dir DIR --texts N (1000) --texts-out FILE --query-out FILE --threads 1,2 --batches 1,32,256 --rows N (rows per forward pass)
 func embedBenchmark(_ flags: Flags) throws {
     let directory = flags.string("model-dir", DefaultPaths.modelDirectory(environment: ProcessInfo.processInfo.environment))
     var embedder = try MiniLMEmbedder(directory: directory)
@@ -36,6 +36,9 @@ func embedBenchmark(_ flags: Flags) throws {
     var rng = SplitMix64(seed: 99)
     let words = benchmarkWords(vocabularyFile: directory + "/vocab.txt")
     let query = (0..<20).map { _ in words.randomElement(using: &rng)! }.joined(separator: " ")
+    if let path = flags.values["query-out"] {
+        try (query + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
     // One query per thread count, the counts interleaved run by run (a busy machine slows both alike).
     var latencies = [Int: [Double]]()
     for _ in 0..<50 {

@@ -43,6 +43,18 @@ func recallAgainstExact(_ graph: HNSWGraph, vectors: [Int64: [Float]], queries: 
     let data = clusteredVectors(count: 2500, dimension: HNSWTests.dimension, clusters: 40, seed: 11)
     let queries = clusteredVectors(count: 100, dimension: HNSWTests.dimension, clusters: 40, seed: 99)
 
+    @Test func theDefaultEfGrowsWithTheGraphAboveTheScalePoint() {
+        let parameters = HNSWGraph.Parameters()
+        #expect(parameters.defaultEf(nodes: 0) == 100)
+        #expect(parameters.defaultEf(nodes: HNSWGraph.Parameters.efScaleFrom) == 100)
+        let sizes = [100_001, 200_000, 500_000, 1_000_000, 10_000_000, 1_000_000_000]
+        let efs = sizes.map { parameters.defaultEf(nodes: $0) }
+        #expect(efs == efs.sorted(), "never shrinks as the graph grows")
+        #expect((550...650).contains(parameters.defaultEf(nodes: 1_000_000)))
+        #expect(efs.last == 2000, "capped at 20 × efSearch")
+        #expect(HNSWGraph.Parameters(efSearch: 40).defaultEf(nodes: 1_000_000) < 300, "scales the configured beam")
+    }
+
     func build() -> (HNSWGraph, [Int64: [Float]]) {
         var graph = HNSWGraph(dimension: Self.dimension, parameters: .init(m: 12, efConstruction: 64, efSearch: 100))
         var live: [Int64: [Float]] = [:]
