@@ -3,42 +3,35 @@ import MemJSON
 
 /// Filters shared by recall and list.
 public struct WireFilter: Codable, Sendable, Hashable {
-    public var tags: [String]?
-    public var agent: String?
-    public var session: String?
-    /// Who said it (a conversation turn's speaker).
-    public var speaker: String?
-    public var since: Timestamp?
-    public var until: Timestamp?
-    /// list only: `active` (default), `superseded`, `forgotten` or `any`.
-    public var state: String?
-    /// list only: `plaintext`, `activation` or `parameter`.
-    public var kind: String?
-    /// list only: the base model of activation and parameter memories.
-    public var model: String?
-    /// list only: `working`, `active` or `archive`.
-    public var tier: String?
+    /// The filter as sent: an object in the filter language (docs/filters.md),
+    /// read by the daemon's `FilterParser`, which names the place of every error.
+    public var json: JSONValue
 
+    public init(json: JSONValue) { self.json = json }
+
+    /// The shorthand fields, each an equality (tags: all of them); nil ones are left out.
     public init(
         tags: [String]? = nil, agent: String? = nil, session: String? = nil, since: Timestamp? = nil,
         until: Timestamp? = nil, state: String? = nil, kind: String? = nil, model: String? = nil, tier: String? = nil,
         speaker: String? = nil
     ) {
-        self.speaker = speaker
-        self.kind = kind
-        self.model = model
-        self.tier = tier
-        self.tags = tags
-        self.agent = agent
-        self.session = session
-        self.since = since
-        self.until = until
-        self.state = state
+        var object: [String: JSONValue] = [:]
+        if let tags { object["tags"] = .array(tags.map(JSONValue.string)) }
+        for (key, value) in [("agent", agent), ("session", session), ("speaker", speaker), ("state", state), ("kind", kind),
+                             ("model", model), ("tier", tier), ("since", since?.iso8601), ("until", until?.iso8601)] {
+            if let value { object[key] = .string(value) }
+        }
+        json = .object(object)
     }
 
-    public static let keys = codingKeyNames(CodingKeys.self)
+    public init(from decoder: Decoder) throws {
+        json = try decoder.singleValueContainer().decode(JSONValue.self)
+    }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case tags, agent, session, speaker, since, until, state, kind, model, tier }
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(json)
+    }
 }
 
 /// A memory as the protocol shows it (the current version of a cube).

@@ -80,7 +80,10 @@ extension MemoryService {
 
     func get(_ params: MemoryGet.Params, _ context: RequestContext) throws -> MemoryGet.Result {
         try limits.checkName(params.namespace, field: "namespace")
-        let id = try cubeID(params.id, field: "id")
+        if let ids = params.ids { return try getMany(ids, params, context) }
+        if params.filter != nil { throw ValidationError(field: "filter", "goes with ids (memory.list filters a whole namespace)") }
+        guard let text = params.id else { throw ValidationError(field: "id", "is required (or give ids)") }
+        let id = try cubeID(text, field: "id")
         if let version = params.version {
             guard version >= 1 else { throw ValidationError(field: "version", "must be 1 or more") }
             return MemoryGet.Result(version: WireVersion(try store.version(namespace: params.namespace, id: id, version: version)))
@@ -88,6 +91,32 @@ extension MemoryService {
         let stored = try store.get(namespace: params.namespace, id: id, now: context.now)
         accessLog.record(keys: [stored.key], at: context.now)
         return try payloadResult(stored.cube, params: params, context: context)
+    }
+
+    /// memory.get with `ids`: the memories found, in the order asked; without a
+    /// filter in any state (as memory.get of one id), with one as memory.list reads it.
+    private func getMany(_ ids: [String], _ params: MemoryGet.Params, _ context: RequestContext) throws -> MemoryGet.Result {
+        if params.id != nil { throw ValidationError(field: "ids", "give id or ids, not both") }
+        for (key, given) in [("version", params.version != nil), ("export_to", params.exportTo != nil),
+                             ("export_fd", params.exportFD != nil), ("include_data", params.includeData != nil)] where given {
+            throw ValidationError(field: key, "goes with one id, not with ids")
+        }
+        guard !ids.isEmpty else { throw ValidationError(field: "ids", "must name at least one id") }
+        if ids.count > limits.maxBatchItems {
+            throw RPCError(
+                .payloadTooLarge, "ids holds \(ids.count) ids; one request may get at most \(limits.maxBatchItems)",
+                field: "params.ids", limit: limits.maxBatchItems)
+        }
+        var wanted: [CubeID] = []
+        for (i, text) in ids.enumerated() { wanted.append(try cubeID(text, field: "ids[\(i)]")) }
+        var filter = try filter(params.filter, field: "filter", allowState: true)
+        if params.filter == nil { filter.states = .any }
+        let found = try store.cubes(namespace: params.namespace, ids: wanted, filter: filter, now: context.now)
+        var seen = Set<CubeID>(), memories: [WireMemory] = [], missing: [String] = []
+        for id in wanted where seen.insert(id).inserted {
+            if let cube = found[id] { memories.append(WireMemory(cube)) } else { missing.append(id.rawValue) }
+        }
+        return MemoryGet.Result(memories: memories, notFound: missing)
     }
 
     func history(_ params: MemoryHistory.Params, _ context: RequestContext) throws -> MemoryHistory.Result {

@@ -217,6 +217,8 @@ extension MemoryService {
     func forget(_ params: MemoryForget.Params, _ context: RequestContext) throws -> MemoryForget.Result {
         try limits.checkName(params.namespace, field: "namespace")
         if let agent = params.agent { try limits.checkName(agent, field: "agent") }
+        if params.filter != nil { return try forgetMatching(params, context) }
+        if params.dryRun != nil { throw ValidationError(field: "dry_run", "goes with filter (forgetting ids needs no count)") }
         var ids: [CubeID] = []
         if let id = params.id { ids.append(try cubeID(id, field: "id")) }
         if let list = params.ids {
@@ -237,6 +239,29 @@ extension MemoryService {
             keywords.remove(namespace: params.namespace, keys: keys)
         }
         return MemoryForget.Result(forgotten: count)
+    }
+
+    /// memory.forget with `filter`: every memory that passes it, chosen in the
+    /// write transaction; `dry_run` counts them and changes nothing.
+    private func forgetMatching(_ params: MemoryForget.Params, _ context: RequestContext) throws -> MemoryForget.Result {
+        if params.id != nil || params.ids != nil { throw ValidationError(field: "filter", "give id, ids or filter, not more than one") }
+        if params.filter?.json == .object([:]) {
+            throw ValidationError(field: "filter", "is empty, which would forget every memory; to mean that, say {\"state\": \"active\"}")
+        }
+        let filter = try filter(params.filter, field: "filter", allowState: true)
+        if params.dryRun == true {
+            let (count, ids) = try store.count(namespace: params.namespace, filter: filter, sample: 100, now: context.now)
+            return MemoryForget.Result(forgotten: 0, matched: count, ids: ids.map(\.rawValue))
+        }
+        let purge = params.purge ?? false
+        let (matched, changed) = try store.forget(
+            namespace: params.namespace, matching: filter, purge: purge,
+            provenance: provenance(purge ? .purge : .forget, agent: params.agent, context: context), at: context.now
+        ) { keys in
+            index.remove(namespace: params.namespace, keys: keys)
+            keywords.remove(namespace: params.namespace, keys: keys)
+        }
+        return MemoryForget.Result(forgotten: changed, matched: matched)
     }
 }
 

@@ -174,50 +174,10 @@ public final class MemoryService: Sendable {
         return id
     }
 
+    /// A request's filter in the filter language (docs/filters.md). `allowState`:
+    /// the top-level `state` and `model` keys, which only reads of the store understand.
     func filter(_ wire: WireFilter?, field: String, allowState: Bool) throws(ValidationError) -> CubeFilter {
-        guard let wire else { return CubeFilter() }
-        var filter = CubeFilter()
-        if let tags = wire.tags {
-            try limits.checkTags(tags, field: "\(field).tags")
-            filter.tags = tags
-        }
-        if let agent = wire.agent {
-            try limits.checkName(agent, field: "\(field).agent")
-            filter.agent = agent
-        }
-        if let session = wire.session {
-            try limits.checkName(session, field: "\(field).session")
-            filter.session = session
-        }
-        if let speaker = wire.speaker {
-            try limits.checkSpeaker(speaker, field: "\(field).speaker")
-            filter.speaker = speaker
-        }
-        filter.since = wire.since
-        filter.until = wire.until
-        if let since = wire.since, let until = wire.until, since > until {
-            throw ValidationError(field: "\(field).until", "is before since")
-        }
-        for (key, value) in [("kind", wire.kind), ("model", wire.model), ("tier", wire.tier)] where value != nil && !allowState {
-            throw ValidationError(field: "\(field).\(key)", "is only accepted by memory.list")
-        }
-        if let kind = wire.kind {
-            guard let parsed = Kind(rawValue: kind) else { throw ValidationError(field: "\(field).kind", "must be plaintext, activation or parameter") }
-            filter.kind = parsed
-        }
-        if let tier = wire.tier {
-            guard let parsed = Tier(rawValue: tier) else { throw ValidationError(field: "\(field).tier", "must be working, active or archive") }
-            filter.tier = parsed
-        }
-        filter.model = wire.model
-        if let state = wire.state {
-            guard allowState else { throw ValidationError(field: "\(field).state", "is only accepted by memory.list") }
-            guard let states = CubeFilter.States(rawValue: state) else {
-                throw ValidationError(field: "\(field).state", "must be one of active, superseded, forgotten, any")
-            }
-            filter.states = states
-        }
-        return filter
+        try FilterParser(limits: limits, listOnlyAllowed: allowState).parse(wire?.json, field: field)
     }
 
     func provenance(_ operation: Operation, agent: String?, context: RequestContext, source: JSONValue? = nil) -> Provenance {

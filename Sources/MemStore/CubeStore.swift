@@ -1,4 +1,5 @@
 import MemCube
+import MemJSON
 
 /// The storage interface the rest of memos sees: the roles below, each a
 /// protocol of its own, none naming a storage engine's operations. SQLite
@@ -29,6 +30,14 @@ public protocol CubeRepository: AnyObject {
         afterCommit: ([Int64]) -> Void
     ) throws -> Int
 
+    /// `forget` of every cube of `namespace` that passes `filter` (the list
+    /// predicate), chosen inside the same transaction. Returns how many
+    /// matched and how many changed.
+    func forget(
+        namespace: String, matching filter: CubeFilter, purge: Bool, provenance: Provenance, at: Timestamp,
+        afterCommit: ([Int64]) -> Void
+    ) throws -> (matched: Int, changed: Int)
+
     /// Writes each revision as a new version of its cube, with the links a
     /// run makes beside them, all or none; a cube that moved past its
     /// `expectedVersion` fails the whole write.
@@ -41,6 +50,10 @@ public protocol CubeRepository: AnyObject {
     func version(namespace: String, id: CubeID, version: Int) throws -> CubeVersion
     func history(namespace: String, id: CubeID) throws -> [CubeVersion]
     func list(namespace: String, filter: CubeFilter, limit: Int, cursor: CubeID?, now: Timestamp) throws -> CubePage
+    /// How many cubes of `namespace` pass `filter`, and the ids of the first `sample` of them, newest first.
+    func count(namespace: String, filter: CubeFilter, sample: Int, now: Timestamp) throws -> (count: Int, ids: [CubeID])
+    /// The cubes of `namespace` with these ids that pass `filter`, by id.
+    func cubes(namespace: String, ids: [CubeID], filter: CubeFilter, now: Timestamp) throws -> [CubeID: MemCube]
     /// Active, unexpired cubes of `namespace` with these keys.
     func cubes(namespace: String, keys: [Int64], now: Timestamp) throws -> [Int64: MemCube]
     /// Active, unexpired plaintext cubes of `namespace`, in key order.
@@ -196,7 +209,8 @@ public struct VectorRecord: Sendable {
     }
 }
 
-/// What the vector index keeps per entry to apply filters in memory.
+/// What the vector and keyword indexes keep per entry to apply filters in
+/// memory: every field the filter language tests (an indexed memory is active).
 public struct VectorMeta: Sendable, Hashable {
     public var tags: [String]
     public var agent: String?
@@ -205,28 +219,61 @@ public struct VectorMeta: Sendable, Hashable {
     public var time: Timestamp
     public var expiresAt: Timestamp?
     public var speaker: String?
+    public var kind: Kind
+    public var tier: Tier
+    public var importance: Double
+    public var version: Int
+    public var createdAt: Timestamp
+    public var occurredAt: Timestamp?
+    public var validFrom: Timestamp?
+    public var validTo: Timestamp?
+    public var attributes: [String: JSONValue]
 
     public init(_ cube: MemCube) {
-        tags = cube.tags
-        agent = cube.agent
-        session = cube.session
-        time = cube.occurredAt ?? cube.createdAt
-        expiresAt = cube.expiresAt
-        speaker = cube.speaker
+        self.init(
+            tags: cube.tags, agent: cube.agent, session: cube.session, time: cube.occurredAt ?? cube.createdAt,
+            expiresAt: cube.expiresAt, speaker: cube.speaker, kind: cube.kind, tier: cube.tier, importance: cube.importance,
+            version: cube.version, createdAt: cube.createdAt, occurredAt: cube.occurredAt, validFrom: cube.validFrom,
+            validTo: cube.validTo, attributes: cube.attributes)
     }
 
-    public init(tags: [String], agent: String?, session: String?, time: Timestamp, expiresAt: Timestamp?, speaker: String? = nil) {
+    public init(
+        tags: [String], agent: String?, session: String?, time: Timestamp, expiresAt: Timestamp?, speaker: String? = nil,
+        kind: Kind = .plaintext, tier: Tier = .active, importance: Double = 0.5, version: Int = 1, createdAt: Timestamp? = nil,
+        occurredAt: Timestamp? = nil, validFrom: Timestamp? = nil, validTo: Timestamp? = nil, attributes: [String: JSONValue] = [:]
+    ) {
         self.tags = tags
         self.agent = agent
         self.session = session
         self.time = time
         self.expiresAt = expiresAt
         self.speaker = speaker
+        self.kind = kind
+        self.tier = tier
+        self.importance = importance
+        self.version = version
+        self.createdAt = createdAt ?? time
+        self.occurredAt = occurredAt
+        self.validFrom = validFrom
+        self.validTo = validTo
+        self.attributes = attributes
     }
 
     public func matches(_ filter: CubeFilter, now: Timestamp) -> Bool {
         if let expiresAt, expiresAt <= now { return false }
+        if let kind = filter.kind, kind != self.kind { return false }
+        if let tier = filter.tier, tier != self.tier { return false }
         return filter.matches(tags: tags, agent: agent, session: session, time: time, speaker: speaker)
+            && filter.expression?.matches(self) != false
+    }
+}
+
+extension VectorMeta: FilterSubject {
+    public func filterValue(_ field: FilterField) -> FilterValue? {
+        Self.value(
+            field, tags: tags, agent: agent, session: session, speaker: speaker, kind: kind, tier: tier, state: .active,
+            importance: importance, version: version, createdAt: createdAt, occurredAt: occurredAt, validFrom: validFrom,
+            validTo: validTo, expiresAt: expiresAt, attributes: attributes)
     }
 }
 

@@ -76,6 +76,9 @@ public struct CubeFilter: Sendable, Hashable {
     public var kind: Kind?
     public var model: String?
     public var tier: Tier?
+    /// The conditions beyond the shorthand fields above (operators,
+    /// attributes, and/or/not), all of which must hold as well.
+    public var expression: FilterExpression?
 
     public init(
         tags: [String] = [], agent: String? = nil, session: String? = nil,
@@ -89,7 +92,16 @@ public struct CubeFilter: Sendable, Hashable {
         self.states = states
     }
 
-    /// The same predicate as the SQL filter, for in-memory candidates.
+    /// The whole filter (state aside) on a loaded memory: the same predicate as the SQL filter.
+    public func matches(_ cube: MemCube) -> Bool {
+        if let kind, kind != cube.kind { return false }
+        if let tier, tier != cube.tier { return false }
+        if let model, model != cube.content?.model { return false }
+        return matches(tags: cube.tags, agent: cube.agent, session: cube.session, time: cube.occurredAt ?? cube.createdAt, speaker: cube.speaker)
+            && expression?.matches(cube) != false
+    }
+
+    /// The shorthand fields' predicate, for in-memory candidates.
     public func matches(
         tags cubeTags: [String], agent cubeAgent: String?, session cubeSession: String?,
         time: Timestamp, speaker cubeSpeaker: String?

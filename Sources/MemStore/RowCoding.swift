@@ -75,14 +75,20 @@ enum RowCoding {
         """
 
     /// The columns `meta(_:from:)` decodes into a `VectorMeta`, in order.
-    static let metaColumns = "c.tags, c.agent, c.session, coalesce(c.occurred_at, c.created_at), c.expires_at, c.speaker"
+    static let metaColumns = """
+        c.tags, c.agent, c.session, coalesce(c.occurred_at, c.created_at), c.expires_at, c.speaker, c.kind, c.tier,
+        c.importance, c.version, c.created_at, c.occurred_at, c.valid_from, c.valid_to, c.attributes
+        """
 
     /// A `VectorMeta` from `metaColumns`, starting at `column`.
     static func meta(_ row: Statement, from column: Int32) -> VectorMeta {
-        VectorMeta(
+        func time(_ offset: Int32) -> Timestamp? { row.optionalInt64(column + offset).map(Timestamp.init(millis:)) }
+        return VectorMeta(
             tags: strings(row.text(column)), agent: row.text(column + 1), session: row.text(column + 2),
-            time: Timestamp(millis: row.int64(column + 3)), expiresAt: row.optionalInt64(column + 4).map(Timestamp.init(millis:)),
-            speaker: row.text(column + 5))
+            time: Timestamp(millis: row.int64(column + 3)), expiresAt: time(4), speaker: row.text(column + 5),
+            kind: Kind(rawValue: row.text(column + 6) ?? "") ?? .plaintext, tier: Tier(rawValue: row.text(column + 7) ?? "") ?? .active,
+            importance: row.double(column + 8), version: row.int(column + 9), createdAt: time(10), occurredAt: time(11),
+            validFrom: time(12), validTo: time(13), attributes: attributes(row.text(column + 14)))
     }
 
     /// Decodes a row selected with `cubeColumns`.

@@ -49,6 +49,30 @@ extension SQLiteStore {
         return CubePage(cubes: Array(page), nextCursor: rows.count > limit ? page.last?.id.rawValue : nil)
     }
 
+    public func count(namespace: String, filter: CubeFilter, sample: Int, now: Timestamp) throws -> (count: Int, ids: [CubeID]) {
+        var sql = "FROM cubes c WHERE c.namespace = ?"
+        var values: [SQLValue] = [.text(namespace)]
+        FilterSQL.append(filter, now: now, to: &sql, &values)
+        return try read { db in
+            try db.readTransaction {
+                let count = try db.prepare("SELECT count(*) \(sql)").query(values) { $0.int64(0) }.first ?? 0
+                let ids = try db.prepare("SELECT c.id \(sql) ORDER BY c.id DESC LIMIT ?").query(values + [.int(Int64(sample))]) {
+                    $0.text(0).flatMap(CubeID.init)
+                }
+                return (Int(count), ids.compactMap { $0 })
+            }
+        }
+    }
+
+    public func cubes(namespace: String, ids: [CubeID], filter: CubeFilter, now: Timestamp) throws -> [CubeID: MemCube] {
+        guard !ids.isEmpty else { return [:] }
+        var sql = "SELECT \(RowCoding.cubeColumns) FROM cubes c WHERE c.id IN \(SQLList.sql) AND c.namespace = ?"
+        var values: [SQLValue] = [SQLList.strings(ids.map(\.rawValue)), .text(namespace)]
+        FilterSQL.append(filter, now: now, to: &sql, &values)
+        let rows = try read { db in try db.prepare(sql).query(values, row: RowCoding.cube) }
+        return Dictionary(rows.map { ($0.cube.id, $0.cube) }, uniquingKeysWith: { first, _ in first })
+    }
+
     public func cubes(namespace: String, keys: [Int64], now: Timestamp) throws -> [Int64: MemCube] {
         guard !keys.isEmpty else { return [:] }
         let epoch = cache.epoch
@@ -114,57 +138,5 @@ extension SQLiteStore {
         VectorRecord(
             key: row.int64(0), namespace: row.text(1) ?? "", meta: RowCoding.meta(row, from: 4),
             embedding: Embedding(embedder: row.text(2) ?? "", vector: row.floats(3)))
-    }
-}
-
-/// The SQL form of `CubeFilter` (table alias `c`), shared by list and search.
-enum FilterSQL {
-    static func append(_ filter: CubeFilter, now: Timestamp, to sql: inout String, _ values: inout [SQLValue]) {
-        switch filter.states {
-        case .any: break
-        case .active, .superseded, .forgotten:
-            sql += " AND c.state = ?"
-            values.append(.text(filter.states.rawValue))
-        }
-        if filter.states == .active || filter.states == .any {
-            sql += " AND (c.state != 'active' OR c.expires_at IS NULL OR c.expires_at > ?)"
-            values.append(.int(now.millis))
-        }
-        if let agent = filter.agent {
-            sql += " AND c.agent = ?"
-            values.append(.text(agent))
-        }
-        if let session = filter.session {
-            sql += " AND c.session = ?"
-            values.append(.text(session))
-        }
-        if let speaker = filter.speaker {
-            sql += " AND c.speaker = ?"
-            values.append(.text(speaker))
-        }
-        if let since = filter.since {
-            sql += " AND coalesce(c.occurred_at, c.created_at) >= ?"
-            values.append(.int(since.millis))
-        }
-        if let until = filter.until {
-            sql += " AND coalesce(c.occurred_at, c.created_at) <= ?"
-            values.append(.int(until.millis))
-        }
-        if let kind = filter.kind {
-            sql += " AND c.kind = ?"
-            values.append(.text(kind.rawValue))
-        }
-        if let model = filter.model {
-            sql += " AND json_extract(c.content, '$.model') = ?"
-            values.append(.text(model))
-        }
-        if let tier = filter.tier {
-            sql += " AND c.tier = ?"
-            values.append(.text(tier.rawValue))
-        }
-        for tag in filter.tags {
-            sql += " AND EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = ?)"
-            values.append(.text(tag))
-        }
     }
 }

@@ -88,14 +88,35 @@ extension SQLiteStore {
         namespace: String, ids: [CubeID], purge: Bool, provenance: Provenance, at: Timestamp,
         afterCommit: ([Int64]) -> Void
     ) throws -> Int {
+        try forget(namespace: namespace, purge: purge, provenance: provenance, at: at, afterCommit: afterCommit) { db in
+            try Set(ids).sorted().map { id in try loadForWrite(db, namespace: namespace, id: id) }
+        }.changed
+    }
+
+    public func forget(
+        namespace: String, matching filter: CubeFilter, purge: Bool, provenance: Provenance, at: Timestamp,
+        afterCommit: ([Int64]) -> Void
+    ) throws -> (matched: Int, changed: Int) {
+        try forget(namespace: namespace, purge: purge, provenance: provenance, at: at, afterCommit: afterCommit) { db in
+            var sql = "SELECT \(RowCoding.cubeColumns) FROM cubes c WHERE c.namespace = ?"
+            var values: [SQLValue] = [.text(namespace)]
+            FilterSQL.append(filter, now: at, to: &sql, &values)
+            return try db.prepare(sql + " ORDER BY c.id").query(values, row: RowCoding.cube)
+        }
+    }
+
+    /// Forgets or purges the cubes `select` picks inside the write transaction.
+    private func forget(
+        namespace: String, purge: Bool, provenance: Provenance, at: Timestamp, afterCommit: ([Int64]) -> Void,
+        select: (Connection) throws -> [StoredCube]
+    ) throws -> (matched: Int, changed: Int) {
         var leavingWorking: [StoredCube] = []
         var requested = 0  // the memories asked for; `changed` adds summaries a purge took with them
+        var matched = 0
         return try write { db in
             let changed: [Int64] = try db.transaction {
-                var targets: [StoredCube] = []
-                for id in Set(ids).sorted() {
-                    targets.append(try loadForWrite(db, namespace: namespace, id: id))
-                }
+                let targets = try select(db)
+                matched = targets.count
                 leavingWorking = targets.filter { $0.cube.tier == .working && $0.cube.state == .active }
                 var changed: [Int64] = []
                 for target in targets {
@@ -150,7 +171,7 @@ extension SQLiteStore {
                 if stored.cube.kind == .activation, let sha = stored.cube.content?.sha256 { blobs.release(sha) }
             }
             afterCommit(changed)
-            return requested
+            return (matched, requested)
         }
     }
 

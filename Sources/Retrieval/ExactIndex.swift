@@ -46,6 +46,15 @@ public final class ExactIndex: VectorIndex {
         }
     }
 
+    public func retier(namespace: String, keys: [Int64], tier: Tier) {
+        spaces.write { spaces in
+            for key in keys {
+                guard let row = spaces[namespace]?.position[key] else { continue }
+                spaces[namespace]?.metas[row].tier = tier
+            }
+        }
+    }
+
     public func remove(namespace: String, keys: [Int64]) {
         spaces.write { spaces in
             guard var matrix = spaces.removeValue(forKey: namespace) else { return }

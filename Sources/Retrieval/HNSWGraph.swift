@@ -172,6 +172,12 @@ public struct HNSWGraph: Sendable {
         metas[Int(node)] = meta
     }
 
+    public mutating func retier(keys: [Int64], tier: Tier) {
+        for key in keys {
+            if let node = position[key] { metas[Int(node)].tier = tier }
+        }
+    }
+
     public func vector(key: Int64) -> [Float]? {
         guard let node = position[key] else { return nil }
         return Array(vectors[(Int(node) * dimension)..<((Int(node) + 1) * dimension)])

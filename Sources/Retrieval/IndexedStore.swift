@@ -97,12 +97,22 @@ public struct IndexedStore: Sendable {
     }
 
     /// Index effects of tier moves: memories entering the archive leave the
-    /// vector index, those leaving it come back (with their stored vector).
+    /// vector index, those leaving it come back (with their stored vector);
+    /// every index records the new tier for filters.
     public func applyTierMoves(_ moves: [(key: Int64, namespace: String, from: Tier, to: Tier)]) throws {
+        for (place, group) in Dictionary(grouping: moves.filter { $0.from != $0.to }, by: { TierPlace(namespace: $0.namespace, tier: $0.to) }) {
+            index.retier(namespace: place.namespace, keys: group.map(\.key), tier: place.tier)
+            keywords.retier(namespace: place.namespace, keys: group.map(\.key), tier: place.tier)
+        }
         for (namespace, group) in Dictionary(grouping: moves.filter { $0.to == .archive && $0.from != .archive }, by: \.namespace) {
             index.remove(namespace: namespace, keys: group.map(\.key))
         }
         upsertCurrent(try store.vectorRecords(keys: moves.filter { $0.from == .archive && $0.to != .archive }.map(\.key)))
+    }
+
+    private struct TierPlace: Hashable {
+        var namespace: String
+        var tier: Tier
     }
 
     /// Indexes the records whose vectors come from the current embedder.

@@ -105,6 +105,15 @@ public final class KeywordIndex: Sendable {
         }
     }
 
+    /// Records that these memories moved to `tier` (a filter may read it).
+    public func retier(namespace: String, keys: [Int64], tier: Tier) {
+        state.write { state in
+            guard var shard = state.shards.removeValue(forKey: namespace) else { return }
+            for key in keys { shard.retier(key, tier) }
+            state.shards[namespace] = shard
+        }
+    }
+
     public func remove(namespace: String, keys: [Int64]) {
         state.write { state in
             guard var shard = state.shards.removeValue(forKey: namespace) else { return }
@@ -277,6 +286,10 @@ public final class KeywordIndex: Sendable {
             totalLength += Double(length)
             for entry in forward { postings[Int(entry.term)].append(Posting(slot: slot, tf: entry.tf)) }
             if let session = meta.session { link(slot, into: session) }
+        }
+
+        mutating func retier(_ key: Int64, _ tier: Tier) {
+            if let slot = slots[key] { metas[Int(slot)].tier = tier }
         }
 
         mutating func remove(_ key: Int64) {

@@ -327,8 +327,7 @@ public final class RecallEngine: Sendable {
         }.max() ?? 0
         for candidate in fused {
             guard let cube = cubes[candidate.key], cube.tier != .archive || query.includeArchive,
-                  query.filter.matches(
-                    tags: cube.tags, agent: cube.agent, session: cube.session, time: cube.occurredAt ?? cube.createdAt, speaker: cube.speaker)
+                  query.filter.matches(cube)
             else { continue }
             let time = cube.occurredAt ?? cube.createdAt
             var boosts: [String: Double] = [:]

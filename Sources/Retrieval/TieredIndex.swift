@@ -60,6 +60,15 @@ public final class TieredIndex: VectorIndex {
         if !inExact { graphs.write { $0[namespace]?.updateMeta(key: key, meta: meta) } }
     }
 
+    public func retier(namespace: String, keys: [Int64], tier: Tier) {
+        let inExact = graphs.read { graphs -> Bool in
+            guard graphs[namespace] == nil else { return false }
+            exact.retier(namespace: namespace, keys: keys, tier: tier)
+            return true
+        }
+        if !inExact { graphs.write { $0[namespace]?.retier(keys: keys, tier: tier) } }
+    }
+
     public func remove(namespace: String, keys: [Int64]) {
         let inExact = graphs.read { graphs -> Bool in
             guard graphs[namespace] == nil else { return false }

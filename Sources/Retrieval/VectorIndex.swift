@@ -10,6 +10,8 @@ public protocol VectorIndex: Sendable {
     func upsert(namespace: String, key: Int64, vector: [Float], meta: VectorMeta)
     /// Replaces the filter metadata of `key` (tags, session... changed).
     func updateMeta(namespace: String, key: Int64, meta: VectorMeta)
+    /// Records that these memories moved to `tier` (a filter may read it).
+    func retier(namespace: String, keys: [Int64], tier: Tier)
     func remove(namespace: String, keys: [Int64])
     /// The `k` best entries of `namespace` whose metadata passes `filter`.
     func search(

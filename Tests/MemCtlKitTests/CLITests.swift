@@ -38,13 +38,31 @@ import Testing
     @Test func helpComesFromTheOptionTable() throws {
         guard case .help(let text) = try CLI.parse(["help", "forget"]) else { Issue.record("no help"); return }
         #expect(text == """
-            usage: memctl forget ID... [--purge]
+            usage: memctl forget ID... [--purge] | forget FILTER-FLAGS [--dry-run] [--purge]
 
             Forget memories: tombstoned and out of recall, still in history.
+
+            Forgets the memories named, or with filter flags instead of IDs every
+            memory that passes the filter (--dry-run counts them first).
 
             Options:
               --purge              erase text, vectors and history for good (the audit log
                                    keeps only the id and the fact of the purge)
+              --dry-run            with filter flags: count and show what would be
+                                   forgotten, change nothing
+              --state STATE        active (default), superseded, forgotten or any
+              --tag TAG            only memories with this tag (repeat: all of them)
+              --agent NAME         only this agent's memories
+              --session NAME       only this session's memories
+              --speaker NAME       only what this speaker said (conversation turns)
+              --since TIME         only events at or after TIME (ISO 8601)
+              --until TIME         only events at or before TIME
+              --where COND         FIELD OP VALUE with = != > >= < <= ~ (contains), e.g.
+                                   'importance>=0.7' (repeat: all of them)
+              --attr KEY=VALUE     only memories whose attribute KEY equals VALUE (repeat:
+                                   all of them)
+              --filter JSON        any filter in the filter language (docs/filters.md),
+                                   ANDed with the flags above
 
             Global options:
               --socket PATH        memosd's socket (env MEMOS_SOCKET; default

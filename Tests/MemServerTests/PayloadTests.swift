@@ -157,7 +157,9 @@ func loraAdapter(rank: Int, inputs: Int = 4, outputs: Int = 3, scale: Float = 1)
         #expect(try listed(["model": "other"]) == 0)
         #expect(try listed(["tier": "active"]) == 2)
         let recall = try h.call("memory.recall", ["namespace": "n", "query": "plain", "filter": ["kind": "activation"]])
-        #expect(recall["error"]?["data"]?["field"] == "params.filter.kind")
+        // Recall searches text: a kind filter means the same as in list,
+        // so activation memories pass it but have no text to be found by.
+        #expect(recall["error"] == nil && recall["result"]?["hits"] == [])
     }
 
     @Test func plaintextRefusesPayloadFieldsAndUnknownKinds() throws {

@@ -3,6 +3,7 @@ import Testing
 import MemAPI
 import MemCube
 import MemJSON
+import MemStore
 import MemTestSupport
 @testable import MemServer
 
@@ -88,6 +89,10 @@ func recordedFixtures() throws -> [JSONValue] {
             ("memory.get", ["namespace": "n", "id": id, "version": 1]),
             ("memory.history", ["namespace": "n", "id": id]),
             ("memory.list", ["namespace": "n", "limit": 1]),
+            ("memory.get", ["namespace": "n", "ids": [id, "01JD3Q6T5V8XKZ2M4N6P8R0S2T"], "filter": ["importance": ["gte": 0.5]]]),
+            ("memory.list", ["namespace": "n", "filter": ["or": [["attributes.k": ["in": [1, 2]]], ["not": ["tags": "travel"]]]]]),
+            ("memory.recall", ["namespace": "n", "query": "Caroline", "filter": ["attributes": ["k": ["gte": 1]], "since": "2022-01-01T00:00:00Z"]]),
+            ("memory.forget", ["namespace": "n", "filter": ["session": "s"], "dry_run": true]),
             ("memory.forget", ["namespace": "n", "ids": [id]]),
             ("system.health", [:]),
             ("system.stats", [:]),
@@ -99,6 +104,37 @@ func recordedFixtures() throws -> [JSONValue] {
             check(try h.result(method, params), against: "\(method).result")
         }
         check(try #require(try h.call("memory.get", ["namespace": "n", "id": "nope"])["error"]), against: "error")
+    }
+
+    /// The filter schema names exactly the keys the parser reads, and what
+    /// one accepts or refuses the other does too.
+    @Test func theFilterSchemaAgreesWithTheParser() throws {
+        let top = Set(schema["$defs"]?["filter"]?["properties"]?.objectValue?.keys.map { $0 } ?? [])
+        #expect(top == FilterParser.allKeys)
+        let nested = Set(schema["$defs"]?["filter.nested"]?["properties"]?.objectValue?.keys.map { $0 } ?? [])
+        #expect(nested == FilterParser.allKeys.subtracting(["since", "until", "model"]))
+        let parser = FilterParser(listOnlyAllowed: true)
+        let accepted: [JSONValue] = [
+            ["tags": ["a", "b"], "agent": "x", "since": "2024-01-01T00:00:00Z"],
+            ["importance": ["gte": 0.7, "lt": 1], "attributes.project": "apollo"],
+            ["attributes": ["n": ["gt": 3], "flag": true, "list": ["contains": "x"]]],
+            ["and": [["kind": "plaintext"], ["or": [["tier": ["in": ["working", "active"]]], ["not": ["agent": ["exists": true]]]]]]],
+            ["created_at": ["gte": "2024-01-01T00:00:00Z"], "valid_to": ["exists": false], "version": ["ne": 1]],
+            ["state": "any", "speaker": ["contains": "Car"]], ["state": ["in": ["active", "forgotten"]]],
+        ]
+        let refused: [JSONValue] = [
+            ["bogus": 1], ["importance": ["gte": "high"]], ["and": []], ["and": [["since": "2024-01-01T00:00:00Z"]]],
+            ["kind": "video"], ["tags": ["gt": 1]], ["attributes": ["x": ["between": 1]]], ["agent": ["eq": 3]],
+            ["importance": [:]], ["attributes": ["x": ["in": []]]], ["created_at": ["gte": "yesterday"]],
+        ]
+        for filter in accepted {
+            #expect(validator.errors(filter, ["$ref": "#/$defs/filter"]).isEmpty, "schema refuses \(filter)")
+            #expect(throws: Never.self, "parser refuses \(filter)") { _ = try parser.parse(filter, field: "filter") }
+        }
+        for filter in refused {
+            #expect(!validator.errors(filter, ["$ref": "#/$defs/filter"]).isEmpty, "schema accepts \(filter)")
+            #expect(throws: ValidationError.self, "parser accepts \(filter)") { _ = try parser.parse(filter, field: "filter") }
+        }
     }
 
     @Test func theValidatorRejectsWhatTheSchemaForbids() {

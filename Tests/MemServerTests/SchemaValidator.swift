@@ -55,11 +55,20 @@ struct SchemaValidator {
                     errors.append("\(path): missing required \(key)")
                 }
             }
+            if let min = s["minProperties"].flatMap(numeric), Double(object.count) < min {
+                errors.append("\(path): fewer than \(min) properties")
+            }
+            let patterns = s["patternProperties"]?.objectValue ?? [:]
             for (key, child) in object {
+                let patterned = patterns.filter { key.range(of: $0.key, options: .regularExpression) != nil }
                 if let propertySchema = properties[key] {
                     errors += self.errors(child, propertySchema, path: "\(path).\(key)")
+                } else if !patterned.isEmpty {
+                    for (_, schema) in patterned { errors += self.errors(child, schema, path: "\(path).\(key)") }
                 } else if s["additionalProperties"] == .bool(false) {
                     errors.append("\(path): unexpected property \(key)")
+                } else if case .object? = s["additionalProperties"] {
+                    errors += self.errors(child, s["additionalProperties"]!, path: "\(path).\(key)")
                 }
             }
         }

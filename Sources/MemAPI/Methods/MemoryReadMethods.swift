@@ -170,7 +170,12 @@ public enum MemoryGet: RPCMethod {
     public struct Params: WireParams, NamespacedParams {
         public static let keys = codingKeyNames(CodingKeys.self)
         public var namespace: String
-        public var id: String
+        /// One memory, in any state (`memory` in the result).
+        public var id: String?
+        /// Several memories at once (`memories` and `not_found` in the result).
+        public var ids: [String]?
+        /// With `ids`: only those that pass this filter (default state active, as in memory.list).
+        public var filter: WireFilter?
         public var version: Int?
         /// Activation and parameter cubes: write the payload to this file (absolute path).
         public var exportTo: String?
@@ -181,15 +186,18 @@ public enum MemoryGet: RPCMethod {
         public var exportFD: Int?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case namespace, id, version
+            case namespace, id, ids, filter, version
             case exportTo = "export_to", includeData = "include_data", exportFD = "export_fd"
         }
 
         public init(
-            namespace: String, id: String, version: Int? = nil, exportTo: String? = nil, includeData: Bool? = nil, exportFD: Int? = nil
+            namespace: String, id: String? = nil, ids: [String]? = nil, filter: WireFilter? = nil, version: Int? = nil,
+            exportTo: String? = nil, includeData: Bool? = nil, exportFD: Int? = nil
         ) {
             self.namespace = namespace
             self.id = id
+            self.ids = ids
+            self.filter = filter
             self.version = version
             self.exportTo = exportTo
             self.includeData = includeData
@@ -197,23 +205,32 @@ public enum MemoryGet: RPCMethod {
         }
     }
 
-    /// The current memory, or (with `version`) that version's snapshot.
+    /// The current memory, or (with `version`) that version's snapshot, or
+    /// (with `ids`) the memories found, in the order asked, and the ids not found.
     public struct Result: Codable, Sendable, Hashable {
         public var memory: WireMemory?
         public var version: WireVersion?
+        public var memories: [WireMemory]?
+        /// With `ids`: those that do not exist in the namespace (or do not pass the filter).
+        public var notFound: [String]?
         /// With `include_data`: the payload, base64.
         public var data: String?
         /// With `export_to`: the file written.
         public var exportedTo: String?
 
         enum CodingKeys: String, CodingKey {
-            case memory, version, data
-            case exportedTo = "exported_to"
+            case memory, version, memories, data
+            case notFound = "not_found", exportedTo = "exported_to"
         }
 
-        public init(memory: WireMemory? = nil, version: WireVersion? = nil, data: String? = nil, exportedTo: String? = nil) {
+        public init(
+            memory: WireMemory? = nil, version: WireVersion? = nil, memories: [WireMemory]? = nil, notFound: [String]? = nil,
+            data: String? = nil, exportedTo: String? = nil
+        ) {
             self.memory = memory
             self.version = version
+            self.memories = memories
+            self.notFound = notFound
             self.data = data
             self.exportedTo = exportedTo
         }

@@ -139,23 +139,45 @@ public enum MemoryForget: RPCMethod {
         public var namespace: String
         public var id: String?
         public var ids: [String]?
+        /// Every memory that passes this filter (default state active, as in memory.list); not with id/ids.
+        public var filter: WireFilter?
+        /// With `filter`: count what would be forgotten, change nothing.
+        public var dryRun: Bool?
         public var purge: Bool?
         public var agent: String?
 
-        public init(namespace: String, id: String? = nil, ids: [String]? = nil, purge: Bool? = nil, agent: String? = nil) {
+        public init(
+            namespace: String, id: String? = nil, ids: [String]? = nil, filter: WireFilter? = nil, dryRun: Bool? = nil,
+            purge: Bool? = nil, agent: String? = nil
+        ) {
             self.namespace = namespace
             self.id = id
             self.ids = ids
+            self.filter = filter
+            self.dryRun = dryRun
             self.purge = purge
             self.agent = agent
         }
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case namespace, id, ids, purge, agent }
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case namespace, id, ids, filter, purge, agent
+            case dryRun = "dry_run"
+        }
     }
 
     public struct Result: Codable, Sendable, Hashable {
+        /// The memories forgotten (or purged) by this call; 0 on a dry run.
         public var forgotten: Int
-        public init(forgotten: Int) { self.forgotten = forgotten }
+        /// With `filter`: how many memories the filter matched.
+        public var matched: Int?
+        /// With `dry_run`: the first ids matched (at most 100), newest first.
+        public var ids: [String]?
+
+        public init(forgotten: Int, matched: Int? = nil, ids: [String]? = nil) {
+            self.forgotten = forgotten
+            self.matched = matched
+            self.ids = ids
+        }
     }
 }
 

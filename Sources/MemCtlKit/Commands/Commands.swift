@@ -12,7 +12,7 @@ enum Commands {
 
     static func named(_ name: String) -> Command? { all.first { $0.name == name } }
 
-    /// The filters recall and list share (`filter(_:)` reads them).
+    /// The filters recall, list and forget share (`filter(_:)` reads them).
     static let filterOptions: [Option] = [
         Option("--tag", "TAG", "only memories with this tag (repeat: all of them)"),
         Option("--agent", "NAME", "only this agent's memories"),
@@ -20,28 +20,81 @@ enum Commands {
         Option("--speaker", "NAME", "only what this speaker said (conversation turns)"),
         Option("--since", "TIME", "only events at or after TIME (ISO 8601)"),
         Option("--until", "TIME", "only events at or before TIME"),
+        Option("--where", "COND", "FIELD OP VALUE with = != > >= < <= ~ (contains), e.g. 'importance>=0.7' (repeat: all of them)"),
+        Option("--attr", "KEY=VALUE", "only memories whose attribute KEY equals VALUE (repeat: all of them)"),
+        Option("--filter", "JSON", "any filter in the filter language (docs/filters.md), ANDed with the flags above"),
     ]
 
-    static func filter(_ args: Arguments) throws(UsageError) -> WireFilter? {
-        var filter = WireFilter()
-        var any = false
-        if !args.all("--tag").isEmpty { filter.tags = args.all("--tag"); any = true }
-        if let agent = args.value("--agent") { filter.agent = agent; any = true }
-        if let session = args.value("--session") { filter.session = session; any = true }
-        if let speaker = args.value("--speaker") { filter.speaker = speaker; any = true }
-        for (flag, keyPath) in [("--since", \WireFilter.since), ("--until", \WireFilter.until)] {
-            guard let t = try time(args.value(flag), flag) else { continue }
-            filter[keyPath: keyPath] = t
-            any = true
+    /// Which versions list and forget-by-filter read.
+    static let stateOption = Option("--state", "STATE", "active (default), superseded, forgotten or any")
+
+    /// The filter flags as one filter object: the shorthand keys at the top,
+    /// `--where`, `--attr` and `--filter` conditions ANDed beside them.
+    static func filter(_ args: Arguments, extra: [String: JSONValue] = [:]) throws(UsageError) -> WireFilter? {
+        var object = extra
+        var conditions: [JSONValue] = []
+        if !args.all("--tag").isEmpty { object["tags"] = .array(args.all("--tag").map(JSONValue.string)) }
+        for key in ["agent", "session", "speaker"] {
+            if let value = args.value("--\(key)") { object[key] = .string(value) }
         }
-        return any ? filter : nil
+        for key in ["since", "until"] {
+            if let t = try time(args.value("--\(key)"), "--\(key)") { object[key] = .string(t.iso8601) }
+        }
+        for condition in args.all("--where") { conditions.append(try whereCondition(condition)) }
+        for (key, value) in try attributes(args.all("--attr")).sorted(by: { $0.key < $1.key }) {
+            conditions.append(.object(["attributes": .object([key: value])]))
+        }
+        if let text = args.value("--filter") {
+            guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
+                throw UsageError("--filter takes a JSON object, e.g. '{\"importance\": {\"gte\": 0.7}}' (docs/filters.md)")
+            }
+            if case .object(let keys) = json, keys.keys.allSatisfy({ object[$0] == nil && $0 != "and" }) {
+                // Its keys beside the flags' (so top-only keys like state keep their place).
+                object.merge(keys) { a, _ in a }
+            } else {
+                conditions.append(json)
+            }
+        }
+        if !conditions.isEmpty { object["and"] = .array(conditions) }
+        return object.isEmpty ? nil : WireFilter(json: .object(object))
     }
 
-    static func attributes(_ pairs: [String]) throws(UsageError) -> [String: JSONValue] {
+    /// The operators `--where` understands, longest first so `>=` is not read as `>`.
+    static let whereOperators: [(symbol: String, name: String)] = [
+        ("!=", "ne"), (">=", "gte"), ("<=", "lte"), ("=", "eq"), (">", "gt"), ("<", "lt"), ("~", "contains"),
+    ]
+
+    /// `FIELD OP VALUE` as a filter object; VALUE is read as JSON when it parses
+    /// (numbers, true/false, "quoted", [lists] with = and != meaning in/nin), else as text.
+    static func whereCondition(_ text: String) throws(UsageError) -> JSONValue {
+        var found: (range: Range<String.Index>, name: String)?
+        for (symbol, name) in whereOperators {
+            guard let range = text.range(of: symbol) else { continue }
+            if found == nil || range.lowerBound < found!.range.lowerBound { found = (range, name) }
+        }
+        guard let (range, name) = found else {
+            throw UsageError("--where takes FIELD OP VALUE with one of = != > >= < <= ~ (got '\(text)'), e.g. --where 'importance>=0.7'")
+        }
+        let field = text[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
+        let raw = text[range.upperBound...].trimmingCharacters(in: .whitespaces)
+        guard !field.isEmpty else { throw UsageError("--where '\(text)' names no field before \(text[range])") }
+        var value = (try? JSONDecoder().decode(JSONValue.self, from: Data(raw.utf8))) ?? .string(raw)
+        var op = name
+        if case .array = value {
+            switch name {
+            case "eq": op = "in"
+            case "ne": op = "nin"
+            default: value = .string(raw)
+            }
+        }
+        return .object([field: .object([op: value])])
+    }
+
+    static func attributes(_ pairs: [String], flag: String = "--attr") throws(UsageError) -> [String: JSONValue] {
         var result: [String: JSONValue] = [:]
         for pair in pairs {
             guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
-                throw UsageError("--attr takes KEY=VALUE (got '\(pair)')")
+                throw UsageError("\(flag) takes KEY=VALUE (got '\(pair)')")
             }
             let key = String(pair[..<equals]), raw = String(pair[pair.index(after: equals)...])
             result[key] = (try? JSONDecoder().decode(JSONValue.self, from: Data(raw.utf8))) ?? .string(raw)

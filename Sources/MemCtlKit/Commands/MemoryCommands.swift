@@ -1,6 +1,7 @@
 import Foundation
 import MemAPI
 import MemCube
+import MemJSON
 
 // memctl add, recall, forget, get, update, history, revert, list.
 extension Commands {
@@ -145,29 +146,62 @@ extension Commands {
 
     static let forget = Command(
         name: "forget", summary: "Forget memories: tombstoned and out of recall, still in history.",
-        about: "",
-        usage: "forget ID... [--purge]",
+        about: """
+            Forgets the memories named, or with filter flags instead of IDs every
+            memory that passes the filter (--dry-run counts them first).
+            """,
+        usage: "forget ID... [--purge] | forget FILTER-FLAGS [--dry-run] [--purge]",
         options: [
             Option("--purge", "erase text, vectors and history for good (the audit log keeps only the id and the fact of the purge)"),
-        ]
+            Option("--dry-run", "with filter flags: count and show what would be forgotten, change nothing"),
+            stateOption,
+        ] + filterOptions
     ) { args, session in
-        guard !args.positionals.isEmpty else { throw UsageError("forget needs at least one ID") }
-        let result = try session.call(
-            MemoryForget.self,
-            .init(namespace: session.namespace, ids: args.positionals, purge: args.has("--purge") ? true : nil))
+        let purge = args.has("--purge") ? true : nil
+        let filter = try filter(args, extra: args.value("--state").map { ["state": .string($0)] } ?? [:])
+        if let filter {
+            guard args.positionals.isEmpty else { throw UsageError("forget takes IDs or filter flags, not both") }
+            let result = try session.call(
+                MemoryForget.self,
+                .init(namespace: session.namespace, filter: filter, dryRun: args.has("--dry-run") ? true : nil, purge: purge))
+            guard !session.json else { return }
+            if args.has("--dry-run") {
+                print("would \(args.has("--purge") ? "purge" : "forget") \(result.matched ?? 0)")
+                for id in result.ids ?? [] { print(id) }
+                if (result.matched ?? 0) > (result.ids ?? []).count { printErr("(the first \((result.ids ?? []).count) shown)") }
+            } else {
+                print("\(args.has("--purge") ? "purged" : "forgot") \(result.forgotten) of \(result.matched ?? 0) matched")
+            }
+            return
+        }
+        guard !args.positionals.isEmpty else { throw UsageError("forget needs at least one ID, or filter flags (--where, --tag, ...)") }
+        if args.has("--dry-run") { throw UsageError("--dry-run goes with filter flags") }
+        let result = try session.call(MemoryForget.self, .init(namespace: session.namespace, ids: args.positionals, purge: purge))
         if !session.json { print("\(args.has("--purge") ? "purged" : "forgot") \(result.forgotten)") }
     }
 
     static let get = Command(
-        name: "get", summary: "Show one memory (or one version of it).",
-        about: "",
-        usage: "get ID [--version N] [--out FILE]",
+        name: "get", summary: "Show one memory (or one version of it), or several.",
+        about: """
+            With several IDs, shows those found (filter flags keep those that
+            pass) and names the rest.
+            """,
+        usage: "get ID [--version N] [--out FILE] | get ID ID... [FILTER-FLAGS]",
         options: [
             Option("--version", "N", "that version's snapshot instead of the current memory"),
             Option("--out", "FILE", "activation and parameter memories: write the payload to FILE"),
-        ]
+        ] + filterOptions
     ) { args, session in
-        guard args.positionals.count == 1 else { throw UsageError("get takes one ID") }
+        guard !args.positionals.isEmpty else { throw UsageError("get takes an ID (or several)") }
+        let filter = try filter(args)
+        if args.positionals.count > 1 || filter != nil {
+            if args.value("--version") != nil || args.value("--out") != nil { throw UsageError("--version and --out go with one ID") }
+            let result = try session.call(MemoryGet.self, .init(namespace: session.namespace, ids: args.positionals, filter: filter))
+            guard !session.json else { return }
+            for memory in result.memories ?? [] { Output.memory(memory) }
+            for id in result.notFound ?? [] { printErr("not found: \(id)") }
+            return
+        }
         let version = try args.value("--version").map { try integer($0, "--version") }
         // The payload goes into a file memctl opens (created 0600 if new); memosd writes the open file.
         let out = try args.value("--out").map { try PassedFile(writing: $0) }
@@ -253,18 +287,18 @@ extension Commands {
         options: [
             Option("--limit", "N", "how many (default 50)"),
             Option("--cursor", "C", "continue after a previous page"),
-            Option("--state", "STATE", "active (default), superseded, forgotten or any"),
+            stateOption,
             Option("--kind", "KIND", "plaintext, activation or parameter"),
             Option("--model", "ID", "activation and parameter memories of this base model"),
             Option("--tier", "TIER", "working, active or archive"),
         ] + filterOptions
     ) { args, session in
         guard args.positionals.isEmpty else { throw UsageError("list takes no arguments") }
-        var filter = try filter(args) ?? WireFilter()
-        filter.state = args.value("--state")
-        filter.kind = args.value("--kind")
-        filter.model = args.value("--model")
-        filter.tier = args.value("--tier")
+        var listed: [String: JSONValue] = [:]
+        for key in ["state", "kind", "model", "tier"] {
+            if let value = args.value("--\(key)") { listed[key] = .string(value) }
+        }
+        let filter = try filter(args, extra: listed)
         let limit = try args.value("--limit").map { try integer($0, "--limit") }
         let result = try session.call(
             MemoryList.self, .init(namespace: session.namespace, filter: filter, limit: limit, cursor: args.value("--cursor")))
