@@ -1,4 +1,5 @@
 import Testing
+import MemJSON
 @testable import MemCtlKit
 
 @Suite struct CLITests {
@@ -92,6 +93,26 @@ import Testing
             for line in help.split(separator: "\n") where !line.hasPrefix("usage:") {
                 #expect(line.count <= 80, "\(command.name): '\(line)'")
             }
+        }
+    }
+
+    /// --where, --attr and --filter build one filter: each flag a condition, all ANDed.
+    @Test func filterFlagsBuildOneFilter() throws {
+        func filter(_ flags: [String]) throws -> JSONValue? { try Commands.filter(try run(["list"] + flags).1)?.json }
+        #expect(try filter([]) == nil)
+        #expect(try filter(["--where", "importance>=0.7"]) == ["and": [["importance": ["gte": 0.7]]]])
+        #expect(try filter(["--where", "version != 2", "--where", "attributes.n<3"]) == ["and": [["version": ["ne": 2]], ["attributes.n": ["lt": 3]]]])
+        #expect(try filter(["--where", "agent=123"]) == ["and": [["agent": ["eq": "123"]]]])
+        #expect(try filter(["--where", "occurred_at>2024-05-01"]) == ["and": [["occurred_at": ["gt": "2024-05-01"]]]])
+        #expect(try filter(["--where", "agent=[\"a\",\"b\"]"]) == ["and": [["agent": ["in": ["a", "b"]]]]])
+        #expect(try filter(["--where", "tags!=[\"x\"]"]) == ["and": [["tags": ["nin": ["x"]]]]])
+        #expect(try filter(["--where", "speaker~Car"]) == ["and": [["speaker": ["contains": "Car"]]]])
+        #expect(try filter(["--where", "attributes.url=http://x?a=b"]) == ["and": [["attributes.url": ["eq": "http://x?a=b"]]]])
+        #expect(try filter(["--attr", "project=apollo", "--attr", "n=3"]) == ["and": [["attributes": ["n": 3]], ["attributes": ["project": "apollo"]]]])
+        #expect(try filter(["--tag", "work", "--filter", "{\"state\": \"any\"}"]) == ["tags": ["work"], "state": "any"])
+        #expect(try filter(["--tag", "work", "--filter", "{\"tags\": [\"home\"]}"]) == ["tags": ["work"], "and": [["tags": ["home"]]]])
+        for bad in [["--where", "importance"], ["--where", ">=3"], ["--attr", "=x"], ["--filter", "{nope"]] {
+            #expect(throws: UsageError.self, "\(bad)") { _ = try filter(bad) }
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import MemAPI
 import MemCube
 import MemJSON
+import MemStore
 
 /// Every memctl command, and what several share.
 enum Commands {
@@ -79,6 +80,13 @@ enum Commands {
         let raw = text[range.upperBound...].trimmingCharacters(in: .whitespaces)
         guard !field.isEmpty else { throw UsageError("--where '\(text)' names no field before \(text[range])") }
         var value = (try? JSONDecoder().decode(JSONValue.self, from: Data(raw.utf8))) ?? .string(raw)
+        if let named = FilterField.named[field], holdsText(named) {
+            // agent=123, occurred_at>2024: a text or time field takes the text as written.
+            switch value {
+            case .string, .array: break
+            default: value = .string(raw)
+            }
+        }
         var op = name
         if case .array = value {
             switch name {
@@ -88,6 +96,14 @@ enum Commands {
             }
         }
         return .object([field: .object([op: value])])
+    }
+
+    /// Fields whose values are text (names, tags, choices, ISO times), not JSON.
+    private static func holdsText(_ field: FilterField) -> Bool {
+        switch field.valueType {
+        case .list, .text, .choice, .time: true
+        case .number, .integer, .any: false
+        }
     }
 
     static func attributes(_ pairs: [String], flag: String = "--attr") throws(UsageError) -> [String: JSONValue] {
