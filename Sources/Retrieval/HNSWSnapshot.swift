@@ -86,7 +86,12 @@ public enum HNSWSnapshot {
             graph.keys.append(key)
             graph.deleted.append(isDeleted)
             graph.metas.append(nodeMeta ?? VectorMeta(tags: [], agent: nil, session: nil, time: Timestamp(millis: 0), expiresAt: nil))
-            if isDeleted { graph.deletedCount += 1 } else { graph.position[key] = Int32(node) }
+            if isDeleted {
+                graph.deletedCount += 1
+            } else {
+                graph.position[key] = Int32(node)
+                graph.postings.add(Int32(node), graph.metas[node])
+            }
         }
         let floats = count * dimension
         guard reader.remaining == floats * 4 else { throw LoadError.truncated }

@@ -81,7 +81,7 @@ public final class TieredIndex: VectorIndex {
     public func search(namespace: String, query: [Float], k: Int, filter: CubeFilter, now: Timestamp) -> [VectorHit] {
         if let hits = graphs.read({ graphs -> [VectorHit]? in
             guard let graph = graphs[namespace] else { return nil }
-            return graph.search(query, k: k) { $0.matches(filter, now: now) }.map { VectorHit(key: $0.key, score: $0.score) }
+            return graph.search(query, k: k, filter: filter, now: now).hits.map { VectorHit(key: $0.key, score: $0.score) }
         }) {
             return hits
         }

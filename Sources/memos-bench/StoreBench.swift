@@ -327,14 +327,14 @@ func schedulerBenchmark(_ flags: Flags) throws {
                  readNow, memories, readLater, cooled.count, laterTick * 1000))
 }
 
-private struct Request<P: Encodable>: Encodable {
+struct Request<P: Encodable>: Encodable {
     let jsonrpc = "2.0"
     let id = 1
     let method: String
     let params: P
 }
 
-private struct Reply<R: Decodable>: Decodable {
+struct Reply<R: Decodable>: Decodable {
     let result: R
 }
 

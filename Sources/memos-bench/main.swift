@@ -10,6 +10,7 @@ import Retrieval
 ///   memos-bench keyword [flags] the in-memory BM25 index: build rate, search latency
 ///   memos-bench scheduler [flags]   skewed use, the tier tick, working tier RAM vs budget
 ///   memos-bench consolidate [flags] a consolidation run at scale, recall latency during it
+///   memos-bench filter [flags]  filtered search by selectivity; list, count and forget by filter
 // First, as memosd does: the same OpenBLAS kernels, so the figures are memosd's (may re-execute).
 FileHandle.standardError.write(Data("memos-bench: \(BLASTuning.apply(environment: ProcessInfo.processInfo.environment))\n".utf8))
 let arguments = CommandLine.arguments.dropFirst()
@@ -24,8 +25,9 @@ do {
     case "keyword": keywordBenchmark(flags)
     case "scheduler": try schedulerBenchmark(flags)
     case "consolidate": try consolidateBenchmark(flags)
+    case "filter": try filterBenchmark(flags)
     default:
-        print("usage: memos-bench store|embed|hnsw|ann-data|keyword|scheduler|consolidate [--flag value]...")
+        print("usage: memos-bench store|embed|hnsw|ann-data|keyword|scheduler|consolidate|filter [--flag value]...")
         exit(64)
     }
 } catch {
