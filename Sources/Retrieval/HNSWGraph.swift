@@ -334,75 +334,8 @@ public struct HNSWGraph: Sendable {
             }
         }
     }
-
-    /// The `k` best live nodes passing `accept`, every node scored exactly.
-    public func exactScan(_ q: UnsafeBufferPointer<Float>, k: Int, accept: (VectorMeta) -> Bool) -> [(key: Int64, score: Float)] {
-        var top = TopK<Int64>(k: k)
-        for node in 0..<keys.count where !deleted[node] && accept(metas[node]) {
-            top.offer(similarity(q, Int32(node)), keys[node])
-        }
-        return top.sorted().map { ($0.item, $0.score) }
-    }
-
-    /// The `k` best live nodes among `nodes` passing `accept`, scored exactly.
-    func exactScan(_ q: UnsafeBufferPointer<Float>, k: Int, nodes: [Int32], accept: (VectorMeta) -> Bool) -> [(key: Int64, score: Float)] {
-        var top = TopK<Int64>(k: k)
-        for node in nodes where !deleted[Int(node)] && accept(metas[Int(node)]) {
-            top.offer(similarity(q, node), keys[Int(node)])
-        }
-        return top.sorted().map { ($0.item, $0.score) }
-    }
-
-    // MARK: - Filtered search
-
-    /// The `k` best live nodes passing `filter`, by the plan `plan(k:filter:now:)`
-    /// chooses: exact over the filter's candidates or over every node when
-    /// it keeps few, the graph when it keeps many.
-    public func search(_ query: [Float], k: Int, filter: CubeFilter, now: Timestamp) -> (hits: [(key: Int64, score: Float)], plan: FilterPlan?) {
-        let accept: (VectorMeta) -> Bool = { $0.matches(filter, now: now) }
-        guard entry >= 0, k > 0, query.count == dimension else { return ([], nil) }
-        guard !filter.keepsEverything else { return (search(query, k: k, accept: accept), nil) }
-        let candidates = postings.candidates(filter)
-        let plan = plan(k: k, candidates: candidates, accept: accept)
-        let hits = query.withUnsafeBufferPointer { q -> [(key: Int64, score: Float)] in
-            switch plan.strategy {
-            case .exactCandidates: exactScan(q, k: k, nodes: candidates ?? [], accept: accept)
-            case .exactAll: exactScan(q, k: k, accept: accept)
-            case .graph: []
-            }
-        }
-        if case .graph(let ef) = plan.strategy { return (search(query, k: k, ef: ef, accept: accept), plan) }
-        return (hits, plan)
-    }
-
-    /// Estimates how many live nodes pass from an evenly spread sample of
-    /// the candidates (or of every node), and picks the cheaper plan.
-    func plan(k: Int, candidates: [Int32]?, accept: (VectorMeta) -> Bool) -> FilterPlan {
-        let domain = candidates?.count ?? nodeCount
-        var passing = 0
-        if domain <= FilterPlan.sampleSize {
-            for i in 0..<domain {
-                let node = candidates.map { Int($0[i]) } ?? i
-                if !deleted[node] && accept(metas[node]) { passing += 1 }
-            }
-        } else {
-            let step = Double(domain) / Double(FilterPlan.sampleSize)
-            var hits = 0
-            for s in 0..<FilterPlan.sampleSize {
-                let i = min(domain - 1, Int(Double(s) * step))
-                let node = candidates.map { Int($0[i]) } ?? i
-                if !deleted[node] && accept(metas[node]) { hits += 1 }
-            }
-            passing = Int((Double(hits) / Double(FilterPlan.sampleSize) * Double(domain)).rounded())
-        }
-        return FilterPlan.choose(
-            k: k, live: count, nodes: nodeCount, candidates: candidates?.count, passing: passing,
-            defaultEf: parameters.defaultEf(nodes: nodeCount))
-    }
 }
 
-/// Which nodes a search has reached: a bit per node (12.5 KB at 100k nodes,
-/// cheaper to clear than a byte array and far cheaper than hashing).
 /// Which nodes a layer search has reached.
 protocol VisitTracking {
     /// Marks `node`; true when it was not marked before.

@@ -1,9 +1,6 @@
 import Foundation
-import MemAPI
 import MemCube
 import MemJSON
-import MemScheduler
-import MemServer
 import MemStore
 import Retrieval
 
@@ -103,59 +100,37 @@ func filterBenchmark(_ flags: Flags) throws {
                      percentile(planned, 0.5), p99, Double(found) / Double(max(1, expected)),
                      percentile(baseline, 0.5), oldP99, Double(baselineFound) / Double(max(1, expected)), oldP99 / max(p99, 1e-9)))
     }
-    if flags.int("service", 1) != 0 { try filterServiceBenchmark(texts: texts, flags: flags) }
+    if flags.int("service", 1) != 0 { try filterServiceBenchmark(texts: texts) }
 }
 
 /// list, dry-run count and bulk forget by filter through the dispatcher, over `texts`.
-private func filterServiceBenchmark(texts: [String], flags: Flags) throws {
-    let directory = "/tmp/memos-bench-\(getpid())"
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    let store = try SQLiteStore(path: directory + "/memos.db", durability: .normal)
-    let embedder = HashingEmbedder()
-    let index = TieredIndex(dimension: embedder.dimension)
-    defer { index.waitForPromotions() }
-    let service = try MemoryService(store: store, index: index, embedder: embedder, accessLog: AccessLog())
-    let dispatcher = service.dispatcher(logger: Logger(level: .error))
-    func call(_ method: String, _ params: JSONValue) throws -> JSONValue {
-        let frame = try JSONEncoder().encode(Request(method: method, params: params))
-        let bytes: [UInt8] = dispatcher.handle(frame: [UInt8](frame), peer: nil) ?? []
-        let reply = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        if let error = reply["error"] { throw FilterBenchError(description: "\(method): \(error)") }
-        return reply["result"] ?? .null
-    }
+private func filterServiceBenchmark(texts: [String]) throws {
+    let bench = try BenchService()
+    defer { bench.close() }
     let t0 = now()
     for start in stride(from: 0, to: texts.count, by: 500) {
         let items: [JSONValue] = (start..<min(start + 500, texts.count)).map { i in
             let (attributes, importance) = filterBenchAttributes(i)
             return ["text": .string(texts[i]), "attributes": .object(attributes), "importance": .double(importance)]
         }
-        _ = try call("memory.add", ["namespace": "bench", "items": .array(items)])
+        _ = try bench.call("memory.add", ["namespace": "bench", "items": .array(items)])
     }
     print(String(format: "service: %d memories added in %.1f s", texts.count, now() - t0))
     func timed(_ runs: Int, _ body: () throws -> Void) rethrows -> (p50: Double, p99: Double) {
-        var times: [Double] = []
-        for _ in 0..<runs {
-            let t = now()
-            try body()
-            times.append((now() - t) * 1000)
-        }
-        times.sort()
+        let times = try timings(runs: runs, body)
         return (percentile(times, 0.5), percentile(times, 0.99))
     }
     print("filter                 memory.list 50 p50/p99 ms   forget dry_run p50/p99 ms   matched")
     for (label, filter) in filterBenchRows {
-        let list = try timed(20) { _ = try call("memory.list", ["namespace": "bench", "limit": 50, "filter": filter]) }
+        let list = try timed(20) { _ = try bench.call("memory.list", ["namespace": "bench", "limit": 50, "filter": filter]) }
         var matched = 0
-        let count = try timed(20) { matched = try call("memory.forget", ["namespace": "bench", "filter": filter, "dry_run": true])["matched"]?.intValue ?? -1 }
+        let count = try timed(20) { matched = try bench.call("memory.forget", ["namespace": "bench", "filter": filter, "dry_run": true])["matched"]?.intValue ?? -1 }
         print(String(format: "%@ %8.2f / %8.2f          %8.2f / %8.2f        %6d", label.padding(toLength: 21, withPad: " ", startingAt: 0),
                      list.p50, list.p99, count.p50, count.p99, matched))
     }
     for (label, filter) in [filterBenchRows[3], filterBenchRows[2], filterBenchRows[1]] {
         let t = now()
-        let result = try call("memory.forget", ["namespace": "bench", "filter": filter])
+        let result = try bench.call("memory.forget", ["namespace": "bench", "filter": filter])
         print(String(format: "bulk forget %@: %d memories in %.1f ms", label, result["forgotten"]?.intValue ?? -1, (now() - t) * 1000))
     }
 }
-
-struct FilterBenchError: Error, CustomStringConvertible { let description: String }

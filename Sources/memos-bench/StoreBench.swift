@@ -327,16 +327,6 @@ func schedulerBenchmark(_ flags: Flags) throws {
                  readNow, memories, readLater, cooled.count, laterTick * 1000))
 }
 
-struct Request<P: Encodable>: Encodable {
-    let jsonrpc = "2.0"
-    let id = 1
-    let method: String
-    let params: P
-}
-
-struct Reply<R: Decodable>: Decodable {
-    let result: R
-}
 
 /// `memos-bench consolidate`: a consolidation run over one large namespace
 /// (sessions of 20, some exact and near duplicates, some restated facts),
@@ -344,20 +334,9 @@ struct Reply<R: Decodable>: Decodable {
 /// Flags: --memories N (100000) --duplicates PERCENT (5)
 func consolidateBenchmark(_ flags: Flags) throws {
     let memories = flags.int("memories", 100_000), duplicates = flags.int("duplicates", 5)
-    let directory = "/tmp/memos-bench-\(getpid())"
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    let store = try SQLiteStore(path: directory + "/memos.db", durability: .normal)
-    let embedder = HashingEmbedder()
-    let index = TieredIndex(dimension: embedder.dimension)
-    defer { index.waitForPromotions() }
-    let service = try MemoryService(store: store, index: index, embedder: embedder, accessLog: AccessLog())
-    let dispatcher = service.dispatcher(logger: Logger(level: .error))
-    func call<P: Encodable, R: Decodable>(_ method: String, _ params: P, _ result: R.Type) throws -> R {
-        let frame = try JSONEncoder().encode(Request(method: method, params: params))
-        let reply = dispatcher.handle(frame: [UInt8](frame), peer: nil) ?? []
-        return try JSONDecoder().decode(Reply<R>.self, from: Data(reply)).result
-    }
+    let bench = try BenchService()
+    defer { bench.close() }
+    let index = bench.index
     var rng = SplitMix64(seed: 11)
     var texts: [String] = []
     var t0 = now()
@@ -373,7 +352,7 @@ func consolidateBenchmark(_ flags: Flags) throws {
             if i % 1000 == 0 { item.attributes = ["key": .string("fact-\(i % 7000)")] }  // facts restated every 7,000
             return item
         }
-        _ = try call("memory.add", MemoryAdd.Params(namespace: "bench", items: items), MemoryAdd.Result.self)
+        _ = try bench.call("memory.add", MemoryAdd.Params(namespace: "bench", items: items), MemoryAdd.Result.self)
     }
     index.waitForPromotions()
     print(String(format: "memos-bench consolidate: %d memories (%d%% duplicates) added in %.1f s", memories, duplicates, now() - t0))
@@ -381,7 +360,7 @@ func consolidateBenchmark(_ flags: Flags) throws {
         var latencies: [Double] = []
         for i in 0..<count {
             let started = now()
-            _ = try call("memory.recall", MemoryRecall.Params(namespace: "bench", query: texts[(i * 7919) % texts.count], k: 10),
+            _ = try bench.call("memory.recall", MemoryRecall.Params(namespace: "bench", query: texts[(i * 7919) % texts.count], k: 10),
                          MemoryRecall.Result.self)
             latencies.append((now() - started) * 1000)
         }
@@ -389,11 +368,11 @@ func consolidateBenchmark(_ flags: Flags) throws {
     }
     let before = try recallLatencies(300)
     t0 = now()
-    let started = try call("consolidate.run", ConsolidateRun.Params(namespace: "bench", wait: false), ConsolidateRun.Result.self)
+    let started = try bench.call("consolidate.run", ConsolidateRun.Params(namespace: "bench", wait: false), ConsolidateRun.Result.self)
     var during: [Double] = []
     var report: ConsolidateRun.Report?
     while true {
-        report = try call("consolidate.status", ConsolidateStatus.Params(runID: started.runID), ConsolidateStatus.Result.self).report
+        report = try bench.call("consolidate.status", ConsolidateStatus.Params(runID: started.runID), ConsolidateStatus.Result.self).report
         if report?.state != "running" { break }
         during += try recallLatencies(20)
     }

@@ -12,15 +12,20 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
     sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
 }
 
-/// The median of `runs` timings of `body`, in milliseconds.
-func median(runs: Int = 200, _ body: () throws -> Void) rethrows -> Double {
+/// `runs` timings of `body`, in milliseconds, sorted.
+func timings(runs: Int, _ body: () throws -> Void) rethrows -> [Double] {
     var samples: [Double] = []
     for _ in 0..<runs {
         let t0 = now()
         try body()
         samples.append((now() - t0) * 1000)
     }
-    samples.sort()
+    return samples.sorted()
+}
+
+/// The median of `runs` timings of `body`, in milliseconds.
+func median(runs: Int = 200, _ body: () throws -> Void) rethrows -> Double {
+    let samples = try timings(runs: runs, body)
     return samples[samples.count / 2]
 }
 

@@ -75,7 +75,8 @@ public struct FilterParser: Sendable {
                     continue
                 }
                 guard !nested else {
-                    let instead = key == "model" ? "" : key == "state" ? "" : "; inside and/or/not use occurred_at or created_at with gte/lte"
+                    // (state inside is a condition, taken above)
+                    let instead = key == "model" ? "" : "; inside and/or/not use occurred_at or created_at with gte/lte"
                     throw ValidationError(field: here, "is only allowed at the top of a filter\(instead)")
                 }
                 try shorthand(key, item, path: here, into: &top, conditions: &conditions, budget: &budget)
@@ -152,14 +153,10 @@ public struct FilterParser: Sendable {
             for (i, item) in items.enumerated() { tags.append(try string(item, path: "\(path)[\(i)]")) }
             try limits.checkTags(tags, field: path)
             filter.tags = tags
-        case .agent:
+        case .agent, .session:
             let name = try string(value, path: path)
             try limits.checkName(name, field: path)
-            filter.agent = name
-        case .session:
-            let name = try string(value, path: path)
-            try limits.checkName(name, field: path)
-            filter.session = name
+            filter[keyPath: field == .agent ? \CubeFilter.agent : \CubeFilter.session] = name
         case .speaker:
             let name = try string(value, path: path)
             try limits.checkSpeaker(name, field: path)
